@@ -1,0 +1,72 @@
+// Package config is each function's typed environment configuration, parsed
+// and validated once at cold start. The env names come from shared/tables so
+// that the CDK stack, the SAM template and the local stack set the same ones.
+package config
+
+import (
+	"fmt"
+	"net/url"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Ingest configures the ingest function.
+type Ingest struct {
+	TokensTable        string `env:"TOKENS_TABLE,required,notEmpty"`
+	JourneysTable      string `env:"JOURNEYS_TABLE,required,notEmpty"`
+	RequestsTable      string `env:"REQUESTS_TABLE,required,notEmpty"`
+	LoaderRecordsTable string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
+	IdempotencyTable   string `env:"IDEMPOTENCY_TABLE,required,notEmpty"`
+	RateLimitsTable    string `env:"RATE_LIMITS_TABLE,required,notEmpty"`
+	QueueURL           string `env:"QUEUE_URL,required,notEmpty"`
+	// RateLimitPerSecond and RateLimitBurst bound each token's request rate.
+	RateLimitPerSecond int `env:"RATE_LIMIT_PER_SECOND" envDefault:"10"`
+	RateLimitBurst     int `env:"RATE_LIMIT_BURST" envDefault:"20"`
+}
+
+// Consumer configures the consumer function.
+type Consumer struct {
+	JourneysTable       string `env:"JOURNEYS_TABLE,required,notEmpty"`
+	AccountsTable       string `env:"ACCOUNTS_TABLE,required,notEmpty"`
+	AccountEmailsTable  string `env:"ACCOUNT_EMAILS_TABLE,required,notEmpty"`
+	RequestsTable       string `env:"REQUESTS_TABLE,required,notEmpty"`
+	LoaderRecordsTable  string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
+	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
+}
+
+// Tokens configures the tokens function.
+type Tokens struct {
+	TokensTable   string `env:"TOKENS_TABLE,required,notEmpty"`
+	JourneysTable string `env:"JOURNEYS_TABLE,required,notEmpty"`
+	// APIBaseURL is the ingest API's base URL, returned with each new token.
+	APIBaseURL string `env:"API_BASE_URL,required,notEmpty"`
+}
+
+// Load parses the environment into a T and validates it.
+func Load[T any]() (T, error) {
+	cfg, err := env.ParseAs[T]()
+	if err != nil {
+		return cfg, fmt.Errorf("configuration: %w", err)
+	}
+	if v, ok := any(&cfg).(interface{ validate() error }); ok {
+		if err := v.validate(); err != nil {
+			return cfg, fmt.Errorf("configuration: %w", err)
+		}
+	}
+	return cfg, nil
+}
+
+func (c *Ingest) validate() error {
+	if c.RateLimitPerSecond <= 0 || c.RateLimitBurst < c.RateLimitPerSecond {
+		return fmt.Errorf("RATE_LIMIT_PER_SECOND must be positive and RATE_LIMIT_BURST at least as large (got %d and %d)", c.RateLimitPerSecond, c.RateLimitBurst)
+	}
+	return nil
+}
+
+func (c *Tokens) validate() error {
+	u, err := url.Parse(c.APIBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("API_BASE_URL must be an absolute http(s) URL, got %q", c.APIBaseURL)
+	}
+	return nil
+}

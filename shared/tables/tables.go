@@ -1,0 +1,157 @@
+// Package tables is the single definition of the service's DynamoDB tables and
+// SQS queues: names, keys, indexes and TTL attributes. Handlers, tests, the
+// local stack and the CDK app all read it, so they cannot drift apart.
+package tables
+
+import "fmt"
+
+// AttrType is a DynamoDB key attribute type.
+type AttrType string
+
+const (
+	String AttrType = "S"
+	Number AttrType = "N"
+)
+
+// Key is one key attribute of a table or index.
+type Key struct {
+	Name string
+	Type AttrType
+}
+
+// Index is a global secondary index projecting all attributes.
+type Index struct {
+	Name         string
+	PartitionKey Key
+	SortKey      *Key
+}
+
+// Table describes one DynamoDB table.
+type Table struct {
+	// ID is the short logical name, used in physical names and CDK construct ids.
+	ID string
+	// EnvVar is the environment variable that carries the physical table name to a function.
+	EnvVar       string
+	PartitionKey Key
+	SortKey      *Key
+	Indexes      []Index
+	// TTLAttribute is the epoch-seconds attribute DynamoDB TTL deletes on; empty for none.
+	TTLAttribute string
+}
+
+// Attribute names shared by the code and the table definitions.
+const (
+	AttrTokenHash   = "token_hash"
+	AttrTokenID     = "token_id"
+	AttrJourneyID   = "journey_id"
+	AttrCreatedAt   = "created_at"
+	AttrAccountID   = "account_id"
+	AttrEmail       = "email"
+	AttrRequestUUID = "request_uuid"
+	AttrTargetIndex = "target_index"
+	AttrJourneySort = "journey_sort"
+	AttrIdemKey     = "idempotency_key"
+	AttrRateKey     = "rate_key"
+	AttrDeleteAfter = "delete_after"
+)
+
+// Index names the code queries.
+const (
+	IndexTokensByJourney  = "by_journey"
+	IndexTokensByID       = "by_token_id"
+	IndexRecordsByJourney = "by_journey"
+)
+
+var (
+	// Tokens holds API tokens keyed by the SHA-256 of the secret; the secret is never stored.
+	Tokens = Table{
+		ID:           "tokens",
+		EnvVar:       "TOKENS_TABLE",
+		PartitionKey: Key{AttrTokenHash, String},
+		Indexes: []Index{
+			{Name: IndexTokensByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrCreatedAt, String}},
+			{Name: IndexTokensByID, PartitionKey: Key{AttrTokenID, String}},
+		},
+		TTLAttribute: AttrDeleteAfter,
+	}
+	// Journeys holds journeys (id, name, optional end date).
+	Journeys = Table{
+		ID:           "journeys",
+		EnvVar:       "JOURNEYS_TABLE",
+		PartitionKey: Key{AttrJourneyID, String},
+	}
+	// Accounts holds CRM accounts keyed by account id.
+	Accounts = Table{
+		ID:           "accounts",
+		EnvVar:       "ACCOUNTS_TABLE",
+		PartitionKey: Key{AttrAccountID, String},
+	}
+	// AccountEmails maps a normalised email to the ids of the accounts that
+	// have it, so email matching is a BatchGetItem rather than a Query per email.
+	AccountEmails = Table{
+		ID:           "account-emails",
+		EnvVar:       "ACCOUNT_EMAILS_TABLE",
+		PartitionKey: Key{AttrEmail, String},
+	}
+	// Requests holds one item per accepted ingest request and its progress.
+	Requests = Table{
+		ID:           "requests",
+		EnvVar:       "REQUESTS_TABLE",
+		PartitionKey: Key{AttrRequestUUID, String},
+	}
+	// LoaderRecords holds one target loader record per submitted target.
+	LoaderRecords = Table{
+		ID:           "loader-records",
+		EnvVar:       "LOADER_RECORDS_TABLE",
+		PartitionKey: Key{AttrRequestUUID, String},
+		SortKey:      &Key{AttrTargetIndex, Number},
+		Indexes: []Index{
+			{Name: IndexRecordsByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrJourneySort, String}},
+		},
+	}
+	// JourneyTargets is each journey's target list.
+	JourneyTargets = Table{
+		ID:           "journey-targets",
+		EnvVar:       "JOURNEY_TARGETS_TABLE",
+		PartitionKey: Key{AttrJourneyID, String},
+		SortKey:      &Key{AttrAccountID, String},
+	}
+	// Idempotency remembers Idempotency-Key headers per token for 24 hours.
+	Idempotency = Table{
+		ID:           "idempotency",
+		EnvVar:       "IDEMPOTENCY_TABLE",
+		PartitionKey: Key{AttrIdemKey, String},
+		TTLAttribute: AttrDeleteAfter,
+	}
+	// RateLimits holds per-token request counters, one item per token and window.
+	RateLimits = Table{
+		ID:           "rate-limits",
+		EnvVar:       "RATE_LIMITS_TABLE",
+		PartitionKey: Key{AttrRateKey, String},
+		TTLAttribute: AttrDeleteAfter,
+	}
+)
+
+// All lists every table of the service.
+var All = []Table{Tokens, Journeys, Accounts, AccountEmails, Requests, LoaderRecords, JourneyTargets, Idempotency, RateLimits}
+
+// Queue describes an SQS queue.
+type Queue struct {
+	ID     string
+	EnvVar string
+}
+
+var (
+	// TargetsQueue carries accepted targets from ingest to the consumer.
+	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL"}
+	// TargetsDLQ receives messages the consumer failed MaxReceiveCount times.
+	TargetsDLQ = Queue{ID: "targets-dlq", EnvVar: "DLQ_URL"}
+)
+
+// MaxReceiveCount is how often a message is delivered before it moves to the DLQ.
+const MaxReceiveCount = 5
+
+// PhysicalName is a resource's name in a stage, e.g. "targetloader-prod-tokens".
+func PhysicalName(stage, id string) string {
+	return fmt.Sprintf("targetloader-%s-%s", stage, id)
+}
