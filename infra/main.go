@@ -1,0 +1,136 @@
+// Command infra is the CDK app of Target Loader. Run it through the CDK CLI
+// (see Makefile.infra and infra/README.md):
+//
+//	cdk synth|deploy|destroy -c stage=dev
+//
+// Context keys: stage (default "dev"), apiRateLimit / apiBurstLimit (API stage
+// throttling, default 100 / 200), tokenRateLimit / tokenBurstLimit (per-token
+// limit enforced by ingest, default 10 / 20), tracing ("true" for X-Ray).
+//
+// Before synthesis the app builds the three functions for linux/arm64 into
+// <repo>/dist/<name>/bootstrap (the same command as `make build`); the Go
+// build cache makes this fast after the first time. Set TL_SKIP_BUILD=1 to use
+// binaries already in dist/.
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func main() {
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
+	stage := contextString(app, "stage", "dev")
+
+	root, err := repoRoot()
+	if err != nil {
+		fail(err)
+	}
+	dirs := map[string]string{}
+	for _, name := range FunctionNames {
+		dir := filepath.Join(root, "dist", name)
+		if os.Getenv("TL_SKIP_BUILD") == "" {
+			if err := buildFunction(root, name, dir); err != nil {
+				fail(err)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+			fail(fmt.Errorf("function %s: %w (run make build)", name, err))
+		}
+		dirs[name] = dir
+	}
+
+	NewTargetLoaderStack(app, "TargetLoader-"+stage, &TargetLoaderStackProps{
+		StackProps: awscdk.StackProps{
+			Env: &awscdk.Environment{
+				Account: envOrNil("CDK_DEFAULT_ACCOUNT"),
+				Region:  envOrNil("CDK_DEFAULT_REGION"),
+			},
+			Description: jsii.String("Target Loader (" + stage + ")"),
+		},
+		Stage:           stage,
+		AssetDirs:       dirs,
+		APIRateLimit:    contextNumber(app, "apiRateLimit", 100),
+		APIBurstLimit:   contextNumber(app, "apiBurstLimit", 200),
+		TokenRateLimit:  int(contextNumber(app, "tokenRateLimit", 10)),
+		TokenBurstLimit: int(contextNumber(app, "tokenBurstLimit", 20)),
+		TracingEnabled:  contextString(app, "tracing", "false") == "true",
+	})
+
+	app.Synth(nil)
+}
+
+// buildFunction compiles functions/<name> for Lambda (linux/arm64, no RPC
+// shim, static, stripped) into dir/bootstrap.
+func buildFunction(root, name, dir string) error {
+	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w",
+		"-o", filepath.Join(dir, "bootstrap"), "./functions/"+name)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	cmd.Stdout = os.Stderr
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building function %s: %w", name, err)
+	}
+	return nil
+}
+
+// repoRoot is the directory above infra/ (the app runs with infra/ as its
+// working directory); TL_REPO_ROOT overrides it.
+func repoRoot() (string, error) {
+	if r := os.Getenv("TL_REPO_ROOT"); r != "" {
+		return filepath.Abs(r)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Dir(wd)
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		return "", fmt.Errorf("repository root not found above %s (set TL_REPO_ROOT)", wd)
+	}
+	return root, nil
+}
+
+func contextString(app awscdk.App, key, def string) string {
+	v := app.Node().TryGetContext(jsii.String(key))
+	if v == nil {
+		return def
+	}
+	if s := fmt.Sprint(v); s != "" {
+		return s
+	}
+	return def
+}
+
+func contextNumber(app awscdk.App, key string, def float64) float64 {
+	s := contextString(app, key, "")
+	if s == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 {
+		fail(fmt.Errorf("context %s: want a positive number, got %q", key, s))
+	}
+	return f
+}
+
+func envOrNil(name string) *string {
+	if v := os.Getenv(name); v != "" {
+		return jsii.String(v)
+	}
+	return nil
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "infra:", err)
+	os.Exit(1)
+}

@@ -1,0 +1,584 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/targetloader/targetloader/shared/tables"
+)
+
+// The stack is synthesized once per stage and shared by all tests: a synth
+// costs about a second of node time.
+var (
+	synthMu    sync.Mutex
+	synthCache = map[string]*synthResult{}
+)
+
+type synthResult struct {
+	tmpl assertions.Template
+	json map[string]any
+}
+
+// synth returns the template of the stack for stage, built with placeholder
+// function assets (an empty bootstrap file) so no Go build happens in tests.
+func synth(t *testing.T, stage string) *synthResult {
+	t.Helper()
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if r, ok := synthCache[stage]; ok {
+		return r
+	}
+	assetRoot, err := os.MkdirTemp("", "tl-infra-assets-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs := map[string]string{}
+	for _, name := range FunctionNames {
+		dir := filepath.Join(assetRoot, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		// Distinct content per function so each gets its own asset.
+		if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("placeholder "+name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		dirs[name] = dir
+	}
+	outdir, err := os.MkdirTemp("", "tl-infra-cdkout-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
+	stack := NewTargetLoaderStack(app, "TargetLoader-"+stage, &TargetLoaderStackProps{
+		StackProps: awscdk.StackProps{Env: &awscdk.Environment{
+			Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
+		}},
+		Stage:     stage,
+		AssetDirs: dirs,
+	})
+	tmpl := assertions.Template_FromStack(stack, nil)
+	raw, err := json.Marshal(tmpl.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	r := &synthResult{tmpl: tmpl, json: m}
+	synthCache[stage] = r
+	return r
+}
+
+// noPanic runs an assertions check, which panics on failure, as a test failure.
+func noPanic(t *testing.T, what string, f func()) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s: %v", what, r)
+		}
+	}()
+	f()
+}
+
+// resources returns the resources of type typ, by logical id.
+func (r *synthResult) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, v := range r.json["Resources"].(map[string]any) {
+		res := v.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+func props(res map[string]any) map[string]any {
+	p, _ := res["Properties"].(map[string]any)
+	return p
+}
+
+// tableByName finds the table whose TableName is name.
+func (r *synthResult) tableByName(t *testing.T, name string) map[string]any {
+	t.Helper()
+	for _, res := range r.resources("AWS::DynamoDB::Table") {
+		if props(res)["TableName"] == name {
+			return props(res)
+		}
+	}
+	t.Fatalf("no table named %s", name)
+	return nil
+}
+
+func TestFunctionsAreArmAL2023WithJSONLogs(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN looking at its Lambda functions
+	fns := r.resources("AWS::Lambda::Function")
+	// THEN there are exactly the three service functions, all provided.al2023 on arm64 with JSON logs
+	if len(fns) != 3 {
+		t.Fatalf("want 3 functions, got %d", len(fns))
+	}
+	for id, res := range fns {
+		p := props(res)
+		if p["Runtime"] != "provided.al2023" {
+			t.Errorf("%s: Runtime %v", id, p["Runtime"])
+		}
+		if fmt.Sprint(p["Architectures"]) != "[arm64]" {
+			t.Errorf("%s: Architectures %v", id, p["Architectures"])
+		}
+		if p["Handler"] != "bootstrap" {
+			t.Errorf("%s: Handler %v", id, p["Handler"])
+		}
+		if lc, _ := p["LoggingConfig"].(map[string]any); lc["LogFormat"] != "JSON" {
+			t.Errorf("%s: LoggingConfig %v", id, p["LoggingConfig"])
+		}
+	}
+	noPanic(t, "all functions arm64", func() {
+		r.tmpl.AllResourcesProperties(jsii.String("AWS::Lambda::Function"), &map[string]any{
+			"Runtime":       "provided.al2023",
+			"Architectures": []any{"arm64"},
+		})
+	})
+}
+
+func TestFunctionEnvironmentMatchesConfig(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN reading each function's environment variable names
+	want := map[string][]string{
+		"targetloader-dev-ingest":   {"IDEMPOTENCY_TABLE", "JOURNEYS_TABLE", "LOADER_RECORDS_TABLE", "QUEUE_URL", "RATE_LIMITS_TABLE", "RATE_LIMIT_BURST", "RATE_LIMIT_PER_SECOND", "REQUESTS_TABLE", "TOKENS_TABLE"},
+		"targetloader-dev-consumer": {"ACCOUNTS_TABLE", "ACCOUNT_EMAILS_TABLE", "JOURNEYS_TABLE", "JOURNEY_TARGETS_TABLE", "LOADER_RECORDS_TABLE", "REQUESTS_TABLE"},
+		"targetloader-dev-tokens":   {"API_BASE_URL", "JOURNEYS_TABLE", "TOKENS_TABLE"},
+	}
+	got := map[string][]string{}
+	for _, res := range r.resources("AWS::Lambda::Function") {
+		p := props(res)
+		vars := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		var names []string
+		for k := range vars {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		got[p["FunctionName"].(string)] = names
+	}
+	// THEN they are exactly the ones shared/config reads
+	for fn, w := range want {
+		if fmt.Sprint(got[fn]) != fmt.Sprint(w) {
+			t.Errorf("%s env = %v, want %v", fn, got[fn], w)
+		}
+	}
+}
+
+func TestTablesArePayPerRequestWithPITRAndKeys(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN looking at every table of shared/tables
+	if n := len(r.resources("AWS::DynamoDB::Table")); n != len(tables.All) {
+		t.Fatalf("want %d tables, got %d", len(tables.All), n)
+	}
+	for _, def := range tables.All {
+		p := r.tableByName(t, tables.PhysicalName("dev", def.ID))
+		// THEN it is on-demand, has PITR, and its keys/GSIs/TTL come from the definition
+		if p["BillingMode"] != "PAY_PER_REQUEST" {
+			t.Errorf("%s: BillingMode %v", def.ID, p["BillingMode"])
+		}
+		pitr, _ := p["PointInTimeRecoverySpecification"].(map[string]any)
+		if pitr["PointInTimeRecoveryEnabled"] != true {
+			t.Errorf("%s: PITR %v", def.ID, p["PointInTimeRecoverySpecification"])
+		}
+		if got, want := keySchema(p["KeySchema"]), defKeys(def.PartitionKey, def.SortKey); got != want {
+			t.Errorf("%s: keys %s, want %s", def.ID, got, want)
+		}
+		gsis := map[string]string{}
+		for _, g := range asList(p["GlobalSecondaryIndexes"]) {
+			gm := g.(map[string]any)
+			gsis[gm["IndexName"].(string)] = keySchema(gm["KeySchema"])
+		}
+		if len(gsis) != len(def.Indexes) {
+			t.Errorf("%s: %d GSIs, want %d", def.ID, len(gsis), len(def.Indexes))
+		}
+		for _, ix := range def.Indexes {
+			if gsis[ix.Name] != defKeys(ix.PartitionKey, ix.SortKey) {
+				t.Errorf("%s: GSI %s keys %s", def.ID, ix.Name, gsis[ix.Name])
+			}
+		}
+		ttl, _ := p["TimeToLiveSpecification"].(map[string]any)
+		if def.TTLAttribute == "" && ttl != nil {
+			t.Errorf("%s: unexpected TTL %v", def.ID, ttl)
+		}
+		if def.TTLAttribute != "" && (ttl["AttributeName"] != def.TTLAttribute || ttl["Enabled"] != true) {
+			t.Errorf("%s: TTL %v, want %s", def.ID, ttl, def.TTLAttribute)
+		}
+	}
+}
+
+func TestTokensTableTTL(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN / THEN the tokens table expires items on tables.Tokens.TTLAttribute
+	noPanic(t, "tokens TTL", func() {
+		r.tmpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), &map[string]any{
+			"TableName": tables.PhysicalName("dev", tables.Tokens.ID),
+			"TimeToLiveSpecification": map[string]any{
+				"AttributeName": tables.Tokens.TTLAttribute,
+				"Enabled":       true,
+			},
+		})
+	})
+}
+
+func TestRemovalPolicyByStage(t *testing.T) {
+	// GIVEN the dev and prod stacks
+	for stage, want := range map[string]string{"dev": "Delete", "prod": "Retain"} {
+		r := synth(t, stage)
+		// WHEN looking at the tables' deletion policy
+		for id, res := range r.resources("AWS::DynamoDB::Table") {
+			// THEN prod retains its data and dev does not
+			if res["DeletionPolicy"] != want {
+				t.Errorf("%s %s: DeletionPolicy %v, want %s", stage, id, res["DeletionPolicy"], want)
+			}
+		}
+	}
+}
+
+func TestQueueRedriveAndVisibility(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN looking at the queues
+	noPanic(t, "redrive", func() {
+		// THEN the targets queue moves messages to the DLQ after MaxReceiveCount receives
+		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
+			"QueueName":     "targetloader-dev-targets",
+			"RedrivePolicy": assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": tables.MaxReceiveCount}),
+		})
+		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
+			"QueueName":              "targetloader-dev-targets-dlq",
+			"MessageRetentionPeriod": 14 * 24 * 3600,
+			"SqsManagedSseEnabled":   true,
+		})
+	})
+	for _, res := range r.resources("AWS::SQS::Queue") {
+		p := props(res)
+		if p["SqsManagedSseEnabled"] != true {
+			t.Errorf("%v: SSE not enabled", p["QueueName"])
+		}
+		if p["QueueName"] == "targetloader-dev-targets" {
+			if vt, _ := p["VisibilityTimeout"].(float64); vt < 6*sizing[FnConsumer].TimeoutSec {
+				t.Errorf("visibility timeout %v < 6x consumer timeout", vt)
+			}
+		}
+	}
+}
+
+func TestConsumerEventSource(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN / THEN the consumer reads batches of 10 with partial batch failures
+	noPanic(t, "event source mapping", func() {
+		r.tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+		r.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), &map[string]any{
+			"FunctionResponseTypes":          []any{"ReportBatchItemFailures"},
+			"BatchSize":                      ConsumerBatchSize,
+			"MaximumBatchingWindowInSeconds": ConsumerMaxBatchingWindow,
+			"ScalingConfig":                  map[string]any{"MaximumConcurrency": ConsumerMaxConcurrency},
+		})
+	})
+}
+
+// statements returns every IAM statement of identity policies in the template.
+func (r *synthResult) statements() []map[string]any {
+	var out []map[string]any
+	for _, typ := range []string{"AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"} {
+		for _, res := range r.resources(typ) {
+			doc := props(res)["PolicyDocument"].(map[string]any)
+			for _, s := range asList(doc["Statement"]) {
+				out = append(out, s.(map[string]any))
+			}
+		}
+	}
+	for _, res := range r.resources("AWS::IAM::Role") {
+		for _, pol := range asList(props(res)["Policies"]) {
+			doc := pol.(map[string]any)["PolicyDocument"].(map[string]any)
+			for _, s := range asList(doc["Statement"]) {
+				out = append(out, s.(map[string]any))
+			}
+		}
+	}
+	return out
+}
+
+func TestLeastPrivilege(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	stmts := r.statements()
+	if len(stmts) == 0 {
+		t.Fatal("no IAM statements found")
+	}
+	// WHEN looking at every allow statement of every IAM policy
+	for _, s := range stmts {
+		actions := strs(s["Action"])
+		for _, a := range actions {
+			// THEN no action is a wildcard over everything or over a whole service
+			if a == "*" || a == "dynamodb:*" || a == "sqs:*" || a == "lambda:*" || a == "iam:*" {
+				t.Errorf("wildcard action %q in %v", a, s)
+			}
+		}
+		// AND no DynamoDB/SQS statement applies to every resource
+		dataPlane := false
+		for _, a := range actions {
+			if strings.HasPrefix(a, "dynamodb:") || strings.HasPrefix(a, "sqs:") {
+				dataPlane = true
+			}
+		}
+		if dataPlane {
+			for _, res := range asList(s["Resource"]) {
+				if res == "*" {
+					t.Errorf("statement %v applies to Resource *", s)
+				}
+			}
+		}
+	}
+}
+
+func TestFunctionGrants(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN collecting, per function role, the tables it may write
+	fnRole := map[string]string{} // role logical id -> function name
+	for _, res := range r.resources("AWS::Lambda::Function") {
+		p := props(res)
+		role := p["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		fnRole[role] = strings.TrimPrefix(p["FunctionName"].(string), "targetloader-dev-")
+	}
+	tableID := map[string]string{} // logical id -> table id
+	for lid, res := range r.resources("AWS::DynamoDB::Table") {
+		tableID[lid] = strings.TrimPrefix(props(res)["TableName"].(string), "targetloader-dev-")
+	}
+	writes := map[string]map[string]bool{}
+	reads := map[string]map[string]bool{}
+	sends := map[string]bool{}
+	for _, res := range r.resources("AWS::IAM::Policy") {
+		p := props(res)
+		for _, role := range asList(p["Roles"]) {
+			fn := fnRole[role.(map[string]any)["Ref"].(string)]
+			if fn == "" {
+				continue
+			}
+			for _, s := range asList(p["PolicyDocument"].(map[string]any)["Statement"]) {
+				sm := s.(map[string]any)
+				acts := strings.Join(strs(sm["Action"]), ",")
+				for _, res := range asList(sm["Resource"]) {
+					ga, ok := res.(map[string]any)["Fn::GetAtt"].([]any)
+					if !ok {
+						continue
+					}
+					if tid := tableID[ga[0].(string)]; tid != "" {
+						if reads[fn] == nil {
+							reads[fn], writes[fn] = map[string]bool{}, map[string]bool{}
+						}
+						if strings.Contains(acts, "dynamodb:GetItem") {
+							reads[fn][tid] = true
+						}
+						if strings.Contains(acts, "dynamodb:PutItem") {
+							writes[fn][tid] = true
+						}
+					}
+					if strings.Contains(acts, "sqs:SendMessage") {
+						sends[fn] = true
+					}
+				}
+			}
+		}
+	}
+	// THEN each function reads and writes exactly what its code uses
+	want := map[string][2][]string{ // fn -> {reads, writes}
+		"ingest":   {{"idempotency", "journeys", "loader-records", "rate-limits", "requests", "tokens"}, {"idempotency", "rate-limits", "requests"}},
+		"consumer": {{"account-emails", "accounts", "journey-targets", "journeys", "loader-records", "requests"}, {"journey-targets", "loader-records", "requests"}},
+		"tokens":   {{"journeys", "tokens"}, {"tokens"}},
+	}
+	for fn, w := range want {
+		if got := keys(reads[fn]); fmt.Sprint(got) != fmt.Sprint(w[0]) {
+			t.Errorf("%s reads %v, want %v", fn, got, w[0])
+		}
+		if got := keys(writes[fn]); fmt.Sprint(got) != fmt.Sprint(w[1]) {
+			t.Errorf("%s writes %v, want %v", fn, got, w[1])
+		}
+	}
+	if !sends["ingest"] || sends["consumer"] || sends["tokens"] {
+		t.Errorf("only ingest may send to the queue: %v", sends)
+	}
+}
+
+func TestMarketerPolicyOnlyInvokesTokens(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN looking at the managed policies
+	mps := r.resources("AWS::IAM::ManagedPolicy")
+	if len(mps) != 1 {
+		t.Fatalf("want 1 managed policy, got %d", len(mps))
+	}
+	for _, res := range mps {
+		stmts := asList(props(res)["PolicyDocument"].(map[string]any)["Statement"])
+		// THEN it allows lambda:InvokeFunction on the tokens function only
+		if len(stmts) != 1 {
+			t.Fatalf("want one statement, got %v", stmts)
+		}
+		s := stmts[0].(map[string]any)
+		if fmt.Sprint(strs(s["Action"])) != "[lambda:InvokeFunction]" || s["Effect"] != "Allow" {
+			t.Errorf("statement %v", s)
+		}
+		ga, _ := s["Resource"].(map[string]any)["Fn::GetAtt"].([]any)
+		if len(ga) != 2 || !strings.HasPrefix(ga[0].(string), "FunctionTokens") {
+			t.Errorf("resource %v is not the tokens function", s["Resource"])
+		}
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	alarms := r.resources("AWS::CloudWatch::Alarm")
+	// WHEN / THEN there are at least the four operational alarms
+	if len(alarms) < 4 {
+		t.Fatalf("want >= 4 alarms, got %d", len(alarms))
+	}
+	metrics := map[string]bool{}
+	for _, a := range alarms {
+		metrics[props(a)["MetricName"].(string)] = true
+	}
+	for _, m := range []string{"ApproximateNumberOfMessagesVisible", "Errors", "5XXError", "ApproximateAgeOfOldestMessage"} {
+		if !metrics[m] {
+			t.Errorf("no alarm on %s (have %v)", m, metrics)
+		}
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	outs, _ := r.json["Outputs"].(map[string]any)
+	// WHEN / THEN the outputs ops and the CLI need exist
+	want := []string{"ApiUrl", "TokensFunctionName", "QueueUrl", "DlqUrl", "MarketerPolicyArn"}
+	for _, def := range tables.All {
+		want = append(want, constructID("TableName", def.ID))
+	}
+	for _, o := range want {
+		if _, ok := outs[o]; !ok {
+			t.Errorf("missing output %s", o)
+		}
+	}
+}
+
+func TestAPIRoutes(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN listing the API's methods with their full resource paths
+	got := apiRoutes(r)
+	// THEN exactly the two product routes exist, proxied to the ingest function
+	want := []string{"GET /journeys/{journey_id}/requests/{request_uuid}", "POST /journeys/{journey_id}/targets"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("routes %v, want %v", got, want)
+	}
+	noPanic(t, "proxy integration and throttling", func() {
+		r.tmpl.AllResourcesProperties(jsii.String("AWS::ApiGateway::Method"), &map[string]any{
+			"Integration": assertions.Match_ObjectLike(&map[string]any{"Type": "AWS_PROXY"}),
+		})
+		r.tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Stage"), &map[string]any{
+			"StageName": APIStageName,
+			"MethodSettings": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+				"ThrottlingRateLimit":  100,
+				"ThrottlingBurstLimit": 200,
+			})}),
+			"AccessLogSetting": assertions.Match_ObjectLike(&map[string]any{
+				"DestinationArn": assertions.Match_AnyValue(),
+			}),
+		})
+	})
+}
+
+// apiRoutes returns "METHOD /path" for every API method, sorted.
+func apiRoutes(r *synthResult) []string {
+	res := r.resources("AWS::ApiGateway::Resource")
+	var path func(ref any) string
+	path = func(ref any) string {
+		m, ok := ref.(map[string]any)
+		if !ok {
+			return ""
+		}
+		if id, ok := m["Ref"].(string); ok {
+			if rr, ok := res[id]; ok {
+				p := props(rr)
+				return path(p["ParentId"]) + "/" + p["PathPart"].(string)
+			}
+		}
+		return "" // Fn::GetAtt RootResourceId
+	}
+	var out []string
+	for _, m := range r.resources("AWS::ApiGateway::Method") {
+		p := props(m)
+		if p["HttpMethod"] == "OPTIONS" {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s", p["HttpMethod"], path(p["ResourceId"])))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func keySchema(v any) string {
+	var parts []string
+	for _, k := range asList(v) {
+		km := k.(map[string]any)
+		parts = append(parts, fmt.Sprintf("%s:%s", km["AttributeName"], km["KeyType"]))
+	}
+	return strings.Join(parts, ",")
+}
+
+func defKeys(pk tables.Key, sk *tables.Key) string {
+	s := pk.Name + ":HASH"
+	if sk != nil {
+		s += "," + sk.Name + ":RANGE"
+	}
+	return s
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case nil:
+		return nil
+	default:
+		return []any{x}
+	}
+}
+
+func strs(v any) []string {
+	var out []string
+	for _, x := range asList(v) {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
