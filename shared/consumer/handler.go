@@ -1,0 +1,207 @@
+// Package consumer is the SQS handler that matches queued targets to
+// accounts, adds matched accounts to the journey and writes one target
+// loader record per target.
+package consumer
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/domain"
+	"golang.org/x/sync/errgroup"
+)
+
+// Reader reads a journey and a request in one call.
+type Reader interface {
+	Read(ctx context.Context, tokenHash, journeyID, requestUUID string) (domain.Snapshot, error)
+}
+
+// Requests tracks the request a message belongs to.
+type Requests interface {
+	Abort(ctx context.Context, uuid string) (bool, error)
+	RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) error
+}
+
+// Accounts looks up accounts by id and by normalised email.
+type Accounts interface {
+	Lookup(ctx context.Context, ids, emails []string) (domain.Accounts, error)
+}
+
+// Targets adds accounts to journeys' target lists.
+type Targets interface {
+	AddNew(ctx context.Context, targets []domain.JourneyTarget) ([]domain.JourneyTarget, error)
+}
+
+// Records writes target loader records.
+type Records interface {
+	Put(ctx context.Context, records []domain.LoaderRecord) error
+}
+
+// Handler processes SQS batches of queued targets.
+type Handler struct {
+	Reader   Reader
+	Requests Requests
+	Accounts Accounts
+	Targets  Targets
+	Records  Records
+	Logger   *slog.Logger
+	Now      func() time.Time
+	// MessageConcurrency bounds the messages of one SQS batch processed at once.
+	MessageConcurrency int
+	// EnqueuePoll is how often a message of a request still being enqueued
+	// re-reads the request, up to EnqueueWait, before it is retried later.
+	EnqueuePoll time.Duration
+	EnqueueWait time.Duration
+	// DeadlineMargin is kept free before the function's deadline so that
+	// messages still unfinished then are reported as failed, not lost to a timeout.
+	DeadlineMargin time.Duration
+}
+
+// ErrRequestEnqueuing means the message's request is still being enqueued by
+// ingest; the message is retried later.
+var ErrRequestEnqueuing = errors.New("request is still being enqueued")
+
+// Handle processes every message of an SQS event and reports only the
+// failed ones for redelivery, so a bad message never fails its neighbours.
+func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
+		defer cancel()
+	}
+	failed := make([]bool, len(ev.Records))
+	g := errgroup.Group{}
+	g.SetLimit(max(h.MessageConcurrency, 1))
+	for i, msg := range ev.Records {
+		g.Go(func() error {
+			log := h.Logger.With("message_id", msg.MessageId)
+			var b domain.Batch
+			if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || b.RequestUUID == "" || b.JourneyID == "" {
+				log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
+				failed[i] = true
+				return nil
+			}
+			log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
+			if err := h.Process(ctx, b); err != nil {
+				log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
+				failed[i] = true
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	var resp events.SQSEventResponse
+	for i, f := range failed {
+		if f {
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
+		}
+	}
+	return resp, nil
+}
+
+// Process handles one batch. It is idempotent: records and journey targets
+// have deterministic keys, so a redelivered batch rewrites the same items.
+func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
+	snap, err := h.waitQueued(ctx, b)
+	if err != nil {
+		return err
+	}
+	if snap.Request.State == domain.RequestAborted {
+		h.Logger.InfoContext(ctx, "request was aborted before it was accepted; dropping its message", "request_uuid", b.RequestUUID)
+		return nil
+	}
+
+	now := h.Now().UTC()
+	matches := make([]domain.Match, len(b.Targets))
+	journey := domain.Journey{ID: b.JourneyID}
+	if snap.Journey != nil {
+		journey = *snap.Journey
+	}
+	if snap.Journey == nil || journey.Ended(now) {
+		for i := range matches {
+			matches[i] = domain.NotAttempted(journey)
+		}
+	} else {
+		ids := make([]string, 0, len(b.Targets))
+		emails := make([]string, 0, len(b.Targets))
+		for _, t := range b.Targets {
+			ids = append(ids, t.AccountID)
+			emails = append(emails, t.Email)
+		}
+		known, err := h.Accounts.Lookup(ctx, ids, emails)
+		if err != nil {
+			return fmt.Errorf("look up accounts: %w", err)
+		}
+		var additions []domain.JourneyTarget
+		for i, t := range b.Targets {
+			matches[i] = domain.MatchTarget(t, known)
+			if matches[i].Status == domain.StatusSuccess {
+				additions = append(additions, domain.JourneyTarget{
+					JourneyID:      journey.ID,
+					AccountID:      matches[i].AccountID,
+					AddedVia:       domain.AddedViaAPI,
+					SourceSystemID: t.SourceSystemID,
+					AddedAt:        now,
+					RequestUUID:    b.RequestUUID,
+				})
+			}
+		}
+		// Targets first: a record says success only once its target exists.
+		if _, err := h.Targets.AddNew(ctx, additions); err != nil {
+			return fmt.Errorf("add journey targets: %w", err)
+		}
+	}
+
+	records := make([]domain.LoaderRecord, len(b.Targets))
+	for i, t := range b.Targets {
+		records[i] = domain.NewLoaderRecord(b.RequestUUID, b.JourneyID, b.ReceivedAt, now, t, matches[i])
+	}
+	if err := h.Records.Put(ctx, records); err != nil {
+		return fmt.Errorf("write loader records: %w", err)
+	}
+	if err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now)); err != nil {
+		return err
+	}
+	h.Logger.InfoContext(ctx, "batch processed", "request_uuid", b.RequestUUID, "part", b.Part, "targets", len(b.Targets))
+	return nil
+}
+
+// waitQueued reads the journey and request, waiting briefly while ingest is
+// still enqueuing the request. A request that stays enqueuing past
+// domain.EnqueueTimeout is aborted: its ingest call failed or died.
+func (h *Handler) waitQueued(ctx context.Context, b domain.Batch) (domain.Snapshot, error) {
+	deadline := h.Now().Add(h.EnqueueWait)
+	for {
+		snap, err := h.Reader.Read(ctx, "", b.JourneyID, b.RequestUUID)
+		if err != nil {
+			return snap, fmt.Errorf("read journey and request: %w", err)
+		}
+		if snap.Request == nil {
+			return snap, fmt.Errorf("request %s does not exist", b.RequestUUID)
+		}
+		if snap.Request.State != domain.RequestEnqueuing {
+			return snap, nil
+		}
+		now := h.Now()
+		if now.Sub(snap.Request.ReceivedAt) > domain.EnqueueTimeout {
+			if _, err := h.Requests.Abort(ctx, b.RequestUUID); err != nil {
+				return snap, fmt.Errorf("abort stale request: %w", err)
+			}
+			continue // re-read: ingest may have marked it queued just before
+		}
+		if !now.Before(deadline) {
+			return snap, ErrRequestEnqueuing
+		}
+		select {
+		case <-ctx.Done():
+			return snap, ctx.Err()
+		case <-time.After(cmp.Or(h.EnqueuePoll, 250*time.Millisecond)):
+		}
+	}
+}

@@ -1,0 +1,24 @@
+package domain
+
+import (
+	"strings"
+)
+
+// Validate checks an account before import.
+func (a Account) Validate() error {
+	if strings.TrimSpace(a.ID) == "" {
+		return Errorf(KindInvalid, "account_id is required")
+	}
+	if len(a.ID) > 64 {
+		return Errorf(KindInvalid, "account_id must be at most 64 characters")
+	}
+	if a.Status != AccountActive && a.Status != AccountInactive {
+		return Errorf(KindInvalid, "status must be %q or %q, got %q", AccountActive, AccountInactive, a.Status)
+	}
+	for _, e := range a.Emails {
+		if !plainAddress(strings.TrimSpace(e)) {
+			return Errorf(KindInvalid, "email %q is not a plain email address", e)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package domain
+
+import (
+	"strconv"
+	"time"
+)
+
+// RequestState is where an ingest request is in its hand-over to the queue.
+type RequestState string
+
+const (
+	// RequestEnqueuing: the record is written and its messages are being sent.
+	// The consumer waits for the state to change before processing them.
+	RequestEnqueuing RequestState = "enqueuing"
+	// RequestQueued: every message was sent and the caller was told 202.
+	RequestQueued RequestState = "queued"
+	// RequestAborted: queuing failed (the caller got a 5xx) or never finished;
+	// messages that did reach the queue are dropped.
+	RequestAborted RequestState = "aborted"
+)
+
+// EnqueueTimeout bounds how long ingest may take between writing a request
+// and marking it queued; afterwards the consumer may abort it. It is longer
+// than the ingest function's timeout and API Gateway's 29 s limit.
+const EnqueueTimeout = 60 * time.Second
+
+// Request is the record of one accepted ingest request and its progress.
+type Request struct {
+	UUID       string       `json:"request_uuid" dynamodbav:"request_uuid"`
+	JourneyID  string       `json:"journey_id" dynamodbav:"journey_id"`
+	TokenID    string       `json:"token_id" dynamodbav:"token_id"`
+	Accepted   int          `json:"accepted" dynamodbav:"accepted"`
+	Parts      int          `json:"parts" dynamodbav:"parts"`
+	State      RequestState `json:"state" dynamodbav:"state"`
+	ReceivedAt time.Time    `json:"received_at" dynamodbav:"received_at"`
+	// BodyHash (SHA-256 of the body) tells an idempotent retry from a new body.
+	BodyHash string `json:"-" dynamodbav:"body_hash"`
+	// PartResults holds, per processed message ("p0", "p1", ...), its counts.
+	// Setting a part's entry is idempotent, so a redelivered message never
+	// counts twice.
+	PartResults map[string]PartResult `json:"-" dynamodbav:"part_results"`
+}
+
+// PartResult counts the outcomes of one processed message.
+type PartResult struct {
+	Targets     int                      `dynamodbav:"targets"`
+	ByStatus    map[ProcessingStatus]int `dynamodbav:"by_status"`
+	ByOutcome   map[MatchingOutcome]int  `dynamodbav:"by_outcome"`
+	ProcessedAt time.Time                `dynamodbav:"processed_at"`
+}
+
+// PartKey is the key of message part in Request.PartResults.
+func PartKey(part int) string { return "p" + strconv.Itoa(part) }
+
+// NewPartResult counts the matches of one message.
+func NewPartResult(matches []Match, processedAt time.Time) PartResult {
+	r := PartResult{Targets: len(matches), ByStatus: map[ProcessingStatus]int{}, ByOutcome: map[MatchingOutcome]int{}, ProcessedAt: processedAt.UTC()}
+	for _, m := range matches {
+		r.ByStatus[m.Status]++
+		r.ByOutcome[m.Outcome]++
+	}
+	return r
+}
+
+// Progress states of a request, as the status endpoint reports them.
+const (
+	ProgressQueued     = "queued"
+	ProgressProcessing = "processing"
+	ProgressCompleted  = "completed"
+)
+
+// RequestProgress is a request's status with its counts.
+type RequestProgress struct {
+	Status           string                   `json:"status"`
+	Accepted         int                      `json:"accepted"`
+	ProcessingStatus map[ProcessingStatus]int `json:"processing_status"`
+	MatchingOutcome  map[MatchingOutcome]int  `json:"matching_outcome"`
+	CompletedAt      *time.Time               `json:"completed_at,omitempty"`
+}
+
+// Progress sums the processed parts. Targets not processed yet count as pending.
+func (r Request) Progress() RequestProgress {
+	p := RequestProgress{Accepted: r.Accepted, ProcessingStatus: map[ProcessingStatus]int{}, MatchingOutcome: map[MatchingOutcome]int{}}
+	for _, s := range ProcessingStatuses {
+		p.ProcessingStatus[s] = 0
+	}
+	for _, o := range MatchingOutcomes {
+		p.MatchingOutcome[o] = 0
+	}
+	processed := 0
+	var last time.Time
+	for _, part := range r.PartResults {
+		processed += part.Targets
+		for s, n := range part.ByStatus {
+			p.ProcessingStatus[s] += n
+		}
+		for o, n := range part.ByOutcome {
+			p.MatchingOutcome[o] += n
+		}
+		if part.ProcessedAt.After(last) {
+			last = part.ProcessedAt
+		}
+	}
+	p.ProcessingStatus[StatusPending] = r.Accepted - processed
+	switch {
+	case len(r.PartResults) == 0:
+		p.Status = ProgressQueued
+	case len(r.PartResults) < r.Parts:
+		p.Status = ProgressProcessing
+	default:
+		p.Status = ProgressCompleted
+		p.CompletedAt = &last
+	}
+	return p
+}
+
+// Batch is the body of one queue message: part of an accepted request.
+type Batch struct {
+	RequestUUID string    `json:"request_uuid"`
+	JourneyID   string    `json:"journey_id"`
+	Part        int       `json:"part"`
+	Parts       int       `json:"parts"`
+	ReceivedAt  time.Time `json:"received_at"`
+	Targets     []Target  `json:"targets"`
+}
+
+// Snapshot is what ingest and the consumer read together in one call:
+// a token, a journey and a request, each nil when missing or not asked for.
+type Snapshot struct {
+	Token   *Token
+	Journey *Journey
+	Request *Request
+}

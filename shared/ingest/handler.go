@@ -1,0 +1,345 @@
+// Package ingest is the API Gateway handler external systems call: it checks
+// the bearer token, validates targets, queues them and reports progress.
+package ingest
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/queue"
+)
+
+// Routes, as API Gateway names them in the event's Resource.
+const (
+	RouteTargets = "/journeys/{journey_id}/targets"
+	RouteRequest = "/journeys/{journey_id}/requests/{request_uuid}"
+)
+
+// Reader reads a token, a journey and a request in one call.
+type Reader interface {
+	Read(ctx context.Context, tokenHash, journeyID, requestUUID string) (domain.Snapshot, error)
+}
+
+// Requests records accepted requests and their hand-over to the queue.
+type Requests interface {
+	Create(ctx context.Context, r domain.Request) error
+	MarkQueued(ctx context.Context, uuid string) error
+	Abort(ctx context.Context, uuid string) (bool, error)
+}
+
+// Queue sends batches of targets to the consumer.
+type Queue interface {
+	Send(ctx context.Context, batches []domain.Batch) error
+}
+
+// Records lists a request's target loader records.
+type Records interface {
+	ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
+}
+
+// Handler serves the ingest API.
+type Handler struct {
+	Reader   Reader
+	Requests Requests
+	Queue    Queue
+	Records  Records
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Accepted is the body of a 202 response.
+type Accepted struct {
+	RequestUUID string `json:"request_uuid"`
+	Accepted    int    `json:"accepted"`
+	StatusURL   string `json:"status_url"`
+}
+
+// Status is the body of the request status response.
+type Status struct {
+	RequestUUID string    `json:"request_uuid"`
+	JourneyID   string    `json:"journey_id"`
+	ReceivedAt  time.Time `json:"received_at"`
+	domain.RequestProgress
+	Records    []domain.LoaderRecord `json:"records"`
+	NextCursor string                `json:"next_cursor,omitempty"`
+}
+
+const (
+	defaultPageSize = 100
+	maxPageSize     = 500
+)
+
+// Handle serves one API Gateway proxy request. It never returns an error:
+// every failure is a problem document.
+func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	resp := h.route(ctx, req)
+	return resp, nil
+}
+
+func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+	journeyID := req.PathParameters["journey_id"]
+	switch req.Resource {
+	case RouteTargets:
+		if req.HTTPMethod != http.MethodPost {
+			return methodNotAllowed(http.MethodPost)
+		}
+		return h.withToken(ctx, req, journeyID, "", h.submit)
+	case RouteRequest:
+		if req.HTTPMethod != http.MethodGet {
+			return methodNotAllowed(http.MethodGet)
+		}
+		return h.withToken(ctx, req, journeyID, req.PathParameters["request_uuid"], h.status)
+	default:
+		return problem.New(http.StatusNotFound, "not-found", "No such resource; see the API in the README.").Response(nil)
+	}
+}
+
+// call is an authenticated request.
+type call struct {
+	req     events.APIGatewayProxyRequest
+	token   domain.Token
+	journey domain.Journey
+	request *domain.Request
+	log     *slog.Logger
+}
+
+func (h *Handler) withToken(ctx context.Context, req events.APIGatewayProxyRequest, journeyID, requestUUID string, next func(context.Context, call) events.APIGatewayProxyResponse) events.APIGatewayProxyResponse {
+	secret, ok := bearerToken(req)
+	if !ok {
+		return unauthorized("missing-token", "Send the journey's API token as 'Authorization: Bearer <token>'.", "")
+	}
+	// A mistyped token fails its checksum and is refused like an unknown one, without a read.
+	if !domain.ValidTokenFormat(secret) {
+		return unauthorized("invalid-token", "The API token is not valid.", "invalid_token")
+	}
+	if requestUUID != "" {
+		if _, err := uuid.Parse(requestUUID); err != nil {
+			return problem.New(http.StatusNotFound, "not-found", "No request has that uuid.").Response(nil)
+		}
+	}
+	snap, err := h.Reader.Read(ctx, domain.HashToken(secret), journeyID, requestUUID)
+	if err != nil {
+		return h.unavailable(ctx, "read token", err)
+	}
+	now := h.Now().UTC()
+	if snap.Token == nil {
+		return unauthorized("invalid-token", "The API token is not valid.", "invalid_token")
+	}
+	t := *snap.Token
+	log := h.Logger.With("token_id", t.ID, "journey_id", journeyID)
+	switch t.Status(now) {
+	case domain.TokenRevoked:
+		return unauthorized("invalid-token", "The API token was revoked; ask the journey's marketer for a new one.", "invalid_token")
+	case domain.TokenExpired:
+		return unauthorized("invalid-token", "The API token has expired; ask the journey's marketer for a new one.", "invalid_token")
+	}
+	if t.JourneyID != journeyID {
+		log.WarnContext(ctx, "token used for another journey", "token_journey_id", t.JourneyID)
+		return problem.New(http.StatusForbidden, "wrong-journey", "The API token belongs to another journey.").Response(nil)
+	}
+	if snap.Journey == nil {
+		return problem.New(http.StatusForbidden, "journey-ended", "The journey no longer exists.").Response(nil)
+	}
+	if snap.Journey.Ended(now) {
+		return problem.New(http.StatusForbidden, "journey-ended", fmt.Sprintf("The journey ended on %s; it accepts no more targets.", snap.Journey.EndDate)).Response(nil)
+	}
+	return next(ctx, call{req: req, token: t, journey: *snap.Journey, request: snap.Request, log: log})
+}
+
+func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResponse {
+	if !isJSON(header(c.req, "Content-Type")) {
+		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Send the targets as 'Content-Type: application/json'.").Response(nil)
+	}
+	body, err := requestBody(c.req)
+	if err != nil {
+		return problem.New(http.StatusBadRequest, "invalid-body", "The body is flagged base64 but does not decode.").Response(nil)
+	}
+	if len(body) > domain.MaxBodyBytes {
+		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted.", len(body), domain.MaxBodyBytes)).Response(nil)
+	}
+	targets, err := domain.DecodeTargets(body)
+	if err != nil {
+		var pe *domain.PayloadError
+		if !errors.As(err, &pe) {
+			return h.internal(ctx, "decode targets", err)
+		}
+		d := problem.New(http.StatusBadRequest, "invalid-targets", pe.Detail)
+		if len(pe.Fields) == 0 {
+			d.Type = problem.TypeBase + "invalid-body"
+		}
+		d.Errors = pe.Fields
+		return d.Response(nil)
+	}
+
+	now := h.Now().UTC()
+	r := domain.Request{
+		UUID:       uuid.NewString(),
+		JourneyID:  c.journey.ID,
+		TokenID:    c.token.ID,
+		Accepted:   len(targets),
+		State:      domain.RequestEnqueuing,
+		ReceivedAt: now,
+		BodyHash:   bodyHash(body),
+	}
+	batches, err := queue.Split(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
+	if err != nil {
+		return h.internal(ctx, "split targets", err)
+	}
+	r.Parts = len(batches)
+	log := c.log.With("request_uuid", r.UUID)
+	if err := h.Requests.Create(ctx, r); err != nil {
+		return h.unavailable(ctx, "create request", err)
+	}
+	if err := h.Queue.Send(ctx, batches); err != nil {
+		// Some messages may have been sent: abort so the consumer drops them.
+		if _, abortErr := h.Requests.Abort(context.WithoutCancel(ctx), r.UUID); abortErr != nil {
+			log.ErrorContext(ctx, "abort request", "error", abortErr)
+		}
+		return h.unavailable(ctx, "queue targets", err)
+	}
+	if err := h.Requests.MarkQueued(ctx, r.UUID); err != nil {
+		return h.unavailable(ctx, "mark request queued", err)
+	}
+	log.InfoContext(ctx, "targets accepted", "accepted", len(targets), "parts", len(batches))
+	return jsonResponse(http.StatusAccepted, Accepted{
+		RequestUUID: r.UUID,
+		Accepted:    len(targets),
+		StatusURL:   baseURL(c.req) + "/journeys/" + c.journey.ID + "/requests/" + r.UUID,
+	}, nil)
+}
+
+func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResponse {
+	r := c.request
+	if r == nil || r.JourneyID != c.journey.ID || r.State == domain.RequestAborted || r.State == domain.RequestEnqueuing {
+		return problem.New(http.StatusNotFound, "not-found", "No request of this journey has that uuid.").Response(nil)
+	}
+	limit := defaultPageSize
+	if v := c.req.QueryStringParameters["limit"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxPageSize {
+			return problem.New(http.StatusBadRequest, "invalid-query", fmt.Sprintf("limit must be a whole number from 1 to %d.", maxPageSize)).Response(nil)
+		}
+		limit = n
+	}
+	records, next, err := h.Records.ListByRequest(ctx, r.UUID, c.req.QueryStringParameters["cursor"], limit)
+	if domain.KindOf(err) == domain.KindInvalid {
+		return problem.New(http.StatusBadRequest, "invalid-query", err.Error()).Response(nil)
+	}
+	if err != nil {
+		return h.unavailable(ctx, "list records", err)
+	}
+	if records == nil {
+		records = []domain.LoaderRecord{}
+	}
+	return jsonResponse(http.StatusOK, Status{
+		RequestUUID:     r.UUID,
+		JourneyID:       r.JourneyID,
+		ReceivedAt:      r.ReceivedAt,
+		RequestProgress: r.Progress(),
+		Records:         records,
+		NextCursor:      next,
+	}, nil)
+}
+
+// unavailable answers a failed dependency call: nothing was accepted and the
+// caller may retry. The error is logged, never returned to the caller.
+func (h *Handler) unavailable(ctx context.Context, what string, err error) events.APIGatewayProxyResponse {
+	h.Logger.ErrorContext(ctx, what+" failed", "error", err)
+	return problem.New(http.StatusServiceUnavailable, "unavailable", "The service could not complete the request; nothing was accepted. Retry shortly.").Response(map[string]string{"Retry-After": "1"})
+}
+
+func (h *Handler) internal(ctx context.Context, what string, err error) events.APIGatewayProxyResponse {
+	h.Logger.ErrorContext(ctx, what+" failed", "error", err)
+	return problem.New(http.StatusInternalServerError, "internal", "An internal error occurred; nothing was accepted.").Response(nil)
+}
+
+func unauthorized(slug, detail, errorCode string) events.APIGatewayProxyResponse {
+	challenge := `Bearer realm="target-loader"`
+	if errorCode != "" {
+		challenge += `, error="` + errorCode + `"`
+	}
+	return problem.New(http.StatusUnauthorized, slug, detail).Response(map[string]string{"WWW-Authenticate": challenge})
+}
+
+func methodNotAllowed(allowed string) events.APIGatewayProxyResponse {
+	return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Use "+allowed+" on this resource.").Response(map[string]string{"Allow": allowed})
+}
+
+func jsonResponse(status int, v any, headers map[string]string) events.APIGatewayProxyResponse {
+	body, _ := json.Marshal(v)
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, val := range headers {
+		h[k] = val
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(body)}
+}
+
+// header reads a header case-insensitively, as HTTP requires.
+func header(req events.APIGatewayProxyRequest, name string) string {
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, v := range req.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return ""
+}
+
+func bearerToken(req events.APIGatewayProxyRequest) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header(req, "Authorization")), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+func requestBody(req events.APIGatewayProxyRequest) ([]byte, error) {
+	if req.IsBase64Encoded {
+		return base64.StdEncoding.DecodeString(req.Body)
+	}
+	return []byte(req.Body), nil
+}
+
+func bodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// baseURL is the API's base URL as the caller reached it, stage included.
+func baseURL(req events.APIGatewayProxyRequest) string {
+	proto := header(req, "X-Forwarded-Proto")
+	if proto == "" {
+		proto = "https"
+	}
+	host := header(req, "Host")
+	if host == "" {
+		host = req.RequestContext.DomainName
+	}
+	prefix := strings.TrimSuffix(req.RequestContext.Path, req.Path)
+	return proto + "://" + host + prefix
+}

@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/tables"
+)
+
+// Journeys stores journeys.
+type Journeys struct {
+	DB    DynamoDB
+	Table string
+}
+
+// Put creates or replaces a journey.
+func (s Journeys) Put(ctx context.Context, j domain.Journey) error {
+	if err := j.Validate(); err != nil {
+		return err
+	}
+	av, err := attributevalue.MarshalMap(j)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: av})
+	return err
+}
+
+// Get reads a journey; a missing journey is a KindNotFound error.
+func (s Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.Table,
+		Key:            map[string]types.AttributeValue{tables.AttrJourneyID: &types.AttributeValueMemberS{Value: id}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return domain.Journey{}, err
+	}
+	if out.Item == nil {
+		return domain.Journey{}, domain.Errorf(domain.KindNotFound, "journey %s does not exist", id)
+	}
+	var j domain.Journey
+	err = attributevalue.UnmarshalMap(out.Item, &j)
+	return j, err
+}

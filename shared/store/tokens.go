@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/tables"
+)
+
+// Tokens stores API tokens, keyed by the hash of the secret.
+type Tokens struct {
+	DB    DynamoDB
+	Table string
+}
+
+// Create stores a new token; it never overwrites one with the same hash.
+func (s Tokens) Create(ctx context.Context, t domain.Token) error {
+	av, err := attributevalue.MarshalMap(t)
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName:           &s.Table,
+		Item:                av,
+		ConditionExpression: aws.String("attribute_not_exists(" + tables.AttrTokenHash + ")"),
+	})
+	return err
+}
+
+// ListByJourney lists a journey's tokens, newest first.
+func (s Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.Token, error) {
+	keyCond := expression.Key(tables.AttrJourneyID).Equal(expression.Value(journeyID))
+	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
+	if err != nil {
+		return nil, err
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(tables.IndexTokensByJourney),
+		KeyConditionExpression:    expr.KeyCondition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+		ScanIndexForward:          aws.Bool(false),
+	}
+	var tokens []domain.Token
+	for p := dynamodb.NewQueryPaginator(s.DB, in); p.HasMorePages(); {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var page []domain.Token
+		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
+			return nil, err
+		}
+		tokens = append(tokens, page...)
+	}
+	return tokens, nil
+}
+
+// Revoke marks the token with id revoked by who at now, unless it already is.
+// It returns the token as stored afterwards.
+func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) (domain.Token, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		IndexName:                 aws.String(tables.IndexTokensByID),
+		KeyConditionExpression:    aws.String("#id = :id"),
+		ExpressionAttributeNames:  map[string]string{"#id": tables.AttrTokenID},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: tokenID}},
+	})
+	if err != nil {
+		return domain.Token{}, err
+	}
+	if len(out.Items) == 0 {
+		return domain.Token{}, domain.Errorf(domain.KindNotFound, "no token has id %s", tokenID)
+	}
+	var t domain.Token
+	if err := attributevalue.UnmarshalMap(out.Items[0], &t); err != nil {
+		return domain.Token{}, err
+	}
+	if t.RevokedAt != nil {
+		return t, nil
+	}
+	revokedAt, err := attributevalue.Marshal(now.UTC())
+	if err != nil {
+		return domain.Token{}, err
+	}
+	upd, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           &s.Table,
+		Key:                 map[string]types.AttributeValue{tables.AttrTokenHash: &types.AttributeValueMemberS{Value: t.Hash}},
+		UpdateExpression:    aws.String("SET revoked_at = :at, revoked_by = :by"),
+		ConditionExpression: aws.String("attribute_exists(" + tables.AttrTokenHash + ") AND attribute_not_exists(revoked_at)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":at": revokedAt,
+			":by": &types.AttributeValueMemberS{Value: who},
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	if isConditionFailed(err) {
+		// Revoked concurrently, or deleted by TTL since the query.
+		return s.get(ctx, t.Hash)
+	}
+	if err != nil {
+		return domain.Token{}, err
+	}
+	if err := attributevalue.UnmarshalMap(upd.Attributes, &t); err != nil {
+		return domain.Token{}, err
+	}
+	return t, nil
+}
+
+func (s Tokens) get(ctx context.Context, hash string) (domain.Token, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.Table,
+		Key:            map[string]types.AttributeValue{tables.AttrTokenHash: &types.AttributeValueMemberS{Value: hash}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return domain.Token{}, err
+	}
+	if out.Item == nil {
+		return domain.Token{}, domain.Errorf(domain.KindNotFound, "token no longer exists")
+	}
+	var t domain.Token
+	if err := attributevalue.UnmarshalMap(out.Item, &t); err != nil {
+		return domain.Token{}, fmt.Errorf("decode token: %w", err)
+	}
+	return t, nil
+}
