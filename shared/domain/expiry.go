@@ -27,12 +27,24 @@ var durationChoices = []struct {
 }{
 	{Expiry30Days, "30 days", func(t time.Time) time.Time { return t.AddDate(0, 0, 30) }},
 	{Expiry90Days, "90 days", func(t time.Time) time.Time { return t.AddDate(0, 0, 90) }},
-	{Expiry6Months, "6 months", func(t time.Time) time.Time { return t.AddDate(0, 6, 0) }},
-	{Expiry1Year, "1 year", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+	{Expiry6Months, "6 months", func(t time.Time) time.Time { return addMonths(t, 6) }},
+	{Expiry1Year, "1 year", func(t time.Time) time.Time { return addMonths(t, 12) }},
 }
 
 // maxTokenLifetime caps every token: none is valid for more than one year.
-func maxTokenLifetime(now time.Time) time.Time { return now.AddDate(1, 0, 0) }
+func maxTokenLifetime(now time.Time) time.Time { return addMonths(now, 12) }
+
+// addMonths adds calendar months to t, clamping the day to the last day of
+// the target month (Aug 31 + 6 months = Feb 28/29, not Mar 2/3 as
+// time.AddDate's normalisation would give), keeping the time of day.
+func addMonths(t time.Time, months int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(months), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	if last := first.AddDate(0, 1, -1).Day(); d > last {
+		d = last
+	}
+	return first.AddDate(0, 0, d-1)
+}
 
 // ExpiryOptions lists the choices offered for a journey at now. A journey
 // that has ended gets an error: no token can be generated for it.
