@@ -42,9 +42,19 @@ type Tokens struct {
 	APIBaseURL string `env:"API_BASE_URL,required,notEmpty"`
 }
 
-// Load parses the environment into a T and validates it.
+// Load parses the process environment into a T and validates it.
 func Load[T any]() (T, error) {
-	cfg, err := env.ParseAs[T]()
+	return LoadFrom[T](nil)
+}
+
+// LoadFrom parses environ (the process environment when nil) into a T and
+// validates it. The local stack passes the same variables the stack sets.
+func LoadFrom[T any](environ map[string]string) (T, error) {
+	opts := env.Options{}
+	if environ != nil {
+		opts.Environment = environ
+	}
+	cfg, err := env.ParseAsWithOptions[T](opts)
 	if err != nil {
 		return cfg, fmt.Errorf("configuration: %w", err)
 	}

@@ -1,0 +1,177 @@
+// Package testenv gives integration tests a real DynamoDB/SQS API: it starts
+// moto_server on a free loopback port (or uses TL_TEST_ENDPOINT, e.g. a
+// LocalStack), and provisions a fresh stage of tables and queues per test.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/provision"
+)
+
+var endpoint string
+
+// Run starts moto_server unless TL_TEST_ENDPOINT names an endpoint, runs the
+// tests and stops the server. Call it from TestMain.
+func Run(m *testing.M) int {
+	endpoint = os.Getenv("TL_TEST_ENDPOINT")
+	if endpoint == "" {
+		stop, ep, err := StartMoto()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "testenv:", err)
+			return 1
+		}
+		defer stop()
+		endpoint = ep
+	}
+	return m.Run()
+}
+
+// Endpoint is the AWS endpoint the tests use.
+func Endpoint() string { return endpoint }
+
+// StartMoto starts moto_server on a free loopback port and waits until it
+// answers. stop kills it and its children.
+func StartMoto() (stop func(), endpoint string, err error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, "", err
+	}
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return nil, "", fmt.Errorf("moto_server not on PATH (pip install 'moto[server]'): %w", err)
+	}
+	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	stop = func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+	}
+	endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
+	if err := WaitReady(endpoint, 30*time.Second); err != nil {
+		stop()
+		return nil, "", err
+	}
+	return stop, endpoint, nil
+}
+
+// WaitReady polls endpoint until it answers HTTP or timeout passes.
+func WaitReady(endpoint string, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := http.Get(endpoint)
+		if err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not answer within %s: %w", endpoint, timeout, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// FreePort asks the kernel for a free loopback TCP port.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// AWSConfig is an SDK config for endpoint with dummy credentials, built
+// the way the functions build theirs.
+func AWSConfig(ctx context.Context, endpoint string, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
+	return awsclient.Load(ctx, append([]func(*config.LoadOptions) error{
+		config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
+		config.WithBaseEndpoint(endpoint),
+	}, opts...)...)
+}
+
+// Stack is one provisioned stage for one test.
+type Stack struct {
+	AWS       aws.Config
+	DynamoDB  *dynamodb.Client
+	SQS       *sqs.Client
+	Resources provision.Resources
+	// Env is the environment the deployed functions would get.
+	Env map[string]string
+}
+
+// NewStack provisions a fresh stage named after the test.
+func NewStack(t testing.TB, opts ...func(*config.LoadOptions) error) *Stack {
+	t.Helper()
+	if endpoint == "" {
+		t.Fatal("testenv: call testenv.Run from TestMain")
+	}
+	ctx := context.Background()
+	cfg, err := AWSConfig(ctx, endpoint, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Stack{AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg)}
+	if s.Resources, err = provision.Ensure(ctx, s.DynamoDB, s.SQS, StageName(t)); err != nil {
+		t.Fatal(err)
+	}
+	s.Env = s.Resources.Env()
+	s.Env["API_BASE_URL"] = "https://api.example.test/v1"
+	return s
+}
+
+// StageName is a short unique stage name for t.
+func StageName(t testing.TB) string {
+	name := strings.ToLower(t.Name())
+	name = strings.Map(func(r rune) rune {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			return r
+		}
+		return '-'
+	}, name)
+	if len(name) > 30 {
+		name = name[:30]
+	}
+	b := make([]byte, 3)
+	_, _ = rand.Read(b)
+	return name + "-" + hex.EncodeToString(b)
+}
+
+// Logger writes JSON log lines to w (the test's output when nil).
+func Logger(t testing.TB, w io.Writer) *slog.Logger {
+	if w == nil {
+		w = testWriter{t}
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
