@@ -269,6 +269,8 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 			}),
 		},
 	})
+	// The ApiUrl output below replaces the default "Endpoint" output.
+	api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	integration := awsapigateway.NewLambdaIntegration(ingest, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:           jsii.Bool(true),
 		AllowTestInvoke: jsii.Bool(false),

@@ -351,10 +351,14 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
-func TestFunctionGrants(t *testing.T) {
-	// GIVEN the synthesized dev stack
-	r := synth(t, "dev")
-	// WHEN collecting, per function role, the tables it may write
+// grants summarises, per function (name suffix), the tables it may read and
+// write and whether it may send to the queue, from the IAM policies.
+type grants struct {
+	reads, writes map[string][]string
+	sends         map[string]bool
+}
+
+func cdkGrants(r *synthResult) grants {
 	fnRole := map[string]string{} // role logical id -> function name
 	for _, res := range r.resources("AWS::Lambda::Function") {
 		p := props(res)
@@ -365,8 +369,8 @@ func TestFunctionGrants(t *testing.T) {
 	for lid, res := range r.resources("AWS::DynamoDB::Table") {
 		tableID[lid] = strings.TrimPrefix(props(res)["TableName"].(string), "targetloader-dev-")
 	}
-	writes := map[string]map[string]bool{}
 	reads := map[string]map[string]bool{}
+	writes := map[string]map[string]bool{}
 	sends := map[string]bool{}
 	for _, res := range r.resources("AWS::IAM::Policy") {
 		p := props(res)
@@ -401,6 +405,21 @@ func TestFunctionGrants(t *testing.T) {
 			}
 		}
 	}
+	g := grants{reads: map[string][]string{}, writes: map[string][]string{}, sends: sends}
+	for fn, m := range reads {
+		g.reads[fn] = keys(m)
+	}
+	for fn, m := range writes {
+		g.writes[fn] = keys(m)
+	}
+	return g
+}
+
+func TestFunctionGrants(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	// WHEN collecting, per function role, the tables it may read and write
+	g := cdkGrants(r)
 	// THEN each function reads and writes exactly what its code uses
 	want := map[string][2][]string{ // fn -> {reads, writes}
 		"ingest":   {{"idempotency", "journeys", "loader-records", "rate-limits", "requests", "tokens"}, {"idempotency", "rate-limits", "requests"}},
@@ -408,15 +427,16 @@ func TestFunctionGrants(t *testing.T) {
 		"tokens":   {{"journeys", "tokens"}, {"tokens"}},
 	}
 	for fn, w := range want {
-		if got := keys(reads[fn]); fmt.Sprint(got) != fmt.Sprint(w[0]) {
+		if got := g.reads[fn]; fmt.Sprint(got) != fmt.Sprint(w[0]) {
 			t.Errorf("%s reads %v, want %v", fn, got, w[0])
 		}
-		if got := keys(writes[fn]); fmt.Sprint(got) != fmt.Sprint(w[1]) {
+		if got := g.writes[fn]; fmt.Sprint(got) != fmt.Sprint(w[1]) {
 			t.Errorf("%s writes %v, want %v", fn, got, w[1])
 		}
 	}
-	if !sends["ingest"] || sends["consumer"] || sends["tokens"] {
-		t.Errorf("only ingest may send to the queue: %v", sends)
+	// AND only ingest may send to the queue
+	if !g.sends["ingest"] || g.sends["consumer"] || g.sends["tokens"] {
+		t.Errorf("only ingest may send to the queue: %v", g.sends)
 	}
 }
 

@@ -1,0 +1,550 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// The drift tests compare the SAM template (template.yaml at the repository
+// root) with the CDK stack: a change to one that is not made to the other
+// fails here.
+
+const samPrefix = "targetloader-${Stage}-"
+const cdkPrefix = "targetloader-dev-"
+
+var (
+	samOnce sync.Once
+	samTmpl map[string]any
+	samErr  error
+)
+
+func loadSAM(t *testing.T) map[string]any {
+	t.Helper()
+	samOnce.Do(func() {
+		b, err := os.ReadFile(filepath.Join("..", "template.yaml"))
+		if err != nil {
+			samErr = err
+			return
+		}
+		var doc yaml.Node
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			samErr = err
+			return
+		}
+		v, err := cfnYAML(&doc)
+		if err != nil {
+			samErr = err
+			return
+		}
+		samTmpl, _ = v.(map[string]any)
+	})
+	if samErr != nil {
+		t.Fatalf("template.yaml: %v", samErr)
+	}
+	return samTmpl
+}
+
+// cfnYAML converts a YAML node to JSON-like values, turning CloudFormation's
+// short-form tags (!Ref, !Sub, !GetAtt, !If, ...) into their long forms.
+func cfnYAML(n *yaml.Node) (any, error) {
+	var v any
+	switch n.Kind {
+	case yaml.DocumentNode:
+		return cfnYAML(n.Content[0])
+	case yaml.AliasNode:
+		return cfnYAML(n.Alias)
+	case yaml.MappingNode:
+		m := map[string]any{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			val, err := cfnYAML(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[n.Content[i].Value] = val
+		}
+		v = m
+	case yaml.SequenceNode:
+		l := []any{}
+		for _, c := range n.Content {
+			val, err := cfnYAML(c)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, val)
+		}
+		v = l
+	case yaml.ScalarNode:
+		if isCfnTag(n.Tag) {
+			v = n.Value
+		} else if err := n.Decode(&v); err != nil {
+			return nil, err
+		}
+	}
+	if !isCfnTag(n.Tag) {
+		return v, nil
+	}
+	fn := strings.TrimPrefix(n.Tag, "!")
+	switch fn {
+	case "Ref", "Condition":
+		return map[string]any{fn: v}, nil
+	case "GetAtt":
+		if s, ok := v.(string); ok {
+			res, attr, _ := strings.Cut(s, ".")
+			v = []any{res, attr}
+		}
+	}
+	return map[string]any{"Fn::" + fn: v}, nil
+}
+
+// isCfnTag reports whether tag is a local tag such as !Ref (not a YAML core tag like !!bool).
+func isCfnTag(tag string) bool {
+	return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!")
+}
+
+func samResources(t *testing.T, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, v := range loadSAM(t)["Resources"].(map[string]any) {
+		res := v.(map[string]any)
+		if res["Type"] == typ {
+			out[id] = res
+		}
+	}
+	return out
+}
+
+// samName returns the suffix of a !Sub "targetloader-${Stage}-<suffix>" name.
+func samName(v any) string {
+	m, _ := v.(map[string]any)
+	s, _ := m["Fn::Sub"].(string)
+	if !strings.HasPrefix(s, samPrefix) {
+		return ""
+	}
+	return strings.TrimPrefix(s, samPrefix)
+}
+
+func num(v any) float64 {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case float64:
+		return x
+	case string:
+		var f float64
+		fmt.Sscan(x, &f)
+		return f
+	}
+	return -1
+}
+
+// ---- tables ----
+
+type tableDesc struct {
+	Keys, AttrDefs, GSIs, TTL, Billing string
+	PITR                               bool
+}
+
+func describeTable(p map[string]any) tableDesc {
+	var attrs []string
+	for _, a := range asList(p["AttributeDefinitions"]) {
+		am := a.(map[string]any)
+		attrs = append(attrs, fmt.Sprintf("%s:%s", am["AttributeName"], am["AttributeType"]))
+	}
+	sort.Strings(attrs)
+	var gsis []string
+	for _, g := range asList(p["GlobalSecondaryIndexes"]) {
+		gm := g.(map[string]any)
+		gsis = append(gsis, fmt.Sprintf("%s(%s;%v)", gm["IndexName"], keySchema(gm["KeySchema"]),
+			gm["Projection"].(map[string]any)["ProjectionType"]))
+	}
+	sort.Strings(gsis)
+	d := tableDesc{
+		Keys: keySchema(p["KeySchema"]), AttrDefs: strings.Join(attrs, ","), GSIs: strings.Join(gsis, ","),
+		Billing: fmt.Sprint(p["BillingMode"]),
+	}
+	if ttl, ok := p["TimeToLiveSpecification"].(map[string]any); ok && ttl["Enabled"] == true {
+		d.TTL = fmt.Sprint(ttl["AttributeName"])
+	}
+	if pitr, ok := p["PointInTimeRecoverySpecification"].(map[string]any); ok {
+		d.PITR = pitr["PointInTimeRecoveryEnabled"] == true
+	}
+	return d
+}
+
+func TestDriftTables(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	cdk := map[string]tableDesc{}
+	for _, res := range r.resources("AWS::DynamoDB::Table") {
+		p := props(res)
+		cdk[strings.TrimPrefix(p["TableName"].(string), cdkPrefix)] = describeTable(p)
+	}
+	sam := map[string]tableDesc{}
+	for id, res := range samResources(t, "AWS::DynamoDB::Table") {
+		p := props(res)
+		name := samName(p["TableName"])
+		if name == "" {
+			t.Errorf("SAM table %s: TableName must be !Sub %s<id>", id, samPrefix)
+		}
+		sam[name] = describeTable(p)
+	}
+	// WHEN / THEN both declare the same tables with the same keys, GSIs, TTL, billing and PITR
+	compareMaps(t, "table", cdk, sam)
+}
+
+// ---- functions ----
+
+type fnDesc struct {
+	Runtime, Arch, Handler, LogFormat string
+	Memory, Timeout                   float64
+	Env                               string
+}
+
+func describeFn(p map[string]any) fnDesc {
+	d := fnDesc{
+		Runtime: fmt.Sprint(p["Runtime"]), Arch: fmt.Sprint(p["Architectures"]), Handler: fmt.Sprint(p["Handler"]),
+		Memory: num(p["MemorySize"]), Timeout: num(p["Timeout"]),
+	}
+	if lc, ok := p["LoggingConfig"].(map[string]any); ok {
+		d.LogFormat = fmt.Sprint(lc["LogFormat"])
+	}
+	var env []string
+	if e, ok := p["Environment"].(map[string]any); ok {
+		for k := range e["Variables"].(map[string]any) {
+			env = append(env, k)
+		}
+	}
+	sort.Strings(env)
+	d.Env = strings.Join(env, ",")
+	return d
+}
+
+// samFunctions returns the SAM functions by name suffix, with Globals merged
+// in (one level deep, as SAM does for maps such as LoggingConfig).
+func samFunctions(t *testing.T) (map[string]map[string]any, map[string]string) {
+	globals := map[string]any{}
+	if g, ok := loadSAM(t)["Globals"].(map[string]any); ok {
+		globals, _ = g["Function"].(map[string]any)
+	}
+	out := map[string]map[string]any{}
+	logical := map[string]string{}
+	for id, res := range samResources(t, "AWS::Serverless::Function") {
+		merged := map[string]any{}
+		for k, v := range globals {
+			merged[k] = v
+		}
+		for k, v := range props(res) {
+			gm, gok := merged[k].(map[string]any)
+			vm, vok := v.(map[string]any)
+			if gok && vok {
+				mm := map[string]any{}
+				for kk, vv := range gm {
+					mm[kk] = vv
+				}
+				for kk, vv := range vm {
+					mm[kk] = vv
+				}
+				v = mm
+			}
+			merged[k] = v
+		}
+		name := samName(merged["FunctionName"])
+		if name == "" {
+			t.Errorf("SAM function %s: FunctionName must be !Sub %s<name>", id, samPrefix)
+		}
+		out[name] = merged
+		logical[name] = id
+	}
+	return out, logical
+}
+
+func TestDriftFunctions(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	cdk := map[string]fnDesc{}
+	for _, res := range r.resources("AWS::Lambda::Function") {
+		p := props(res)
+		cdk[strings.TrimPrefix(p["FunctionName"].(string), cdkPrefix)] = describeFn(p)
+	}
+	samFns, logical := samFunctions(t)
+	sam := map[string]fnDesc{}
+	for name, p := range samFns {
+		sam[name] = describeFn(p)
+	}
+	// WHEN / THEN the functions have the same runtime, architecture, handler, sizing, log format and env names
+	compareMaps(t, "function", cdk, sam)
+
+	// AND each SAM function is built by `make build-<LogicalId>` from functions/<name>
+	mk, err := os.ReadFile(filepath.Join("..", "Makefile.infra"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range samFns {
+		id := logical[name]
+		res := loadSAM(t)["Resources"].(map[string]any)[id].(map[string]any)
+		meta, _ := res["Metadata"].(map[string]any)
+		if meta["BuildMethod"] != "makefile" || p["CodeUri"] != "." {
+			t.Errorf("SAM %s: want CodeUri . and Metadata.BuildMethod makefile", id)
+		}
+		re := regexp.MustCompile(`(?m)^build-` + regexp.QuoteMeta(id) + `:\n\t.*-o \$\(ARTIFACTS_DIR\)/bootstrap \./functions/` + regexp.QuoteMeta(name) + `\s*$`)
+		if !re.Match(mk) {
+			t.Errorf("Makefile.infra: no build-%s target building ./functions/%s into $(ARTIFACTS_DIR)/bootstrap", id, name)
+		}
+		for _, k := range FunctionNames {
+			if k == name {
+				goto found
+			}
+		}
+		t.Errorf("SAM function %s is not one of %v", name, FunctionNames)
+	found:
+	}
+}
+
+func TestDriftGrants(t *testing.T) {
+	// GIVEN the CDK grants and the SAM policy templates
+	r := synth(t, "dev")
+	cdk := cdkGrants(r)
+	samTables := map[string]string{} // logical id -> table suffix
+	for id, res := range samResources(t, "AWS::DynamoDB::Table") {
+		samTables[id] = samName(props(res)["TableName"])
+	}
+	samFns, _ := samFunctions(t)
+	sam := grants{reads: map[string][]string{}, writes: map[string][]string{}, sends: map[string]bool{}}
+	for name, p := range samFns {
+		for _, pol := range asList(p["Policies"]) {
+			pm, ok := pol.(map[string]any)
+			if !ok {
+				t.Errorf("SAM %s: policy %v is not a policy template", name, pol)
+				continue
+			}
+			for tmpl, args := range pm {
+				ref := func(key string) string {
+					v, _ := args.(map[string]any)[key].(map[string]any)
+					if s, ok := v["Ref"].(string); ok {
+						return s
+					}
+					if ga, ok := v["Fn::GetAtt"].([]any); ok {
+						return fmt.Sprint(ga[0])
+					}
+					return ""
+				}
+				switch tmpl {
+				case "DynamoDBReadPolicy":
+					sam.reads[name] = append(sam.reads[name], samTables[ref("TableName")])
+				case "DynamoDBCrudPolicy":
+					sam.reads[name] = append(sam.reads[name], samTables[ref("TableName")])
+					sam.writes[name] = append(sam.writes[name], samTables[ref("TableName")])
+				case "SQSSendMessagePolicy":
+					if ref("QueueName") != "TargetsQueue" {
+						t.Errorf("SAM %s: SQSSendMessagePolicy on %s", name, ref("QueueName"))
+					}
+					sam.sends[name] = true
+				default:
+					t.Errorf("SAM %s: unexpected policy %s", name, tmpl)
+				}
+			}
+		}
+		sort.Strings(sam.reads[name])
+		sort.Strings(sam.writes[name])
+	}
+	// WHEN / THEN both give each function the same table and queue access
+	for _, fn := range FunctionNames {
+		if fmt.Sprint(cdk.reads[fn]) != fmt.Sprint(sam.reads[fn]) {
+			t.Errorf("%s reads: CDK %v, SAM %v", fn, cdk.reads[fn], sam.reads[fn])
+		}
+		if fmt.Sprint(cdk.writes[fn]) != fmt.Sprint(sam.writes[fn]) {
+			t.Errorf("%s writes: CDK %v, SAM %v", fn, cdk.writes[fn], sam.writes[fn])
+		}
+		if cdk.sends[fn] != sam.sends[fn] {
+			t.Errorf("%s sends: CDK %v, SAM %v", fn, cdk.sends[fn], sam.sends[fn])
+		}
+	}
+}
+
+// ---- queues and the event source ----
+
+type queueDesc struct {
+	MaxReceiveCount, Visibility, Retention float64
+	SSE                                    bool
+}
+
+func describeQueue(p map[string]any) queueDesc {
+	d := queueDesc{Visibility: num(p["VisibilityTimeout"]), Retention: num(p["MessageRetentionPeriod"]), SSE: p["SqsManagedSseEnabled"] == true}
+	if rp, ok := p["RedrivePolicy"].(map[string]any); ok {
+		d.MaxReceiveCount = num(rp["maxReceiveCount"])
+	}
+	return d
+}
+
+func TestDriftQueues(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	cdk := map[string]queueDesc{}
+	for _, res := range r.resources("AWS::SQS::Queue") {
+		p := props(res)
+		cdk[strings.TrimPrefix(p["QueueName"].(string), cdkPrefix)] = describeQueue(p)
+	}
+	sam := map[string]queueDesc{}
+	for _, res := range samResources(t, "AWS::SQS::Queue") {
+		p := props(res)
+		sam[samName(p["QueueName"])] = describeQueue(p)
+	}
+	// WHEN / THEN the queues have the same redrive, visibility, retention and encryption
+	compareMaps(t, "queue", cdk, sam)
+}
+
+type esmDesc struct {
+	BatchSize, Window, MaxConcurrency float64
+	ResponseTypes                     string
+}
+
+func TestDriftEventSource(t *testing.T) {
+	// GIVEN the CDK event source mapping and the consumer's SQS event in template.yaml
+	r := synth(t, "dev")
+	var cdk []esmDesc
+	for _, res := range r.resources("AWS::Lambda::EventSourceMapping") {
+		p := props(res)
+		sc, _ := p["ScalingConfig"].(map[string]any)
+		cdk = append(cdk, esmDesc{num(p["BatchSize"]), num(p["MaximumBatchingWindowInSeconds"]), num(sc["MaximumConcurrency"]), fmt.Sprint(p["FunctionResponseTypes"])})
+	}
+	var sam []esmDesc
+	samFns, _ := samFunctions(t)
+	for name, p := range samFns {
+		events, _ := p["Events"].(map[string]any)
+		for _, ev := range events {
+			em := ev.(map[string]any)
+			if em["Type"] != "SQS" {
+				continue
+			}
+			if name != FnConsumer {
+				t.Errorf("SQS event on %s", name)
+			}
+			ep := em["Properties"].(map[string]any)
+			sc, _ := ep["ScalingConfig"].(map[string]any)
+			sam = append(sam, esmDesc{num(ep["BatchSize"]), num(ep["MaximumBatchingWindowInSeconds"]), num(sc["MaximumConcurrency"]), fmt.Sprint(ep["FunctionResponseTypes"])})
+		}
+	}
+	// WHEN / THEN batch size, window, max concurrency and ReportBatchItemFailures agree
+	if fmt.Sprint(cdk) != fmt.Sprint(sam) {
+		t.Errorf("event source: CDK %+v, SAM %+v", cdk, sam)
+	}
+}
+
+// ---- API ----
+
+func TestDriftAPI(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	cdk := apiRoutes(r)
+	var sam []string
+	samFns, _ := samFunctions(t)
+	for name, p := range samFns {
+		events, _ := p["Events"].(map[string]any)
+		for _, ev := range events {
+			em := ev.(map[string]any)
+			if em["Type"] != "Api" {
+				continue
+			}
+			if name != FnIngest {
+				t.Errorf("Api event on %s", name)
+			}
+			ep := em["Properties"].(map[string]any)
+			sam = append(sam, fmt.Sprintf("%s %s", strings.ToUpper(fmt.Sprint(ep["Method"])), ep["Path"]))
+		}
+	}
+	sort.Strings(sam)
+	// WHEN / THEN both serve the same routes
+	if fmt.Sprint(cdk) != fmt.Sprint(sam) {
+		t.Errorf("routes: CDK %v, SAM %v", cdk, sam)
+	}
+	// AND the same stage name and default throttling
+	params := loadSAM(t)["Parameters"].(map[string]any)
+	def := func(p string) float64 { return num(params[p].(map[string]any)["Default"]) }
+	for _, res := range r.resources("AWS::ApiGateway::Stage") {
+		p := props(res)
+		ms := asList(p["MethodSettings"])[0].(map[string]any)
+		if num(ms["ThrottlingRateLimit"]) != def("ApiRateLimit") || num(ms["ThrottlingBurstLimit"]) != def("ApiBurstLimit") {
+			t.Errorf("throttling: CDK %v/%v, SAM defaults %v/%v", ms["ThrottlingRateLimit"], ms["ThrottlingBurstLimit"], def("ApiRateLimit"), def("ApiBurstLimit"))
+		}
+		for _, api := range samResources(t, "AWS::Serverless::Api") {
+			if props(api)["StageName"] != p["StageName"] {
+				t.Errorf("stage name: CDK %v, SAM %v", p["StageName"], props(api)["StageName"])
+			}
+		}
+	}
+	// AND the same per-token rate limit defaults
+	for _, res := range r.resources("AWS::Lambda::Function") {
+		vars := props(res)["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if v, ok := vars["RATE_LIMIT_PER_SECOND"]; ok && (num(v) != def("TokenRateLimit") || num(vars["RATE_LIMIT_BURST"]) != def("TokenBurstLimit")) {
+			t.Errorf("token rate limit: CDK %v/%v, SAM defaults %v/%v", v, vars["RATE_LIMIT_BURST"], def("TokenRateLimit"), def("TokenBurstLimit"))
+		}
+	}
+}
+
+func TestDriftAlarmsAndOutputs(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	alarmMetrics := func(res map[string]map[string]any) []string {
+		var out []string
+		for _, a := range res {
+			out = append(out, fmt.Sprint(props(a)["MetricName"]))
+		}
+		sort.Strings(out)
+		return out
+	}
+	// WHEN / THEN they alarm on the same metrics
+	if c, s := alarmMetrics(r.resources("AWS::CloudWatch::Alarm")), alarmMetrics(samResources(t, "AWS::CloudWatch::Alarm")); fmt.Sprint(c) != fmt.Sprint(s) {
+		t.Errorf("alarms: CDK %v, SAM %v", c, s)
+	}
+	// AND have the same outputs
+	var c, s []string
+	for k := range r.json["Outputs"].(map[string]any) {
+		c = append(c, k)
+	}
+	for k := range loadSAM(t)["Outputs"].(map[string]any) {
+		s = append(s, k)
+	}
+	sort.Strings(c)
+	sort.Strings(s)
+	if fmt.Sprint(c) != fmt.Sprint(s) {
+		t.Errorf("outputs: CDK %v, SAM %v", c, s)
+	}
+}
+
+func TestCfnLintSAMTemplate(t *testing.T) {
+	// GIVEN template.yaml WHEN linting it THEN cfn-lint reports no errors
+	cfnLint(t, filepath.Join("..", "template.yaml"))
+}
+
+func compareMaps[T comparable](t *testing.T, what string, cdk, sam map[string]T) {
+	t.Helper()
+	names := map[string]bool{}
+	for k := range cdk {
+		names[k] = true
+	}
+	for k := range sam {
+		names[k] = true
+	}
+	if len(names) == 0 {
+		t.Fatalf("no %ss found", what)
+	}
+	for k := range names {
+		c, cok := cdk[k]
+		s, sok := sam[k]
+		switch {
+		case !cok:
+			t.Errorf("%s %s is in template.yaml but not in the CDK stack", what, k)
+		case !sok:
+			t.Errorf("%s %s is in the CDK stack but not in template.yaml", what, k)
+		case c != s:
+			t.Errorf("%s %s differs:\n  CDK %+v\n  SAM %+v", what, k, c, s)
+		}
+	}
+}
