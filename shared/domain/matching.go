@@ -73,16 +73,16 @@ func MatchTarget(t Target, known Accounts) Match {
 	if acc, ok := known.ByID[t.AccountID]; ok && t.AccountID != "" {
 		if email != "" && len(emailIDs) > 0 && !slices.Contains(emailIDs, acc.ID) {
 			return failed("", OutcomeConflict, fmt.Sprintf(
-				"account_id %s and email %s belong to different accounts (the email belongs to %s)",
+				"The account_id %s and the email %s belong to different accounts (the email belongs to %s)",
 				t.AccountID, t.Email, strings.Join(emailIDs, ", ")))
 		}
-		return active(acc, OutcomeMatchedAccountID)
+		return active(acc, OutcomeMatchedAccountID, "account_id "+t.AccountID)
 	}
 	if email != "" {
 		switch len(emailIDs) {
 		case 0:
 		case 1:
-			return active(known.ByID[emailIDs[0]], OutcomeMatchedEmail)
+			return active(known.ByID[emailIDs[0]], OutcomeMatchedEmail, "email "+t.Email)
 		default:
 			reason := fmt.Sprintf("Email %s matches %d accounts (%s); submit an account_id to choose one",
 				t.Email, len(emailIDs), strings.Join(emailIDs, ", "))
@@ -120,9 +120,11 @@ func (a Accounts) emailAccountIDs(email string) []string {
 	return slices.Compact(ids)
 }
 
-func active(acc Account, outcome MatchingOutcome) Match {
+// active is a match on acc, failed when the account is inactive; matchedOn
+// names the submitted value it was matched on.
+func active(acc Account, outcome MatchingOutcome, matchedOn string) Match {
 	if acc.Status != AccountActive {
-		return failed(acc.ID, outcome, fmt.Sprintf("Account %s is inactive", acc.ID))
+		return failed(acc.ID, outcome, fmt.Sprintf("Account %s, matched on %s, is inactive", acc.ID, matchedOn))
 	}
 	return Match{AccountID: acc.ID, Outcome: outcome, Status: StatusSuccess}
 }

@@ -58,17 +58,17 @@ func TestMatchTarget(t *testing.T) {
 		{
 			name:   "account id and another account's email: conflict",
 			target: domain.Target{AccountID: "A1", Email: "a2@x.com"},
-			want:   failed("", domain.OutcomeConflict, "account_id A1 and email a2@x.com belong to different accounts (the email belongs to A2)"),
+			want:   failed("", domain.OutcomeConflict, "The account_id A1 and the email a2@x.com belong to different accounts (the email belongs to A2)"),
 		},
 		{
 			name:   "account id and an email of two other accounts: conflict",
 			target: domain.Target{AccountID: "A1", Email: "Shared@X.com"},
-			want:   failed("", domain.OutcomeConflict, "account_id A1 and email Shared@X.com belong to different accounts (the email belongs to A2, A3)"),
+			want:   failed("", domain.OutcomeConflict, "The account_id A1 and the email Shared@X.com belong to different accounts (the email belongs to A2, A3)"),
 		},
 		{
 			name:   "inactive account id and another account's email: conflict",
 			target: domain.Target{AccountID: "A4", Email: "a1@x.com"},
-			want:   failed("", domain.OutcomeConflict, "account_id A4 and email a1@x.com belong to different accounts (the email belongs to A1)"),
+			want:   failed("", domain.OutcomeConflict, "The account_id A4 and the email a1@x.com belong to different accounts (the email belongs to A1)"),
 		},
 		{name: "unknown account id falls back to email", target: domain.Target{AccountID: "V4T000000000999", Email: "a1@x.com"}, want: success("A1", domain.OutcomeMatchedEmail)},
 		{name: "email", target: domain.Target{Email: "a1@x.com"}, want: success("A1", domain.OutcomeMatchedEmail)},
@@ -123,17 +123,17 @@ func TestMatchTarget(t *testing.T) {
 		{
 			name:   "inactive account matched by id",
 			target: domain.Target{AccountID: "A4"},
-			want:   failed("A4", domain.OutcomeMatchedAccountID, "Account A4 is inactive"),
+			want:   failed("A4", domain.OutcomeMatchedAccountID, "Account A4, matched on account_id A4, is inactive"),
 		},
 		{
 			name:   "inactive account matched by id and its email",
 			target: domain.Target{AccountID: "A4", Email: "in@x.com"},
-			want:   failed("A4", domain.OutcomeMatchedAccountID, "Account A4 is inactive"),
+			want:   failed("A4", domain.OutcomeMatchedAccountID, "Account A4, matched on account_id A4, is inactive"),
 		},
 		{
 			name:   "inactive account matched by email",
 			target: domain.Target{Email: "IN@x.com"},
-			want:   failed("A4", domain.OutcomeMatchedEmail, "Account A4 is inactive"),
+			want:   failed("A4", domain.OutcomeMatchedEmail, "Account A4, matched on email IN@x.com, is inactive"),
 		},
 		{
 			name:   "no accounts at all",

@@ -109,10 +109,11 @@ type Token struct {
 // deletes it, so the audit trail stays visible in listings for a while.
 const TokenRetention = 90 * 24 * time.Hour
 
-// Status is the token's state at now.
+// Status is the token's state at now. A token expired by a marketer after
+// its expiry had passed stays expired: the first event names the state.
 func (t Token) Status(now time.Time) TokenStatus {
 	switch {
-	case t.RevokedAt != nil && !now.Before(*t.RevokedAt):
+	case t.RevokedAt != nil && !now.Before(*t.RevokedAt) && t.RevokedAt.Before(t.ExpiresAt):
 		return TokenRevoked
 	case !now.Before(t.ExpiresAt):
 		return TokenExpired

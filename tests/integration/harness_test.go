@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 
 	"io"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/consumer"
@@ -266,4 +269,27 @@ func targetsJSON(n int, f func(i int) map[string]any) []map[string]any {
 		out[i] = f(i)
 	}
 	return out
+}
+
+type eventsResponse = events.APIGatewayProxyResponse
+
+func scanInput(table string) *dynamodb.ScanInput { return &dynamodb.ScanInput{TableName: &table} }
+
+// itemStrings renders items for searching their text.
+func itemStrings(items []map[string]dbtypes.AttributeValue) []string {
+	var out []string
+	for _, it := range items {
+		out = append(out, fmt.Sprintf("%#v", flatten(it)))
+	}
+	return out
+}
+
+func flatten(it map[string]dbtypes.AttributeValue) map[string]string {
+	m := map[string]string{}
+	for k, v := range it {
+		if s, ok := v.(*dbtypes.AttributeValueMemberS); ok {
+			m[k] = s.Value
+		}
+	}
+	return m
 }
