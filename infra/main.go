@@ -5,7 +5,8 @@
 //
 // Context keys: stage (default "dev"), apiRateLimit / apiBurstLimit (API stage
 // throttling, default 100 / 200), tokenRateLimit / tokenBurstLimit (per-token
-// limit enforced by ingest, default 10 / 20), tracing ("true" for X-Ray).
+// limit enforced by ingest, default 10 / 20), tracing ("true" for X-Ray),
+// alarmTopicArn (SNS topic the alarms notify; none by default).
 //
 // Before synthesis the app builds the three functions for linux/arm64 into
 // <repo>/dist/<name>/bootstrap (the same command as `make build`); the Go
@@ -63,6 +64,7 @@ func main() {
 		TokenRateLimit:  int(contextNumber(app, "tokenRateLimit", 10)),
 		TokenBurstLimit: int(contextNumber(app, "tokenBurstLimit", 20)),
 		TracingEnabled:  contextString(app, "tracing", "false") == "true",
+		AlarmTopicArn:   contextString(app, "alarmTopicArn", ""),
 	})
 
 	app.Synth(nil)

@@ -6,11 +6,13 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -87,6 +89,8 @@ type TargetLoaderStackProps struct {
 	LogRetention awslogs.RetentionDays
 	// TracingEnabled turns on X-Ray tracing for the API stage and the functions.
 	TracingEnabled bool
+	// AlarmTopicArn, when set, is an SNS topic every alarm notifies (alarm and OK).
+	AlarmTopicArn string
 }
 
 func (p *TargetLoaderStackProps) defaults() {
@@ -334,8 +338,12 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 
 	// ---- Alarms ----
 	fiveMin := awscdk.Duration_Minutes(jsii.Number(5))
+	var alarmAction awscloudwatch.IAlarmAction
+	if p.AlarmTopicArn != "" {
+		alarmAction = awscloudwatchactions.NewSnsAction(awssns.Topic_FromTopicArn(stack, jsii.String("AlarmTopic"), jsii.String(p.AlarmTopicArn)))
+	}
 	alarm := func(id, desc string, metric awscloudwatch.Metric, threshold float64, periods float64) {
-		metric.CreateAlarm(stack, jsii.String(id), &awscloudwatch.CreateAlarmOptions{
+		a := metric.CreateAlarm(stack, jsii.String(id), &awscloudwatch.CreateAlarmOptions{
 			AlarmName:          jsii.String(tables.PhysicalName(stage, id)),
 			AlarmDescription:   jsii.String(desc),
 			Threshold:          jsii.Number(threshold),
@@ -343,6 +351,10 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
 			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
 		})
+		if alarmAction != nil {
+			a.AddAlarmAction(alarmAction)
+			a.AddOkAction(alarmAction)
+		}
 	}
 	alarm("DlqNotEmpty", "Messages in the targets DLQ: the consumer failed them "+fmt.Sprint(tables.MaxReceiveCount)+" times. Inspect, fix, then redrive (see infra/README.md).",
 		dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: fiveMin, Statistic: jsii.String("Maximum")}), 0, 1)

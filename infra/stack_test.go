@@ -602,3 +602,29 @@ func keys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+func TestAlarmTopic(t *testing.T) {
+	// GIVEN a stack deployed with an SNS topic for alarms
+	dir := t.TempDir()
+	dirs := map[string]string{}
+	for _, name := range FunctionNames {
+		dirs[name] = dir
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), nil, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	topic := "arn:aws:sns:eu-west-1:123456789012:pager"
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
+	stack := NewTargetLoaderStack(app, "TargetLoader-alarms", &TargetLoaderStackProps{
+		Stage: "alarms", AssetDirs: dirs, AlarmTopicArn: topic,
+	})
+	// WHEN synthesized
+	tmpl := assertions.Template_FromStack(stack, nil)
+	// THEN every alarm notifies the topic on alarm and on recovery
+	noPanic(t, "alarm actions", func() {
+		tmpl.AllResourcesProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+			"AlarmActions": []any{topic},
+			"OKActions":    []any{topic},
+		})
+	})
+}
