@@ -1,0 +1,384 @@
+// Package devstack runs the whole service on one machine, as `make dev`
+// does: an AWS-compatible endpoint for DynamoDB and SQS (moto_server unless
+// one already answers), the stage's tables and queues, the REST API as API
+// Gateway would serve it, the Lambda Invoke API, and the consumer fed from
+// the queue as the SQS event source mapping would feed it. It runs the same
+// handlers (shared/wire) that the Lambda functions run.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/poller"
+	"github.com/targetloader/targetloader/shared/provision"
+	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/wire"
+)
+
+// Defaults of `make dev` (PRODUCT.md §7).
+const (
+	DefaultEndpoint   = "http://127.0.0.1:4566"
+	DefaultAPIAddr    = "127.0.0.1:3000"
+	DefaultLambdaAddr = "127.0.0.1:3001"
+	DefaultStage      = "local"
+	DefaultRegion     = "us-east-1"
+)
+
+// Function timeouts, as template.yaml sets them.
+const (
+	IngestTimeout   = 10 * time.Second
+	ConsumerTimeout = 60 * time.Second
+	TokensTimeout   = 10 * time.Second
+)
+
+// Options configure Start. Zero values take the `make dev` defaults.
+type Options struct {
+	// Endpoint is the AWS endpoint for DynamoDB and SQS.
+	Endpoint string
+	// NoMoto forbids starting moto_server when nothing answers at Endpoint.
+	NoMoto bool
+	// MotoOutput receives moto_server's output (discarded when nil).
+	MotoOutput io.Writer
+	APIAddr    string
+	LambdaAddr string
+	Stage      string
+	// Logger is the base logger; each part adds a component attribute.
+	Logger *slog.Logger
+	// PollWait is the consumer poller's long-poll wait (default 1 s).
+	PollWait time.Duration
+}
+
+// Stack is a running local stack.
+type Stack struct {
+	// APIURL and LambdaURL are the base URLs of the REST API and the Invoke API.
+	APIURL    string
+	LambdaURL string
+	// Endpoint is the AWS endpoint in use; StartedMoto tells whether this
+	// stack started moto_server there.
+	Endpoint    string
+	StartedMoto bool
+	Stage       string
+	Resources   provision.Resources
+	// Env is the environment the functions get (tables, queues, API_BASE_URL).
+	Env      map[string]string
+	AWS      aws.Config
+	DynamoDB *dynamodb.Client
+	SQS      *sqs.Client
+
+	log       *slog.Logger
+	moto      *exec.Cmd
+	motoDone  chan struct{}
+	servers   []*http.Server
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// Start brings the stack up and returns once every part serves. ctx bounds
+// the start only; call Close to stop the stack.
+func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
+	opts = withDefaults(opts)
+	s := &Stack{Endpoint: strings.TrimRight(opts.Endpoint, "/"), Stage: opts.Stage, log: opts.Logger.With("component", "devstack")}
+	defer func() {
+		if err != nil {
+			s.Close()
+		}
+	}()
+
+	if err := s.ensureEndpoint(opts); err != nil {
+		return nil, err
+	}
+	if s.AWS, err = awsConfig(ctx, s.Endpoint); err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	s.DynamoDB = dynamodb.NewFromConfig(s.AWS)
+	s.SQS = sqs.NewFromConfig(s.AWS)
+	provCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	s.Resources, err = provision.Ensure(provCtx, s.DynamoDB, s.SQS, s.Stage)
+	cancel()
+	if err != nil {
+		return nil, fmt.Errorf("provision stage %q at %s: %w", s.Stage, s.Endpoint, err)
+	}
+	s.log.Info("tables and queues ready", "stage", s.Stage, "queue", s.Resources.QueueURL)
+
+	// Listen first so that a busy port fails the start with a clear error.
+	apiLn, err := listen(opts.APIAddr, "API")
+	if err != nil {
+		return nil, err
+	}
+	lambdaLn, err := listen(opts.LambdaAddr, "Invoke API")
+	if err != nil {
+		apiLn.Close()
+		return nil, err
+	}
+	s.APIURL = "http://" + apiLn.Addr().String()
+	s.LambdaURL = "http://" + lambdaLn.Addr().String()
+
+	s.Env = s.Resources.Env()
+	s.Env["API_BASE_URL"] = s.APIURL
+	ingestCfg, err := config.LoadFrom[config.Ingest](s.Env)
+	if err == nil {
+		var consumerCfg config.Consumer
+		if consumerCfg, err = config.LoadFrom[config.Consumer](s.Env); err == nil {
+			var tokensCfg config.Tokens
+			if tokensCfg, err = config.LoadFrom[config.Tokens](s.Env); err == nil {
+				s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, tokensCfg)
+				return s, nil
+			}
+		}
+	}
+	apiLn.Close()
+	lambdaLn.Close()
+	return nil, err
+}
+
+func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, tokensCfg config.Tokens) {
+	apiLog := opts.Logger.With("component", "api")
+	lambdaLog := opts.Logger.With("component", "lambda")
+	consumerLog := opts.Logger.With("component", "consumer")
+
+	ingestH := wire.Ingest(ingestCfg, s.DynamoDB, s.SQS, apiLog)
+	consumerH := wire.Consumer(consumerCfg, s.DynamoDB, consumerLog)
+	tokensH := wire.Tokens(tokensCfg, s.DynamoDB, lambdaLog)
+
+	api := &APIGateway{
+		Handler:      ingestH.Handle,
+		Routes:       []string{ingest.RouteTargets, ingest.RouteRequest},
+		Stage:        s.Stage,
+		FunctionName: tables.PhysicalName(s.Stage, "ingest"),
+		Timeout:      IngestTimeout,
+		Logger:       apiLog,
+	}
+	invoke := &InvokeAPI{Logger: lambdaLog, Functions: []Function{
+		{Name: tables.PhysicalName(s.Stage, "tokens"), Aliases: []string{"tokens", "TokensFunction"}, Handler: tokensH.Handle, Timeout: TokensTimeout},
+		{Name: tables.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: IngestTimeout},
+		{Name: tables.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: ConsumerTimeout},
+	}}
+	for _, srv := range []struct {
+		ln  net.Listener
+		h   http.Handler
+		log *slog.Logger
+	}{{apiLn, api, apiLog}, {lambdaLn, invoke, lambdaLog}} {
+		hs := &http.Server{Handler: srv.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn)}
+		s.servers = append(s.servers, hs)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := hs.Serve(srv.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				srv.log.Error("server stopped", "error", err)
+			}
+		}()
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	p := &poller.Poller{
+		SQS:           s.SQS,
+		QueueURL:      s.Resources.QueueURL,
+		Handler:       consumerH.Handle,
+		Logger:        consumerLog,
+		BatchSize:     10,
+		WaitTime:      opts.PollWait,
+		InvokeTimeout: ConsumerTimeout,
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		_ = p.Run(ctx)
+	}()
+}
+
+// Banner is the startup summary printed by `make dev`.
+func (s *Stack) Banner() string {
+	moto := "already running"
+	if s.StartedMoto {
+		moto = "moto_server started by devstack"
+	}
+	return fmt.Sprintf(`Target Loader local stack ready
+  API (like sam local start-api):           %s
+      POST %s/journeys/{journey_id}/targets
+      GET  %s/journeys/{journey_id}/requests/{request_uuid}
+  Invoke API (like sam local start-lambda): %s  (functions: tokens, ingest, consumer)
+  AWS endpoint (DynamoDB, SQS):             %s  (%s)
+  Stage:                                    %s
+  Table prefix:                             %s
+  Queue:                                    %s
+Press Ctrl-C to stop.`,
+		s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto, s.Stage,
+		strings.TrimSuffix(tables.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
+}
+
+// Close stops the servers and the poller and, when this stack started it,
+// moto_server (its whole process group). It is safe to call more than once.
+func (s *Stack) Close() error {
+	s.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, hs := range s.servers {
+			_ = hs.Shutdown(ctx)
+		}
+		if s.cancel != nil {
+			s.cancel()
+		}
+		s.wg.Wait()
+		s.stopMoto()
+	})
+	return nil
+}
+
+func withDefaults(o Options) Options {
+	if o.Endpoint == "" {
+		o.Endpoint = DefaultEndpoint
+	}
+	if o.APIAddr == "" {
+		o.APIAddr = DefaultAPIAddr
+	}
+	if o.LambdaAddr == "" {
+		o.LambdaAddr = DefaultLambdaAddr
+	}
+	if o.Stage == "" {
+		o.Stage = DefaultStage
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.PollWait <= 0 {
+		o.PollWait = time.Second
+	}
+	return o
+}
+
+func listen(addr, what string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot listen on %s (is another `make dev` running?): %w", what, addr, err)
+	}
+	return ln, nil
+}
+
+// awsConfig is the SDK configuration the functions would get, pointed at
+// endpoint, with dummy credentials and us-east-1 unless the environment sets them.
+func awsConfig(ctx context.Context, endpoint string) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithBaseEndpoint(endpoint)}
+	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
+		opts = append(opts, awsconfig.WithRegion(DefaultRegion))
+	}
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
+	}
+	return awsclient.Load(ctx, opts...)
+}
+
+// ensureEndpoint uses whatever answers at the endpoint, or starts
+// moto_server there when the endpoint is a local address.
+func (s *Stack) ensureEndpoint(opts Options) error {
+	if answers(s.Endpoint, time.Second) {
+		s.log.Info("using the AWS endpoint that already answers", "endpoint", s.Endpoint)
+		return nil
+	}
+	u, err := url.Parse(s.Endpoint)
+	if err != nil || u.Hostname() == "" || u.Port() == "" {
+		return fmt.Errorf("AWS endpoint %q: want a URL like %s", s.Endpoint, DefaultEndpoint)
+	}
+	if opts.NoMoto {
+		return fmt.Errorf("nothing answers at %s", s.Endpoint)
+	}
+	if !isLoopback(u.Hostname()) {
+		return fmt.Errorf("nothing answers at %s, and moto_server is only started on a loopback address", s.Endpoint)
+	}
+	bin, err := exec.LookPath("moto_server")
+	if err != nil {
+		return fmt.Errorf("nothing answers at %s and moto_server is not on PATH (pip install 'moto[server]', or start LocalStack): %w", s.Endpoint, err)
+	}
+	cmd := exec.Command(bin, "-H", u.Hostname(), "-p", u.Port())
+	// Its own process group, so a terminal's Ctrl-C reaches only us and we
+	// stop it in order; killed with us should we die without cleaning up.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	out := opts.MotoOutput
+	if out == nil {
+		out = io.Discard
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start moto_server: %w", err)
+	}
+	s.moto = cmd
+	s.motoDone = make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(s.motoDone)
+	}()
+	s.StartedMoto = true
+	s.log.Info("started moto_server", "endpoint", s.Endpoint, "pid", cmd.Process.Pid)
+	deadline := time.Now().Add(30 * time.Second)
+	for !answers(s.Endpoint, time.Second) {
+		select {
+		case <-s.motoDone:
+			return fmt.Errorf("moto_server exited before answering at %s (port taken?)", s.Endpoint)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("moto_server did not answer at %s within 30s", s.Endpoint)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil
+}
+
+func (s *Stack) stopMoto() {
+	if s.moto == nil {
+		return
+	}
+	pgid := s.moto.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-s.motoDone:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(-pgid, syscall.SIGKILL)
+		<-s.motoDone
+	}
+	// Children that outlived the leader, if any.
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	s.log.Info("stopped moto_server", "pid", pgid)
+	s.moto = nil
+}
+
+// answers tells whether an HTTP server answers at endpoint.
+func answers(endpoint string, timeout time.Duration) bool {
+	c := http.Client{Timeout: timeout}
+	resp, err := c.Get(endpoint)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
