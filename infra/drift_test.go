@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -297,13 +298,9 @@ func TestDriftFunctions(t *testing.T) {
 		if !re.Match(mk) {
 			t.Errorf("Makefile.infra: no build-%s target building ./functions/%s into $(ARTIFACTS_DIR)/bootstrap", id, name)
 		}
-		for _, k := range FunctionNames {
-			if k == name {
-				goto found
-			}
+		if !slices.Contains(FunctionNames, name) {
+			t.Errorf("SAM function %s is not one of %v", name, FunctionNames)
 		}
-		t.Errorf("SAM function %s is not one of %v", name, FunctionNames)
-	found:
 	}
 }
 
