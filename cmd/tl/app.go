@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/tables"
+)
+
+// Defaults of the local stack (PRODUCT.md §7).
+const (
+	defaultEndpoint       = "http://127.0.0.1:4566"
+	defaultLambdaEndpoint = "http://127.0.0.1:3001"
+	defaultLocalStage     = "local"
+	defaultAWSStage       = "dev"
+	defaultLocalFunction  = "tokens"
+	localRegion           = "us-east-1"
+)
+
+// Env is the process environment a command runs in; tests pass their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// run executes tl with args and returns the process exit code.
+func run(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
+	}
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(env.Stderr, "tl: "+err.Error())
+		return 1
+	}
+	return 0
+}
+
+// app holds the global flags and the clients built from them.
+type app struct {
+	env            Env
+	useAWS         bool
+	stage          string
+	endpoint       string
+	lambdaEndpoint string
+	tokensFunction string
+
+	cfg    *aws.Config
+	db     *dynamodb.Client
+	lambda *lambda.Client
+}
+
+func newRootCmd(env Env) *cobra.Command {
+	a := &app{env: env}
+	root := &cobra.Command{
+		Use:   "tl",
+		Short: "Target Loader command line: journeys, accounts, API tokens, targets and loader records",
+		Long: `tl manages Target Loader: journeys, CRM accounts, journey API tokens, and
+reads journey target lists and target loader records.
+
+By default it talks to the local stack started by "make dev"; with --aws it
+talks to AWS (SDK default credential chain and region; AWS_ENDPOINT_URL applies).`,
+		SilenceErrors: true,
+		// Usage is shown for flag errors only: PersistentPreRunE silences it
+		// once the flags have parsed, so runtime errors print just the error.
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SilenceUsage = true
+			return a.resolveFlags(cmd)
+		},
+	}
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetIn(env.Stdin)
+	f := root.PersistentFlags()
+	f.BoolVar(&a.useAWS, "aws", false, "talk to AWS instead of the local stack")
+	f.StringVar(&a.stage, "stage", "", `stage whose tables to use (env TL_STAGE; default "local", or "dev" with --aws)`)
+	f.StringVar(&a.endpoint, "endpoint", "", "local AWS endpoint for DynamoDB (env TL_ENDPOINT; default "+defaultEndpoint+")")
+	f.StringVar(&a.lambdaEndpoint, "lambda-endpoint", "", "local Lambda Invoke API (env TL_LAMBDA_ENDPOINT; default "+defaultLambdaEndpoint+")")
+	f.StringVar(&a.tokensFunction, "tokens-function", "", `tokens function name (env TL_TOKENS_FUNCTION; default "tokens", or targetloader-STAGE-tokens with --aws)`)
+
+	root.AddCommand(a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd())
+	return root
+}
+
+// resolveFlags fills unset global flags from the environment and defaults.
+func (a *app) resolveFlags(cmd *cobra.Command) error {
+	pick := func(flag, envVar, def string) string {
+		if cmd.Flags().Changed(flag) {
+			v, _ := cmd.Flags().GetString(flag)
+			return v
+		}
+		if v := strings.TrimSpace(a.env.Getenv(envVar)); v != "" {
+			return v
+		}
+		return def
+	}
+	stageDefault := defaultLocalStage
+	if a.useAWS {
+		stageDefault = defaultAWSStage
+	}
+	a.stage = pick("stage", "TL_STAGE", stageDefault)
+	if a.stage == "" {
+		return errors.New("--stage must not be empty")
+	}
+	a.endpoint = pick("endpoint", "TL_ENDPOINT", defaultEndpoint)
+	a.lambdaEndpoint = pick("lambda-endpoint", "TL_LAMBDA_ENDPOINT", defaultLambdaEndpoint)
+	fnDefault := defaultLocalFunction
+	if a.useAWS {
+		fnDefault = tables.PhysicalName(a.stage, "tokens")
+	}
+	a.tokensFunction = pick("tokens-function", "TL_TOKENS_FUNCTION", fnDefault)
+	return nil
+}
+
+// table is the physical name of a table in the chosen stage.
+func (a *app) table(t tables.Table) string { return tables.PhysicalName(a.stage, t.ID) }
+
+func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
+	if a.cfg != nil {
+		return *a.cfg, nil
+	}
+	var opts []func(*config.LoadOptions) error
+	if !a.useAWS {
+		region := firstNonEmpty(a.env.Getenv("AWS_REGION"), a.env.Getenv("AWS_DEFAULT_REGION"), localRegion)
+		key, secret := a.env.Getenv("AWS_ACCESS_KEY_ID"), a.env.Getenv("AWS_SECRET_ACCESS_KEY")
+		if key == "" || secret == "" {
+			key, secret = "test", "test"
+		}
+		opts = append(opts,
+			config.WithRegion(region),
+			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, secret, "")),
+		)
+	}
+	cfg, err := awsclient.Load(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	a.cfg = &cfg
+	return cfg, nil
+}
+
+// dynamo returns the DynamoDB client; locally it first checks that the
+// endpoint answers, so a missing stack fails fast with a hint.
+func (a *app) dynamo(ctx context.Context) (*dynamodb.Client, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	cfg, err := a.awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.useAWS {
+		if err := checkReachable(ctx, a.endpoint, "AWS endpoint"); err != nil {
+			return nil, err
+		}
+	}
+	a.db = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
+		if !a.useAWS {
+			o.BaseEndpoint = aws.String(a.endpoint)
+		}
+	})
+	return a.db, nil
+}
+
+// lambdaClient returns the Lambda client (locally: the --lambda-endpoint).
+func (a *app) lambdaClient(ctx context.Context) (*lambda.Client, error) {
+	if a.lambda != nil {
+		return a.lambda, nil
+	}
+	cfg, err := a.awsConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !a.useAWS {
+		if err := checkReachable(ctx, a.lambdaEndpoint, "Lambda endpoint"); err != nil {
+			return nil, err
+		}
+	}
+	a.lambda = lambda.NewFromConfig(cfg, func(o *lambda.Options) {
+		if !a.useAWS {
+			o.BaseEndpoint = aws.String(a.lambdaEndpoint)
+		}
+	})
+	return a.lambda, nil
+}
+
+// checkReachable dials endpoint's host so that a stack that is not running
+// is reported at once instead of after the SDK's retries.
+func checkReachable(ctx context.Context, endpoint, what string) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return fmt.Errorf("the local %s %q is not an http(s) URL", what, endpoint)
+	}
+	host := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
+	}
+	d := net.Dialer{Timeout: 2 * time.Second}
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return fmt.Errorf("cannot reach the local %s at %s: is `make dev` running? (use --aws for AWS)", what, endpoint)
+	}
+	conn.Close()
+	return nil
+}
+
+// explain adds a hint to errors whose cause a user can fix.
+func (a *app) explain(err error, tableID string) error {
+	if err == nil {
+		return nil
+	}
+	var rnf *types.ResourceNotFoundException
+	if errors.As(err, &rnf) {
+		where := "is `make dev` running, and is --stage right?"
+		if a.useAWS {
+			where = "is the stack deployed in this account and region, and is --stage right?"
+		}
+		return fmt.Errorf("table %s not found (stage %q): %s", tables.PhysicalName(a.stage, tableID), a.stage, where)
+	}
+	var op *net.OpError
+	if errors.As(err, &op) && !a.useAWS {
+		return fmt.Errorf("%w\nis `make dev` running?", err)
+	}
+	return err
+}
+
+// Output helpers.
+
+func (a *app) printJSON(v any) error {
+	enc := json.NewEncoder(a.env.Stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// printJSONList prints items as a JSON array, [] when there are none.
+func printJSONList[T any](a *app, items []T) error {
+	if items == nil {
+		items = []T{}
+	}
+	return a.printJSON(items)
+}
+
+// table writes rows under header with aligned columns.
+func (a *app) printTable(header []string, rows [][]string) error {
+	w := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, strings.Join(header, "\t"))
+	for _, r := range rows {
+		for i, c := range r {
+			if c == "" {
+				r[i] = "-"
+			}
+			r[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(r[i])
+		}
+		fmt.Fprintln(w, strings.Join(r, "\t"))
+	}
+	return w.Flush()
+}
+
+func (a *app) printf(format string, args ...any) {
+	fmt.Fprintf(a.env.Stdout, format, args...)
+}
+
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintf(a.env.Stderr, format, args...)
+}
+
+// stderrIsTerminal reports whether progress bars can be drawn.
+func (a *app) stderrIsTerminal() bool {
+	f, ok := a.env.Stderr.(*os.File)
+	if !ok {
+		return false
+	}
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v = strings.TrimSpace(v); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func requireFlag(cmd *cobra.Command, names ...string) {
+	for _, n := range names {
+		_ = cmd.MarkFlagRequired(n)
+	}
+}

@@ -1,0 +1,376 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testenv"
+)
+
+func keysOf(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func TestJourneysPutGet(t *testing.T) {
+	h := newHarness(t)
+	h.ok("journeys", "put", "--id", "J1", "--name", "Spring launch", "--end", "2030-06-30")
+	r := h.ok("journeys", "get", "--id", "J1")
+	for _, want := range []string{"journey_id: J1", "name: Spring launch", "end_date: 2030-06-30"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("get output %q lacks %q", r.stdout, want)
+		}
+	}
+	// Replacing the journey drops the end date.
+	h.ok("journeys", "put", "--id", "J1", "--name", "Evergreen")
+	j := decodeJSON[map[string]any](t, h.ok("journeys", "get", "--id", "J1", "--json").stdout)
+	if j["journey_id"] != "J1" || j["name"] != "Evergreen" || j["end_date"] != nil {
+		t.Errorf("get --json = %v", j)
+	}
+
+	h.fails("journey NOPE does not exist", "journeys", "get", "--id", "NOPE")
+	h.fails("is not a date in the form YYYY-MM-DD", "journeys", "put", "--id", "J2", "--name", "x", "--end", "30/06/2030")
+	h.fails(`required flag(s) "name" not set`, "journeys", "put", "--id", "J2")
+}
+
+func TestUnknownStageAndStoppedStack(t *testing.T) {
+	h := newHarness(t)
+	r := h.fails("is `make dev` running", "journeys", "get", "--id", "J1", "--stage", "nosuchstage")
+	if !strings.Contains(r.stderr, "targetloader-nosuchstage-journeys") {
+		t.Errorf("stderr %q does not name the table", r.stderr)
+	}
+	port, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://127.0.0.1:" + strconv.Itoa(port)
+	h.fails("cannot reach the local AWS endpoint at "+dead+": is `make dev` running?", "journeys", "get", "--id", "J1", "--endpoint", dead)
+	h.fails("cannot reach the local Lambda endpoint at "+dead+": is `make dev` running?", "tokens", "list", "--journey", "J1", "--lambda-endpoint", dead)
+	h.fails(`function "other" not found`, "tokens", "list", "--journey", "J1", "--tokens-function", "other")
+}
+
+
+const sampleCSV = `account_id,email,first_name,last_name,status
+V4T001,ada@example.com,Ada,Lovelace,active
+V4T002,grace@example.com; g.hopper@example.org,Grace,Hopper,active
+V4T003,,Alan,Turing,inactive
+V4T004,not-an-email,Bad,Email,active
+,nobody@example.com,No,Id,active
+V4T005,edsger@example.com,Edsger,Dijkstra,retired
+V4T006,shared@example.com,Kathleen,Booth,active
+V4T007,shared@example.com,Andrew,Booth,active
+`
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAccountsImportCSV(t *testing.T) {
+	h := newHarness(t)
+	file := writeFile(t, "accounts.csv", sampleCSV)
+	r := h.ok("accounts", "import", file)
+	for _, want := range []string{
+		file + `:5: email "not-an-email" is not a plain email address`,
+		file + ":6: account_id is required",
+		file + `:7: status must be "active" or "inactive", got "retired"`,
+		"imported 5/5 accounts",
+	} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr %q lacks %q", r.stderr, want)
+		}
+	}
+	if want := "rows read: 8\nimported: 5\nunchanged: 0\nbad: 3\n"; r.stdout != want {
+		t.Errorf("summary = %q, want %q", r.stdout, want)
+	}
+
+	// The accounts and the email lookups are stored.
+	s := h.accounts()
+	got, err := s.Lookup(context.Background(), []string{"V4T002", "V4T003"}, []string{"SHARED@example.com", "g.hopper@example.org"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := got.ByID["V4T002"]; !slices.Equal(a.Emails, []string{"grace@example.com", "g.hopper@example.org"}) || a.Status != domain.AccountActive {
+		t.Errorf("V4T002 = %+v", a)
+	}
+	if a := got.ByID["V4T003"]; a.Status != domain.AccountInactive || len(a.Emails) != 0 {
+		t.Errorf("V4T003 = %+v", a)
+	}
+	if ids := got.ByEmail["shared@example.com"]; !slices.Equal(ids, []string{"V4T006", "V4T007"}) {
+		t.Errorf("shared@example.com -> %v", ids)
+	}
+
+	// Re-importing changes nothing.
+	r = h.ok("accounts", "import", file, "--json")
+	sum := decodeJSON[importSummary](t, r.stdout)
+	if sum.Rows != 8 || sum.Imported != 0 || sum.Unchanged != 5 || sum.Bad != 3 {
+		t.Errorf("re-import summary = %+v", sum)
+	}
+}
+
+func TestAccountsImportJSONL(t *testing.T) {
+	h := newHarness(t)
+	content := strings.Join([]string{
+		`{"account_id":"V4T101","email":"one@example.com","first_name":"One","last_name":"A","status":"active"}`,
+		``,
+		`{"account_id":"V4T102","email":["two@example.com","Two.Alt@Example.com"],"status":"inactive"}`,
+		`{"account_id":"V4T103","email":42,"status":"active"}`,
+		`{"account_id":"V4T104","status":"active"`,
+		`["not","an","object"]`,
+		`{"account_id":"V4T105","email":"five@example.com","status":"ACTIVE","extra":"ignored"}`,
+		`{"account_id":"V4T101","email":"one@example.org","first_name":"One","last_name":"A","status":"active"}`,
+	}, "\n")
+	// No extension: the format is detected from the content.
+	file := writeFile(t, "accounts.txt", content)
+	r := h.ok("accounts", "import", file, "--json")
+	sum := decodeJSON[importSummary](t, r.stdout)
+	want := importSummary{File: file, Format: formatJSONL, Rows: 7, Imported: 3, Unchanged: 0, Bad: 3, Duplicates: 1}
+	if sum != want {
+		t.Errorf("summary = %+v, want %+v", sum, want)
+	}
+	for _, w := range []string{
+		file + ":4: email must be a string or an array of strings",
+		file + ":5: not valid JSON",
+		file + ":6: not a JSON object",
+	} {
+		if !strings.Contains(r.stderr, w) {
+			t.Errorf("stderr %q lacks %q", r.stderr, w)
+		}
+	}
+	got, err := h.accounts().Lookup(context.Background(), []string{"V4T101", "V4T102", "V4T105"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := got.ByID["V4T101"].Emails; !slices.Equal(e, []string{"one@example.org"}) {
+		t.Errorf("V4T101 emails = %v; the last row should win", e)
+	}
+	if e := got.ByID["V4T102"].Emails; !slices.Equal(e, []string{"two@example.com", "two.alt@example.com"}) {
+		t.Errorf("V4T102 emails = %v", e)
+	}
+	if s := got.ByID["V4T105"].Status; s != domain.AccountActive {
+		t.Errorf("V4T105 status = %q", s)
+	}
+
+	// Standard input works too, and the same accounts change nothing.
+	r = h.tlIn(content, "accounts", "import", "-")
+	if r.code != 0 || !strings.Contains(r.stdout, "imported: 0\nunchanged: 3\nbad: 3") {
+		t.Errorf("stdin import: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestAccountsImportFailures(t *testing.T) {
+	h := newHarness(t)
+	h.fails("cannot read /no/such/file.csv: no such file or directory", "accounts", "import", "/no/such/file.csv")
+	h.fails("holds no valid accounts (2 bad rows)", "accounts", "import",
+		writeFile(t, "bad.csv", "account_id,email,first_name,last_name,status\nA,x,,,active\nB,,,,gone\n"))
+	h.fails("holds no accounts", "accounts", "import", writeFile(t, "empty.csv", ""))
+	h.fails("the CSV header must name the columns", "accounts", "import", writeFile(t, "nohdr.csv", "A,a@b.com,,,active\n"))
+
+	// The shipped example imports with its one bad row reported.
+	r := h.ok("accounts", "import", filepath.Join("..", "..", "examples", "accounts.csv"))
+	if !strings.Contains(r.stdout, "bad: 1\n") || strings.Count(r.stderr, "accounts.csv:") != 1 {
+		t.Errorf("example import: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
+
+func TestTokens(t *testing.T) {
+	h := newHarness(t)
+	end := time.Now().UTC().AddDate(0, 5, 0).Format(domain.DateLayout)
+	h.ok("journeys", "put", "--id", "J1", "--name", "Five months", "--end", end)
+
+	// Options: 30d, 90d and journey_end for a journey ending in five months.
+	opts := decodeJSON[[]map[string]any](t, h.ok("tokens", "options", "--journey", "J1", "--json").stdout)
+	var ids []string
+	for _, o := range opts {
+		ids = append(ids, o["id"].(string))
+	}
+	if !slices.Equal(ids, []string{"30d", "90d", "journey_end"}) {
+		t.Errorf("options = %v", ids)
+	}
+	r := h.ok("tokens", "options", "--journey", "J1")
+	if !strings.Contains(r.stdout, "CHOICE") || !strings.Contains(r.stdout, "journey_end") {
+		t.Errorf("options table = %q", r.stdout)
+	}
+
+	// Create: exactly one endpoint line and one token line.
+	r = h.ok("tokens", "create", "--journey", "J1", "--expires", "30d", "--by", "alice")
+	var endpoints, secrets []string
+	for _, line := range strings.Split(strings.TrimRight(r.stdout, "\n"), "\n") {
+		if v, ok := strings.CutPrefix(line, "endpoint: "); ok {
+			endpoints = append(endpoints, v)
+		}
+		if v, ok := strings.CutPrefix(line, "token: "); ok {
+			secrets = append(secrets, v)
+		}
+	}
+	if len(endpoints) != 1 || endpoints[0] != "https://api.example.test/v1/journeys/J1/targets" {
+		t.Errorf("endpoint lines = %q", endpoints)
+	}
+	if len(secrets) != 1 || !domain.ValidTokenFormat(secrets[0]) {
+		t.Fatalf("token lines = %q", secrets)
+	}
+	if strings.Contains(r.stderr, secrets[0]) {
+		t.Error("the secret is on stderr")
+	}
+
+	// --json has exactly the four fields; --by defaults to $USER.
+	created := decodeJSON[map[string]any](t, h.ok("tokens", "create", "--journey", "J1", "--expires", "journey_end", "--json").stdout)
+	if got := keysOf(created); !slices.Equal(got, []string{"endpoint", "expires_at", "token", "token_id"}) {
+		t.Errorf("create --json keys = %v", got)
+	}
+	if !domain.ValidTokenFormat(created["token"].(string)) {
+		t.Errorf("create --json token = %v", created["token"])
+	}
+	if exp, _ := time.Parse(time.RFC3339, created["expires_at"].(string)); !exp.Equal(mustDate(t, end).AddDate(0, 0, 1)) {
+		t.Errorf("journey_end token expires at %v, want end of %s", created["expires_at"], end)
+	}
+
+	// Errors from the function go to stderr with a non-zero exit.
+	h.fails("1y", "tokens", "create", "--journey", "J1", "--expires", "1y")
+	h.fails("journey NOPE does not exist", "tokens", "create", "--journey", "NOPE", "--expires", "30d")
+	past := time.Now().UTC().AddDate(0, 0, -2).Format(domain.DateLayout)
+	h.ok("journeys", "put", "--id", "OLD", "--name", "Ended", "--end", past)
+	h.fails("ended", "tokens", "options", "--journey", "OLD")
+
+	// List: newest first, obscured, never the secret.
+	list := decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
+	if len(list) != 2 {
+		t.Fatalf("list = %v", list)
+	}
+	if list[0]["token_id"] != created["token_id"] || list[0]["created_by"] != "tester" || list[0]["status"] != "active" {
+		t.Errorf("newest token = %v", list[0])
+	}
+	first := list[1]
+	if first["created_by"] != "alice" || first["token"] != domain.ObscureToken(secrets[0]) {
+		t.Errorf("first token = %v", first)
+	}
+	table := h.ok("tokens", "list", "--journey", "J1").stdout
+	if strings.Contains(table, secrets[0]) || !strings.Contains(table, domain.ObscureToken(secrets[0])) {
+		t.Errorf("list table shows the secret or not the obscured token:\n%s", table)
+	}
+	for _, col := range []string{"ID", "TOKEN", "STATUS", "CREATED BY", "CREATED", "EXPIRES", "REVOKED BY", "REVOKED AT"} {
+		if !strings.Contains(strings.SplitN(table, "\n", 2)[0], col) {
+			t.Errorf("list header lacks %s: %q", col, table)
+		}
+	}
+	if got := h.ok("tokens", "list", "--journey", "EMPTY", "--json").stdout; strings.TrimSpace(got) != "[]" {
+		t.Errorf("empty list --json = %q", got)
+	}
+
+	// Expire.
+	id := first["token_id"].(string)
+	r = h.ok("tokens", "expire", "--id", id, "--by", "bob")
+	if !strings.Contains(r.stdout, "revoked by bob") {
+		t.Errorf("expire output = %q", r.stdout)
+	}
+	list = decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
+	if list[1]["status"] != "revoked" || list[1]["revoked_by"] != "bob" || list[1]["revoked_at"] == nil {
+		t.Errorf("expired token = %v", list[1])
+	}
+	h.fails("no token has id nope", "tokens", "expire", "--id", "nope")
+}
+
+func mustDate(t *testing.T, s string) time.Time {
+	t.Helper()
+	d, err := time.Parse(domain.DateLayout, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestTargetsAndLoaderList(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.ok("journeys", "put", "--id", "J1", "--name", "Journey")
+
+	// Empty listings are [] in JSON.
+	for _, args := range [][]string{
+		{"targets", "list", "--journey", "J1", "--json"},
+		{"loader", "list", "--journey", "J1", "--json"},
+		{"loader", "list", "--request", "8f8c1d52-0000-4000-8000-000000000000", "--json"},
+	} {
+		if got := h.ok(args...).stdout; strings.TrimSpace(got) != "[]" {
+			t.Errorf("tl %s = %q, want []", strings.Join(args, " "), got)
+		}
+	}
+
+	now := time.Now().UTC().Truncate(time.Second)
+	req := "8f8c1d52-1111-4000-8000-000000000001"
+	targets := store.JourneyTargets{DB: h.stack.DynamoDB, Table: h.stack.Resources.Tables["journey-targets"]}
+	if _, err := targets.AddNew(ctx, []domain.JourneyTarget{
+		{JourneyID: "J1", AccountID: "V4T002", AddedVia: "API", SourceSystemID: "cdp-2", AddedAt: now.Add(time.Second), RequestUUID: req},
+		{JourneyID: "J1", AccountID: "V4T001", AddedVia: "API", SourceSystemID: "cdp-1", AddedAt: now, RequestUUID: req},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	records := store.LoaderRecords{DB: h.stack.DynamoDB, Table: h.stack.Resources.Tables["loader-records"]}
+	recs := []domain.LoaderRecord{
+		{ID: domain.RecordID(req, 0), RequestUUID: req, Index: 0, Journey: "J1", SourceSystemID: "cdp-1", SubmittedAccountID: "V4T001",
+			Account: "V4T001", MatchingOutcome: "matched_account_id__v", ProcessingStatus: "success__v", CreatedAt: now, ProcessedAt: now,
+			JourneySort: now.Format(time.RFC3339Nano) + "#" + domain.RecordID(req, 0)},
+		{ID: domain.RecordID(req, 1), RequestUUID: req, Index: 1, Journey: "J1", SourceSystemID: "cdp-9", SubmittedEmail: "who@example.com",
+			MatchingOutcome: "no_match__v", ProcessingStatus: "failed__v", FailureReason: "No account matches email who@example.com",
+			CreatedAt: now, ProcessedAt: now, JourneySort: now.Format(time.RFC3339Nano) + "#" + domain.RecordID(req, 1)},
+	}
+	if err := records.Put(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+
+	ts := decodeJSON[[]map[string]any](t, h.ok("targets", "list", "--journey", "J1", "--json").stdout)
+	if len(ts) != 2 || ts[0]["account_id"] != "V4T001" || ts[0]["added_via"] != "API" || ts[0]["source_system_id"] != "cdp-1" || ts[0]["request_uuid"] != req {
+		t.Errorf("targets --json = %v", ts)
+	}
+	table := h.ok("targets", "list", "--journey", "J1").stdout
+	for _, w := range []string{"ACCOUNT", "ADDED VIA", "SOURCE SYSTEM", "ADDED AT", "REQUEST", "V4T002", "cdp-2"} {
+		if !strings.Contains(table, w) {
+			t.Errorf("targets table lacks %q:\n%s", w, table)
+		}
+	}
+	h.fails("journey NOPE does not exist", "targets", "list", "--journey", "NOPE")
+
+	wantKeys := []string{"account__v", "created_at", "failure_reason__v", "id", "index", "journey__v", "matching_outcome__v",
+		"processed_at", "processing_status__v", "request_uuid__v", "source_system_id__v", "submitted_account_id__v",
+		"submitted_email__v", "submitted_first_name__v", "submitted_last_name__v"}
+	for _, args := range [][]string{{"--journey", "J1"}, {"--request", req}} {
+		got := decodeJSON[[]map[string]any](t, h.ok(append([]string{"loader", "list", "--json"}, args...)...).stdout)
+		if len(got) != 2 {
+			t.Fatalf("loader list %v = %v", args, got)
+		}
+		if k := keysOf(got[0]); !slices.Equal(k, wantKeys) {
+			t.Errorf("loader record keys = %v, want %v", k, wantKeys)
+		}
+		if got[1]["failure_reason__v"] != "No account matches email who@example.com" || got[1]["matching_outcome__v"] != "no_match__v" {
+			t.Errorf("record 1 = %v", got[1])
+		}
+	}
+	table = h.ok("loader", "list", "--request", req).stdout
+	for _, w := range []string{"INDEX", "SOURCE SYSTEM", "SUBMITTED", "ACCOUNT", "OUTCOME", "STATUS", "FAILURE REASON", "who@example.com", "no_match__v", "No account matches email who@example.com"} {
+		if !strings.Contains(table, w) {
+			t.Errorf("loader table lacks %q:\n%s", w, table)
+		}
+	}
+	h.fails("if any flags in the group [journey request] are set none of the others can be", "loader", "list", "--journey", "J1", "--request", req)
+	h.fails("at least one of the flags in the group [journey request] is required", "loader", "list")
+}
+
+func (h *harness) accounts() store.Accounts {
+	return store.Accounts{DB: h.stack.DynamoDB, Table: h.stack.Resources.Tables["accounts"], EmailsTable: h.stack.Resources.Tables["account-emails"]}
+}
