@@ -170,15 +170,15 @@ func (g *APIGateway) Event(r *http.Request, body []byte) events.APIGatewayProxyR
 	}
 	now := time.Now().UTC()
 	ev.RequestContext = events.APIGatewayProxyRequestContext{
-		AccountID:        "123456789012",
-		ResourceID:       "local",
-		Stage:            g.Stage,
-		RequestID:        uuid.NewString(),
+		AccountID:         "123456789012",
+		ResourceID:        "local",
+		Stage:             g.Stage,
+		RequestID:         uuid.NewString(),
 		ExtendedRequestID: uuid.NewString(),
-		RequestTime:      now.Format("02/Jan/2006:15:04:05 -0700"),
-		RequestTimeEpoch: now.UnixMilli(),
-		HTTPMethod:       r.Method,
-		ResourcePath:     resource,
+		RequestTime:       now.Format("02/Jan/2006:15:04:05 -0700"),
+		RequestTimeEpoch:  now.UnixMilli(),
+		HTTPMethod:        r.Method,
+		ResourcePath:      resource,
 		// The local API is served without a stage prefix (like a custom
 		// domain), so the context path equals the request path.
 		Path:       path,
