@@ -38,6 +38,7 @@ type Reader interface {
 // Requests records accepted requests and their hand-over to the queue.
 type Requests interface {
 	Create(ctx context.Context, r domain.Request) error
+	CreateIdempotent(ctx context.Context, r domain.Request, rec domain.IdempotencyRecord, now time.Time, replaces string) (*domain.IdempotencyRecord, error)
 	MarkQueued(ctx context.Context, uuid string) error
 	Abort(ctx context.Context, uuid string) (bool, error)
 }
@@ -52,14 +53,21 @@ type Records interface {
 	ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 }
 
+// RateLimiter counts a token's requests against its rate policy.
+type RateLimiter interface {
+	Take(ctx context.Context, tokenID string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error)
+}
+
 // Handler serves the ingest API.
 type Handler struct {
-	Reader   Reader
-	Requests Requests
-	Queue    Queue
-	Records  Records
-	Logger   *slog.Logger
-	Now      func() time.Time
+	Reader      Reader
+	Requests    Requests
+	Queue       Queue
+	Records     Records
+	RateLimiter RateLimiter
+	RatePolicy  domain.RatePolicy
+	Logger      *slog.Logger
+	Now         func() time.Time
 }
 
 // Accepted is the body of a 202 response.
@@ -88,6 +96,10 @@ const (
 // every failure is a problem document.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
 	resp := h.route(ctx, req)
+	if resp.Headers == nil {
+		resp.Headers = map[string]string{}
+	}
+	resp.Headers["RateLimit-Policy"] = h.RatePolicy.Header()
 	return resp, nil
 }
 
@@ -158,7 +170,23 @@ func (h *Handler) withToken(ctx context.Context, req events.APIGatewayProxyReque
 	if snap.Journey.Ended(now) {
 		return problem.New(http.StatusForbidden, "journey-ended", fmt.Sprintf("The journey ended on %s; it accepts no more targets.", snap.Journey.EndDate)).Response(nil)
 	}
-	return next(ctx, call{req: req, token: t, journey: *snap.Journey, request: snap.Request, log: log})
+	decision, err := h.RateLimiter.Take(ctx, t.ID, h.RatePolicy, now)
+	if err != nil {
+		return h.unavailable(ctx, "count request against rate limit", err)
+	}
+	rateHeaders := map[string]string{"RateLimit": decision.Header(now)}
+	if !decision.Allowed {
+		rateHeaders["Retry-After"] = strconv.Itoa(decision.RetryAfterSeconds(now))
+		return problem.New(http.StatusTooManyRequests, "rate-limited", fmt.Sprintf("This token may send %d requests per %d s; retry after the time in Retry-After.", h.RatePolicy.Burst, int(h.RatePolicy.Window()/time.Second))).Response(rateHeaders)
+	}
+	resp := next(ctx, call{req: req, token: t, journey: *snap.Journey, request: snap.Request, log: log})
+	if resp.Headers == nil {
+		resp.Headers = map[string]string{}
+	}
+	for k, v := range rateHeaders {
+		resp.Headers[k] = v
+	}
+	return resp
 }
 
 func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResponse {
@@ -171,6 +199,12 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	}
 	if len(body) > domain.MaxBodyBytes {
 		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted.", len(body), domain.MaxBodyBytes)).Response(nil)
+	}
+	idemKey, hasIdemKey := lookupHeader(c.req, "Idempotency-Key")
+	if hasIdemKey {
+		if idemKey = strings.TrimSpace(idemKey); idemKey == "" || len(idemKey) > domain.MaxIdempotencyKey {
+			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKey)).Response(nil)
+		}
 	}
 	targets, err := domain.DecodeTargets(body)
 	if err != nil {
@@ -202,7 +236,11 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	}
 	r.Parts = len(batches)
 	log := c.log.With("request_uuid", r.UUID)
-	if err := h.Requests.Create(ctx, r); err != nil {
+	if hasIdemKey {
+		if replay, done := h.createIdempotent(ctx, c, r, idemKey); done {
+			return replay
+		}
+	} else if err := h.Requests.Create(ctx, r); err != nil {
 		return h.unavailable(ctx, "create request", err)
 	}
 	if err := h.Queue.Send(ctx, batches); err != nil {
@@ -219,8 +257,60 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	return jsonResponse(http.StatusAccepted, Accepted{
 		RequestUUID: r.UUID,
 		Accepted:    len(targets),
-		StatusURL:   baseURL(c.req) + "/journeys/" + c.journey.ID + "/requests/" + r.UUID,
+		StatusURL:   statusURL(c.req, c.journey.ID, r.UUID),
 	}, nil)
+}
+
+// createIdempotent writes request r under the caller's Idempotency-Key. When
+// the key was used before it answers for the first use: the same 202 again,
+// 409 while that request is still being queued, 422 for a different body.
+// done is false when r was written and the caller should go on queuing it.
+func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request, key string) (resp events.APIGatewayProxyResponse, done bool) {
+	rec := domain.IdempotencyRecord{
+		Key:         domain.IdempotencyItemKey(c.token.ID, key),
+		RequestUUID: r.UUID,
+		BodyHash:    r.BodyHash,
+		CreatedAt:   r.ReceivedAt,
+		DeleteAfter: r.ReceivedAt.Add(domain.IdempotencyWindow).Unix(),
+	}
+	inFlight := problem.New(http.StatusConflict, "idempotency-in-flight", "A request with this Idempotency-Key is still being processed; retry shortly.").Response(map[string]string{"Retry-After": "1"})
+	replaces := ""
+	for range 2 {
+		existing, err := h.Requests.CreateIdempotent(ctx, r, rec, r.ReceivedAt, replaces)
+		if errors.Is(err, domain.ErrIdempotencyBusy) {
+			return inFlight, true
+		}
+		if err != nil {
+			return h.unavailable(ctx, "create request", err), true
+		}
+		if existing == nil {
+			return events.APIGatewayProxyResponse{}, false
+		}
+		if existing.BodyHash != r.BodyHash {
+			return problem.New(http.StatusUnprocessableEntity, "idempotency-key-reused", "This Idempotency-Key was used with a different body; use a new key for a new request.").Response(nil), true
+		}
+		snap, err := h.Reader.Read(ctx, "", "", existing.RequestUUID)
+		if err != nil {
+			return h.unavailable(ctx, "read request", err), true
+		}
+		switch {
+		case snap.Request == nil || snap.Request.State == domain.RequestAborted:
+			// The first attempt failed and accepted nothing: this retry takes its place.
+			replaces = existing.RequestUUID
+			continue
+		case snap.Request.State == domain.RequestEnqueuing:
+			return inFlight, true
+		default:
+			first := *snap.Request
+			resp := jsonResponse(http.StatusAccepted, Accepted{RequestUUID: first.UUID, Accepted: first.Accepted, StatusURL: statusURL(c.req, first.JourneyID, first.UUID)}, map[string]string{"Idempotent-Replayed": "true"})
+			return resp, true
+		}
+	}
+	return inFlight, true
+}
+
+func statusURL(req events.APIGatewayProxyRequest, journeyID, requestUUID string) string {
+	return baseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
 }
 
 func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResponse {
@@ -291,17 +381,23 @@ func jsonResponse(status int, v any, headers map[string]string) events.APIGatewa
 
 // header reads a header case-insensitively, as HTTP requires.
 func header(req events.APIGatewayProxyRequest, name string) string {
+	v, _ := lookupHeader(req, name)
+	return v
+}
+
+// lookupHeader reads a header case-insensitively and reports whether it was sent.
+func lookupHeader(req events.APIGatewayProxyRequest, name string) (string, bool) {
 	for k, v := range req.Headers {
 		if strings.EqualFold(k, name) {
-			return v
+			return v, true
 		}
 	}
 	for k, v := range req.MultiValueHeaders {
 		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
+			return v[0], true
 		}
 	}
-	return ""
+	return "", false
 }
 
 func bearerToken(req events.APIGatewayProxyRequest) (string, bool) {

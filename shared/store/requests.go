@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -14,8 +17,9 @@ import (
 
 // Requests stores ingest requests and their progress.
 type Requests struct {
-	DB    DynamoDB
-	Table string
+	DB               DynamoDB
+	Table            string
+	IdempotencyTable string
 }
 
 // Create writes a new request in state enqueuing.
@@ -147,4 +151,75 @@ func unmarshalFirst[T any](items []item, dst **T) error {
 	}
 	*dst = &v
 	return nil
+}
+
+// CreateIdempotent writes a new request and its idempotency record in one
+// transaction. When the token already used the key within its window (and
+// that use is not the aborted request replaces), nothing is written and the
+// existing record is returned.
+func (s Requests) CreateIdempotent(ctx context.Context, r domain.Request, rec domain.IdempotencyRecord, now time.Time, replaces string) (*domain.IdempotencyRecord, error) {
+	if r.PartResults == nil {
+		r.PartResults = map[string]domain.PartResult{}
+	}
+	reqItem, err := attributevalue.MarshalMap(r)
+	if err != nil {
+		return nil, err
+	}
+	recItem, err := attributevalue.MarshalMap(rec)
+	if err != nil {
+		return nil, err
+	}
+	cond := "attribute_not_exists(#key) OR #ttl < :now"
+	values := map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}}
+	if replaces != "" {
+		cond += " OR #req = :replaces"
+		values[":replaces"] = &types.AttributeValueMemberS{Value: replaces}
+	}
+	names := map[string]string{"#key": tables.AttrIdemKey, "#ttl": tables.AttrDeleteAfter}
+	if replaces != "" {
+		names["#req"] = tables.AttrRequestUUID
+	}
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: &types.Put{TableName: &s.Table, Item: reqItem, ConditionExpression: aws.String("attribute_not_exists(" + tables.AttrRequestUUID + ")")}},
+		{Put: &types.Put{TableName: &s.IdempotencyTable, Item: recItem, ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
+	}})
+	var canceled *types.TransactionCanceledException
+	if !errors.As(err, &canceled) {
+		return nil, err
+	}
+	for i, reason := range canceled.CancellationReasons {
+		switch aws.ToString(reason.Code) {
+		case "TransactionConflict":
+			return nil, domain.ErrIdempotencyBusy
+		case "ConditionalCheckFailed":
+			if i != 1 {
+				return nil, err
+			}
+			existing, getErr := s.idempotencyRecord(ctx, rec.Key)
+			if getErr != nil {
+				return nil, getErr
+			}
+			if existing == nil { // expired and deleted since: let the caller retry
+				return nil, domain.ErrIdempotencyBusy
+			}
+			return existing, nil
+		}
+	}
+	return nil, err
+}
+
+func (s Requests) idempotencyRecord(ctx context.Context, key string) (*domain.IdempotencyRecord, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.IdempotencyTable,
+		Key:            map[string]types.AttributeValue{tables.AttrIdemKey: &types.AttributeValueMemberS{Value: key}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil || out.Item == nil {
+		return nil, err
+	}
+	var rec domain.IdempotencyRecord
+	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/consumer"
+	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/store"
@@ -18,12 +19,14 @@ import (
 // Ingest builds the ingest handler.
 func Ingest(cfg config.Ingest, db store.DynamoDB, sqs queue.SQS, log *slog.Logger) *ingest.Handler {
 	return &ingest.Handler{
-		Reader:   store.Reader{DB: db, TokensTable: cfg.TokensTable, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
-		Requests: store.Requests{DB: db, Table: cfg.RequestsTable},
-		Queue:    queue.Sender{SQS: sqs, QueueURL: cfg.QueueURL},
-		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
-		Logger:   log,
-		Now:      time.Now,
+		Reader:      store.Reader{DB: db, TokensTable: cfg.TokensTable, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
+		Requests:    store.Requests{DB: db, Table: cfg.RequestsTable, IdempotencyTable: cfg.IdempotencyTable},
+		Queue:       queue.Sender{SQS: sqs, QueueURL: cfg.QueueURL},
+		Records:     store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		RateLimiter: store.RateLimiter{DB: db, Table: cfg.RateLimitsTable},
+		RatePolicy:  domain.RatePolicy{PerSecond: cfg.RateLimitPerSecond, Burst: cfg.RateLimitBurst},
+		Logger:      log,
+		Now:         time.Now,
 	}
 }
 
