@@ -1,0 +1,163 @@
+// Package e2e starts the local stack the way `make dev` does (on free
+// ports, against a moto_server of its own), drives it over real HTTP and
+// with the tl command line, and runs the sample events in events/ through
+// the real handlers via the Lambda Invoke API.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/targetloader/targetloader/shared/devstack"
+	"github.com/targetloader/targetloader/shared/testenv"
+)
+
+var (
+	stack *devstack.Stack
+	// tlBin is the tl command line, built once.
+	tlBin string
+	// repoRoot is the module root (events/ lives there).
+	repoRoot string
+	logs     syncBuffer
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("e2e: skipped in -short mode")
+		return 0
+	}
+	var err error
+	if repoRoot, err = filepath.Abs("../.."); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	tmp, err := os.MkdirTemp("", "tl-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+
+	// Build tl while the stack starts.
+	var buildErr error
+	var buildOut []byte
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tlBin = filepath.Join(tmp, "tl")
+		cmd := exec.Command("go", "build", "-o", tlBin, "./cmd/tl")
+		cmd.Dir = repoRoot
+		buildOut, buildErr = cmd.CombinedOutput()
+	}()
+
+	endpoint := os.Getenv("TL_TEST_ENDPOINT")
+	if endpoint == "" {
+		stopMoto, ep, err := testenv.StartMoto()
+		if err != nil {
+			wg.Wait()
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		defer stopMoto()
+		endpoint = ep
+	}
+	suffix := make([]byte, 3)
+	_, _ = rand.Read(suffix)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stack, err = devstack.Start(ctx, devstack.Options{
+		Endpoint:   endpoint,
+		NoMoto:     true,
+		APIAddr:    "127.0.0.1:0",
+		LambdaAddr: "127.0.0.1:0",
+		Stage:      "e2e-" + hex.EncodeToString(suffix),
+		Logger:     slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	wg.Wait()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: start the local stack:", err)
+		return 1
+	}
+	defer stack.Close()
+	if buildErr != nil {
+		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/tl: %v\n%s", buildErr, buildOut)
+		return 1
+	}
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", logs.String())
+	}
+	return code
+}
+
+// tl runs the tl command line against the test's stack and returns its
+// standard output; a non-zero exit fails the test.
+func tl(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, err := tlRun(args...)
+	if err != nil {
+		t.Fatalf("tl %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out
+}
+
+func tlRun(args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command(tlBin, args...)
+	cmd.Env = append(os.Environ(),
+		"TL_ENDPOINT="+stack.Endpoint,
+		"TL_LAMBDA_ENDPOINT="+stack.LambdaURL,
+		"TL_STAGE="+stack.Stage,
+	)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	if err := cmd.Start(); err != nil {
+		return "", "", err
+	}
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		_ = cmd.Process.Kill()
+		err = fmt.Errorf("timed out: %w", <-done)
+	}
+	return o.String(), e.String(), err
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var _ io.Writer = (*syncBuffer)(nil)
