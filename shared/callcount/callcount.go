@@ -76,6 +76,34 @@ func (c *Counter) Client(base http.RoundTripper) *http.Client {
 	return &http.Client{Transport: c.Transport(base)}
 }
 
+// Doer is the HTTP client interface of the AWS SDK (aws.HTTPClient).
+type Doer interface {
+	Do(*http.Request) (*http.Response, error)
+}
+
+// Wrap returns a client that counts every request and sends it with inner
+// (http.DefaultClient when nil). Assign it to aws.Config.HTTPClient after
+// loading the config, so the SDK's own client and its options are kept.
+func (c *Counter) Wrap(inner Doer) Doer {
+	if inner == nil {
+		inner = http.DefaultClient
+	}
+	return &doer{c: c, inner: inner}
+}
+
+type doer struct {
+	c     *Counter
+	inner Doer
+}
+
+func (d *doer) Do(req *http.Request) (*http.Response, error) {
+	req, err := d.c.count(req)
+	if err != nil {
+		return nil, err
+	}
+	return d.inner.Do(req)
+}
+
 // Reset forgets every count.
 func (c *Counter) Reset() {
 	c.mu.Lock()
@@ -120,6 +148,15 @@ type transport struct {
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req, err := t.c.count(req)
+	if err != nil {
+		return nil, err
+	}
+	return t.base.RoundTrip(req)
+}
+
+// count records req and returns it with its body restored.
+func (c *Counter) count(req *http.Request) (*http.Request, error) {
 	var body []byte
 	if req.Body != nil && req.Body != http.NoBody {
 		var err error
@@ -136,8 +173,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.ContentLength = int64(len(body))
 	}
 	op, items := Classify(req.Header, body)
-	t.c.Record(op, items, int64(len(body)))
-	return t.base.RoundTrip(req)
+	c.Record(op, items, int64(len(body)))
+	return req, nil
 }
 
 // Classify names the operation of an AWS request from its headers and body
@@ -267,7 +304,8 @@ func (s Snapshot) Without(ops ...Op) Snapshot {
 	return out
 }
 
-// Sub is s minus an earlier snapshot of the same counter (MaxItems is kept from s).
+// Sub is s minus an earlier snapshot of the same counter. MaxItems stays
+// s's (the maximum since the last Reset); Reset between phases for per-phase maxima.
 func (s Snapshot) Sub(earlier Snapshot) Snapshot {
 	out := make(Snapshot, len(s))
 	for op, st := range s {
@@ -279,6 +317,24 @@ func (s Snapshot) Sub(earlier Snapshot) Snapshot {
 		if st.Calls > 0 {
 			out[op] = st
 		}
+	}
+	return out
+}
+
+// Add sums two snapshots (MaxItems is the larger of the two).
+func (s Snapshot) Add(other Snapshot) Snapshot {
+	out := make(Snapshot, len(s)+len(other))
+	for op, st := range s {
+		out[op] = st
+	}
+	for op, o := range other {
+		st := out[op]
+		st.Calls += o.Calls
+		st.Items += o.Items
+		st.MaxItems = max(st.MaxItems, o.MaxItems)
+		st.Bytes += o.Bytes
+		st.Chunks64K += o.Chunks64K
+		out[op] = st
 	}
 	return out
 }

@@ -94,3 +94,29 @@ type nopRT struct{}
 func (nopRT) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: 200, Body: http.NoBody, Header: http.Header{}, Request: req}, nil
 }
+
+type doerFunc func(*http.Request) (*http.Response, error)
+
+func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestWrapRestoresBody(t *testing.T) {
+	c := New()
+	var got string
+	d := c.Wrap(doerFunc(func(r *http.Request) (*http.Response, error) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+		return &http.Response{StatusCode: 200, Body: http.NoBody}, nil
+	}))
+	body := `{"RequestItems":{"t":{"Keys":[{},{}]}}}`
+	req, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:1/", strings.NewReader(body))
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.BatchGetItem")
+	if _, err := d.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	if got != body {
+		t.Fatalf("inner got %q", got)
+	}
+	if st := c.Snapshot()[Op{DynamoDB, "BatchGetItem"}]; st.Calls != 1 || st.Items != 2 {
+		t.Fatalf("stat = %+v", st)
+	}
+}

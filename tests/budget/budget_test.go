@@ -1,0 +1,255 @@
+package budget
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/callcount"
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/consumer"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/poller"
+	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/wire"
+)
+
+// The budget (issue 6): one POST of 500 targets costs at most
+// IngestBudgetPerRequest calls in ingest, and the consumer at most
+// ConsumerBudgetPer500 calls per 500 targets, poller's ReceiveMessage and
+// GetQueueAttributes excluded, its DeleteMessageBatch included.
+const (
+	IngestBudgetPerRequest = 6
+	ConsumerBudgetPer500   = 65
+	targetsPerRequest      = 500
+	maxRequests            = 10
+)
+
+var (
+	opReceive       = callcount.Op{Service: callcount.SQS, Operation: "ReceiveMessage"}
+	opQueueAttrs    = callcount.Op{Service: callcount.SQS, Operation: "GetQueueAttributes"}
+	opBatchWrite    = callcount.Op{Service: callcount.DynamoDB, Operation: "BatchWriteItem"}
+	opBatchGet      = callcount.Op{Service: callcount.DynamoDB, Operation: "BatchGetItem"}
+	opSendBatch     = callcount.Op{Service: callcount.SQS, Operation: "SendMessageBatch"}
+	opDeleteBatch   = callcount.Op{Service: callcount.SQS, Operation: "DeleteMessageBatch"}
+	batchItemLimits = map[callcount.Op]int{
+		opBatchWrite:  store.MaxBatchWriteItems,
+		opBatchGet:    store.MaxBatchGetKeys,
+		opSendBatch:   10,
+		opDeleteBatch: 10,
+	}
+)
+
+// pipeline is one stage with every AWS client counting its requests.
+type pipeline struct {
+	counter  *callcount.Counter
+	stack    *testenv.Stack
+	ingest   *ingest.Handler
+	consumer *consumer.Handler
+	tokens   *tokens.Handler
+	accounts []domain.Account
+}
+
+func newPipeline(t *testing.T, accounts int) *pipeline {
+	t.Helper()
+	counter := callcount.New()
+	stack := testenv.NewStack(t)
+	// Every client below counts: the SDK's own HTTP client, wrapped.
+	counted := stack.AWS.Copy()
+	counted.HTTPClient = counter.Wrap(counted.HTTPClient)
+	stack.DynamoDB = dynamodb.NewFromConfig(counted)
+	stack.SQS = sqs.NewFromConfig(counted)
+	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	ingestCfg, err := config.LoadFrom[config.Ingest](stack.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumerCfg, err := config.LoadFrom[config.Consumer](stack.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokensCfg, err := config.LoadFrom[config.Tokens](stack.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &pipeline{
+		counter:  counter,
+		stack:    stack,
+		ingest:   wire.Ingest(ingestCfg, stack.DynamoDB, stack.SQS, log),
+		consumer: wire.Consumer(consumerCfg, stack.DynamoDB, log),
+		tokens:   wire.Tokens(tokensCfg, stack.DynamoDB, log),
+	}
+	p.consumer.EnqueueWait = 0
+	for i := range accounts {
+		p.accounts = append(p.accounts, domain.Account{
+			ID:        fmt.Sprintf("V4T%012d", i),
+			Emails:    []string{fmt.Sprintf("hcp%05d@clinic.example.com", i)},
+			FirstName: "Alex",
+			LastName:  fmt.Sprintf("Doctor%05d", i),
+			Status:    domain.AccountActive,
+		})
+	}
+	start := time.Now()
+	if _, err := p.store().Import(context.Background(), p.accounts); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("imported %d accounts in %s with %d calls", accounts, time.Since(start).Round(time.Millisecond), counter.Snapshot().Calls(nil))
+	return p
+}
+
+func (p *pipeline) store() store.Accounts {
+	return store.Accounts{DB: p.stack.DynamoDB, Table: p.stack.Env["ACCOUNTS_TABLE"], EmailsTable: p.stack.Env["ACCOUNT_EMAILS_TABLE"]}
+}
+
+func (p *pipeline) journeyWithToken(t *testing.T, id string) string {
+	t.Helper()
+	ctx := context.Background()
+	if err := (store.Journeys{DB: p.stack.DynamoDB, Table: p.stack.Env["JOURNEYS_TABLE"]}).Put(ctx, domain.Journey{ID: id, Name: "Budget " + id}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.tokens.Handle(ctx, tokens.Request{Operation: tokens.OpCreate, JourneyID: id, Expires: "30d", By: "budget@example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.(tokens.Created).Token
+}
+
+// Body builds a request of the accounts from..from+n: even targets name the
+// account id, odd ones only its email (in another case, to exercise normalising).
+func Body(accounts []domain.Account, from, n int) string {
+	targets := make([]map[string]string, n)
+	for i := range targets {
+		a := accounts[from+i]
+		t := map[string]string{"source_system_id": fmt.Sprintf("cdp-%07d", from+i), "first_name": a.FirstName, "last_name": a.LastName}
+		if (from+i)%2 == 0 {
+			t["account_id"] = a.ID
+		} else {
+			t["email"] = strings.ToUpper(a.Emails[0][:1]) + a.Emails[0][1:]
+		}
+		targets[i] = t
+	}
+	b, _ := json.Marshal(targets)
+	return string(b)
+}
+
+func postRequest(journeyID, token, body string) events.APIGatewayProxyRequest {
+	path := "/journeys/" + journeyID + "/targets"
+	return events.APIGatewayProxyRequest{
+		Resource:       ingest.RouteTargets,
+		Path:           path,
+		HTTPMethod:     http.MethodPost,
+		Headers:        map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + token, "Host": "api.example.test"},
+		PathParameters: map[string]string{"journey_id": journeyID},
+		Body:           body,
+		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1" + path, DomainName: "api.example.test"},
+	}
+}
+
+// drain runs the consumer through the poller until the queue is empty.
+func (p *pipeline) drain(t *testing.T) {
+	t.Helper()
+	pl := &poller.Poller{SQS: p.stack.SQS, QueueURL: p.stack.Resources.QueueURL, Handler: p.consumer.Handle, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
+	for range 200 {
+		n, err := pl.Once(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	t.Fatal("queue did not drain")
+}
+
+func checkBatchLimits(t *testing.T, s callcount.Snapshot) {
+	t.Helper()
+	for op, limit := range batchItemLimits {
+		if st, ok := s[op]; ok && st.MaxItems > limit {
+			t.Errorf("a %s call carried %d items; the AWS limit is %d", op, st.MaxItems, limit)
+		}
+	}
+}
+
+// TestCallBudget posts 500, 1,000 and 5,000 targets (as 1, 2 and 10
+// requests of 500 distinct existing accounts, half matched by account_id and
+// half by email) and holds ingest and the consumer to the call budget.
+func TestCallBudget(t *testing.T) {
+	p := newPipeline(t, maxRequests*targetsPerRequest)
+	checkBatchLimits(t, p.counter.Snapshot()) // the import's batches too
+
+	for _, requests := range []int{1, 2, maxRequests} {
+		t.Run(fmt.Sprintf("%d_targets", requests*targetsPerRequest), func(t *testing.T) {
+			ctx := context.Background()
+			journeyID := fmt.Sprintf("BUDGET-%d", requests)
+			token := p.journeyWithToken(t, journeyID)
+
+			// Ingest: every call one POST causes, request by request.
+			ingestCalls := callcount.Snapshot{}
+			var uuids []string
+			for r := range requests {
+				body := Body(p.accounts, r*targetsPerRequest, targetsPerRequest)
+				p.counter.Reset()
+				resp, err := p.ingest.Handle(ctx, postRequest(journeyID, token, body))
+				if err != nil || resp.StatusCode != http.StatusAccepted {
+					t.Fatalf("POST %d = %d %s %v", r, resp.StatusCode, resp.Body, err)
+				}
+				calls := p.counter.Snapshot()
+				checkBatchLimits(t, calls)
+				ingestCalls = ingestCalls.Add(calls)
+				if n := calls.Calls(nil); n > IngestBudgetPerRequest {
+					t.Errorf("POST %d of 500 targets cost %d calls; the budget is %d:\n%s", r, n, IngestBudgetPerRequest, calls.Table(1, "per request"))
+				}
+				var acc ingest.Accepted
+				if err := json.Unmarshal([]byte(resp.Body), &acc); err != nil {
+					t.Fatal(err)
+				}
+				uuids = append(uuids, acc.RequestUUID)
+			}
+			t.Logf("ingest, %d request(s) of 500 targets:\n%s", requests, ingestCalls.Table(float64(requests), "per request"))
+			if n := ingestCalls.Calls(nil); n > IngestBudgetPerRequest*requests {
+				t.Errorf("ingest cost %d calls for %d requests; the budget is %d per request", n, requests, IngestBudgetPerRequest)
+			}
+
+			// Consumer: every call from receiving to deleting, the poller's
+			// ReceiveMessage and GetQueueAttributes excepted.
+			p.counter.Reset()
+			p.drain(t)
+			all := p.counter.Snapshot()
+			consumerCalls := all.Without(opReceive, opQueueAttrs)
+			per500 := float64(requests*targetsPerRequest) / 500
+			t.Logf("consumer, %d targets (%d ReceiveMessage and %d GetQueueAttributes excluded):\n%s",
+				requests*targetsPerRequest, all[opReceive].Calls, all[opQueueAttrs].Calls, consumerCalls.Table(per500, "per 500"))
+			if n := consumerCalls.Calls(nil); float64(n) > ConsumerBudgetPer500*per500 {
+				t.Errorf("the consumer cost %d calls for %d targets (%.1f per 500); the budget is %d per 500",
+					n, requests*targetsPerRequest, float64(n)/per500, ConsumerBudgetPer500)
+			}
+			checkBatchLimits(t, all)
+
+			// The work was done: every request completed, half matched by id, half by email.
+			reqs := store.Requests{DB: p.stack.DynamoDB, Table: p.stack.Env["REQUESTS_TABLE"]}
+			for _, u := range uuids {
+				r, err := reqs.Get(ctx, u)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pr := r.Progress()
+				if pr.Status != domain.ProgressCompleted || pr.ProcessingStatus[domain.StatusSuccess] != targetsPerRequest ||
+					pr.MatchingOutcome[domain.OutcomeMatchedAccountID] != targetsPerRequest/2 || pr.MatchingOutcome[domain.OutcomeMatchedEmail] != targetsPerRequest/2 {
+					t.Errorf("request %s: %+v", u, pr)
+				}
+			}
+		})
+	}
+}
