@@ -1,0 +1,160 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+)
+
+// event reads a sample event from events/ with its placeholders replaced.
+func event(t *testing.T, name string, replace ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(repoRoot, "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.NewReplacer(replace...).Replace(string(b))
+	if strings.Contains(s, "REPLACE_WITH_") {
+		t.Fatalf("%s: placeholder left after replacement", name)
+	}
+	if !json.Valid([]byte(s)) {
+		t.Fatalf("%s is not valid JSON", name)
+	}
+	return []byte(s)
+}
+
+// invoke calls a function through the stack's Lambda Invoke API, as
+// `aws lambda invoke --endpoint-url` does, and decodes its result into out.
+// It returns the function error type, empty on success.
+func invoke(t *testing.T, function string, payload []byte, out any) string {
+	t.Helper()
+	resp, err := http.Post(stack.LambdaURL+"/2015-03-31/functions/"+function+"/invocations", "application/json", strings.NewReader(string(payload)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("invoke %s: HTTP %d %s", function, resp.StatusCode, b)
+	}
+	if resp.Header.Get("X-Amz-Function-Error") != "" {
+		var fe struct {
+			Type    string `json:"errorType"`
+			Message string `json:"errorMessage"`
+		}
+		if err := json.Unmarshal(b, &fe); err != nil || fe.Type == "" {
+			t.Fatalf("invoke %s: malformed function error %s", function, b)
+		}
+		return fe.Type
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("invoke %s: %v: %s", function, err, b)
+		}
+	}
+	return ""
+}
+
+// TestSampleEvents runs every sample event in events/ through the real
+// handlers (tokens, ingest, consumer) via the Invoke API.
+func TestSampleEvents(t *testing.T) {
+	importAccounts(t) // V4T000000000001 and grace.hopper@example.com among them
+	tl(t, "journeys", "put", "--id", "J-SAMPLE", "--name", "Sample journey")
+
+	var options struct {
+		Options []struct {
+			ID string `json:"id"`
+		} `json:"options"`
+	}
+	if fe := invoke(t, "tokens", event(t, "tokens-options.json"), &options); fe != "" || len(options.Options) != 4 {
+		t.Fatalf("tokens-options: error %q, options %+v", fe, options)
+	}
+
+	var tok createdToken
+	if fe := invoke(t, "TokensFunction", event(t, "tokens-create.json"), &tok); fe != "" || !strings.HasPrefix(tok.Token, "tl_") {
+		t.Fatalf("tokens-create: error %q, %+v", fe, tok)
+	}
+
+	var post events.APIGatewayProxyResponse
+	if fe := invoke(t, "ingest", event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", tok.Token), &post); fe != "" || post.StatusCode != http.StatusAccepted {
+		t.Fatalf("api-post-targets: error %q, response %+v", fe, post)
+	}
+	var accepted struct {
+		RequestUUID string `json:"request_uuid"`
+		Accepted    int    `json:"accepted"`
+	}
+	if err := json.Unmarshal([]byte(post.Body), &accepted); err != nil || accepted.Accepted != 3 {
+		t.Fatalf("api-post-targets body %s", post.Body)
+	}
+
+	// The same batch as the poller delivers it: processing it again is
+	// idempotent, so it succeeds whether or not the poller got there first.
+	var sqsResp events.SQSEventResponse
+	if fe := invoke(t, "consumer", event(t, "sqs-targets.json", "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), &sqsResp); fe != "" || len(sqsResp.BatchItemFailures) != 0 {
+		t.Fatalf("sqs-targets: error %q, failures %+v", fe, sqsResp.BatchItemFailures)
+	}
+
+	var get events.APIGatewayProxyResponse
+	var status struct {
+		Status  string         `json:"status"`
+		Records []loaderRecord `json:"records"`
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		getEvent := event(t, "api-get-request.json", "REPLACE_WITH_TOKEN", tok.Token, "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID)
+		if fe := invoke(t, "targetloader-"+stack.Stage+"-ingest", getEvent, &get); fe != "" || get.StatusCode != http.StatusOK {
+			t.Fatalf("api-get-request: error %q, response %+v", fe, get)
+		}
+		if err := json.Unmarshal([]byte(get.Body), &status); err != nil {
+			t.Fatal(err)
+		}
+		if status.Status == "completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sample request not completed: %s", get.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	outcomes := map[string]string{}
+	for _, r := range status.Records {
+		outcomes[r.SourceSystem] = r.Outcome
+	}
+	if outcomes["cdp-1001"] != "matched_account_id__v" || outcomes["cdp-1002"] != "matched_email__v" || len(outcomes) != 3 {
+		t.Errorf("sample outcomes %v: %s", outcomes, get.Body)
+	}
+
+	var list struct {
+		Tokens []struct {
+			TokenID string `json:"token_id"`
+			Status  string `json:"status"`
+		} `json:"tokens"`
+	}
+	if fe := invoke(t, "tokens", event(t, "tokens-list.json"), &list); fe != "" || len(list.Tokens) != 1 || list.Tokens[0].TokenID != tok.TokenID || list.Tokens[0].Status != "active" {
+		t.Fatalf("tokens-list: error %q, %+v", fe, list)
+	}
+	var expired struct {
+		Status string `json:"status"`
+	}
+	if fe := invoke(t, "tokens", event(t, "tokens-expire.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID), &expired); fe != "" || expired.Status != "revoked" {
+		t.Fatalf("tokens-expire: error %q, %+v", fe, expired)
+	}
+	// A function error comes back as Lambda reports it.
+	if fe := invoke(t, "tokens", event(t, "tokens-expire.json", "REPLACE_WITH_TOKEN_ID", "00000000-0000-0000-0000-000000000000"), nil); fe != "NotFound" {
+		t.Errorf("expiring an unknown token: error type %q, want NotFound", fe)
+	}
+	// The revoked token is refused by the API.
+	if fe := invoke(t, "ingest", event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", tok.Token), &post); fe != "" || post.StatusCode != http.StatusUnauthorized {
+		t.Errorf("post with a revoked token: error %q, status %d", fe, post.StatusCode)
+	}
+}
