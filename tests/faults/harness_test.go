@@ -1,0 +1,420 @@
+// Package faults drives the real handlers against moto_server while the
+// infrastructure misbehaves: duplicate and concurrent deliveries, throttled
+// DynamoDB, a consumer cut off mid-batch, a failing SQS send, poison
+// messages. Every test ends by checking the delivery guarantee of
+// PRODUCT.md §5: each accepted target has exactly one loader record and no
+// account is on the journey's target list twice.
+package faults
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/consumer"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/faultinject"
+	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/poller"
+	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/wire"
+)
+
+func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
+
+// maxBackoff caps the SDK retryer's backoff in these tests. The retryer is
+// the production one (awsclient.Load: standard, 8 attempts); only its
+// sleeps are shortened so that hundreds of injected faults take seconds.
+const maxBackoff = 20 * time.Millisecond
+
+// env is one test's stack. The handlers use their own SDK clients, to which
+// faults may be injected; checks use clean clients.
+type env struct {
+	t        *testing.T
+	stack    *testenv.Stack
+	log      *slog.Logger
+	ingest   *ingest.Handler
+	consumer *consumer.Handler
+	// consumerCfg wires further consumers (consumerWith).
+	consumerCfg config.Consumer
+	token       string
+	accounts    int
+}
+
+// faults are the transports wrapped around the handlers' clients (nil: none).
+type faults struct {
+	ingestDB, ingestSQS, consumerDB *faultinject.Transport
+}
+
+func newEnv(t *testing.T, f faults) *env {
+	t.Helper()
+	stack := testenv.NewStack(t)
+	e := &env{t: t, stack: stack, log: slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	ingestCfg, err := config.LoadFrom[config.Ingest](stack.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	consumerCfg, err := config.LoadFrom[config.Consumer](stack.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.ingest = wire.Ingest(ingestCfg, e.dynamo(f.ingestDB), e.sqs(f.ingestSQS), e.log)
+	e.consumerCfg = consumerCfg
+	e.consumer = e.consumerWith(f.consumerDB)
+	return e
+}
+
+// consumerWith is a consumer handler whose DynamoDB client goes through tr.
+func (e *env) consumerWith(tr *faultinject.Transport) *consumer.Handler {
+	h := wire.Consumer(e.consumerCfg, e.dynamo(tr), e.log)
+	h.EnqueueWait = 0
+	return h
+}
+
+// dynamo is a DynamoDB client of the stack's configuration with faults
+// injected by tr at its HTTP client.
+func (e *env) dynamo(tr *faultinject.Transport) *dynamodb.Client {
+	return dynamodb.NewFromConfig(e.stack.AWS, func(o *dynamodb.Options) {
+		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, maxBackoff)
+		if tr != nil {
+			o.HTTPClient = tr.Wrap(o.HTTPClient)
+		}
+	})
+}
+
+func (e *env) sqs(tr *faultinject.Transport) *sqs.Client {
+	return sqs.NewFromConfig(e.stack.AWS, func(o *sqs.Options) {
+		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, maxBackoff)
+		if tr != nil {
+			o.HTTPClient = tr.Wrap(o.HTTPClient)
+		}
+	})
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func ctx() context.Context { return context.Background() }
+
+// seed creates journey J1, n active accounts A000.. with emails
+// a000@example.com and a token for J1.
+func (e *env) seed(n int) {
+	e.t.Helper()
+	db := e.stack.DynamoDB
+	if err := (store.Journeys{DB: db, Table: e.stack.Env["JOURNEYS_TABLE"]}).Put(ctx(), domain.Journey{ID: "J1", Name: "Journey J1"}); err != nil {
+		e.t.Fatal(err)
+	}
+	accounts := make([]domain.Account, n)
+	for i := range accounts {
+		accounts[i] = domain.Account{ID: fmt.Sprintf("A%03d", i), Emails: []string{fmt.Sprintf("a%03d@example.com", i)}, Status: domain.AccountActive}
+	}
+	if _, err := (store.Accounts{DB: db, Table: e.stack.Env["ACCOUNTS_TABLE"], EmailsTable: e.stack.Env["ACCOUNT_EMAILS_TABLE"]}).Import(ctx(), accounts); err != nil {
+		e.t.Fatal(err)
+	}
+	tokensCfg, err := config.LoadFrom[config.Tokens](e.stack.Env)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out, err := wire.Tokens(tokensCfg, db, e.log).Handle(ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "30d", By: "marketer@example.com"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.token = out.(tokens.Created).Token
+	e.accounts = n
+}
+
+// targets is a body of n targets: even ones by account id, odd ones by
+// email (upper-cased), accounts cycling through the seeded ones from offset;
+// every fifth refers to no account at all.
+func (e *env) targets(n, offset int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		a := (offset + i) % e.accounts
+		switch {
+		case i%5 == 4:
+			out[i] = map[string]any{"source_system_id": fmt.Sprint("s", i), "account_id": fmt.Sprintf("NOPE%03d", i)}
+		case i%2 == 0:
+			out[i] = map[string]any{"source_system_id": fmt.Sprint("s", i), "account_id": fmt.Sprintf("A%03d", a)}
+		default:
+			out[i] = map[string]any{"source_system_id": fmt.Sprint("s", i), "email": fmt.Sprintf("A%03d@EXAMPLE.com", a)}
+		}
+	}
+	return out
+}
+
+// post sends a body to the ingest handler as API Gateway would.
+func (e *env) post(body any) events.APIGatewayProxyResponse {
+	e.t.Helper()
+	raw, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req := events.APIGatewayProxyRequest{
+		Resource:       ingest.RouteTargets,
+		Path:           "/journeys/J1/targets",
+		HTTPMethod:     http.MethodPost,
+		Headers:        map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + e.token, "Host": "api.example.test"},
+		PathParameters: map[string]string{"journey_id": "J1"},
+		Body:           string(raw),
+		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1/journeys/J1/targets", DomainName: "api.example.test"},
+	}
+	resp, err := e.ingest.Handle(ctx(), req)
+	if err != nil {
+		e.t.Fatalf("ingest returned an error: %v", err)
+	}
+	return resp
+}
+
+// accepted is what the client was told: request uuid -> targets accepted.
+type accepted map[string]int
+
+// postOK posts and requires a 202.
+func (e *env) postOK(acc accepted, body []map[string]any) string {
+	e.t.Helper()
+	resp := e.post(body)
+	if resp.StatusCode != http.StatusAccepted {
+		e.t.Fatalf("POST = %d %s", resp.StatusCode, resp.Body)
+	}
+	var a ingest.Accepted
+	if err := json.Unmarshal([]byte(resp.Body), &a); err != nil || a.Accepted != len(body) {
+		e.t.Fatalf("202 body %s: %v", resp.Body, err)
+	}
+	acc[a.RequestUUID] = a.Accepted
+	return a.RequestUUID
+}
+
+// assertProblem checks a problem+json response of the given status class.
+func assertProblem(t *testing.T, resp events.APIGatewayProxyResponse, minStatus, maxStatus int) {
+	t.Helper()
+	if resp.StatusCode < minStatus || resp.StatusCode > maxStatus {
+		t.Errorf("status %d, want %d..%d: %s", resp.StatusCode, minStatus, maxStatus, resp.Body)
+	}
+	if ct := resp.Headers["Content-Type"]; ct != problem.ContentType {
+		t.Errorf("Content-Type %q, want %s", ct, problem.ContentType)
+	}
+	var d problem.Details
+	if err := json.Unmarshal([]byte(resp.Body), &d); err != nil || d.Type == "" || d.Title == "" || d.Status != resp.StatusCode {
+		t.Errorf("problem body %s: %v", resp.Body, err)
+	}
+}
+
+// receiveAll takes every visible message, hiding them for hide, without deleting them.
+func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
+	e.t.Helper()
+	var msgs []events.SQSMessage
+	for {
+		out, err := e.stack.SQS.ReceiveMessage(ctx(), &sqs.ReceiveMessageInput{
+			QueueUrl:            aws.String(e.stack.Resources.QueueURL),
+			MaxNumberOfMessages: 10,
+			VisibilityTimeout:   int32(hide / time.Second),
+		})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			return msgs
+		}
+		for _, m := range out.Messages {
+			msgs = append(msgs, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+		}
+	}
+}
+
+// requeue makes received messages visible again at once.
+func (e *env) requeue(msgs []events.SQSMessage) {
+	e.t.Helper()
+	for _, m := range msgs {
+		if _, err := e.stack.SQS.ChangeMessageVisibility(ctx(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(e.stack.Resources.QueueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: 0}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+// quickRedelivery is the queue seen through a receive that hides messages
+// for only `hide` seconds, so a failed message comes back at once instead of
+// after the queue's 6-minute visibility timeout.
+type quickRedelivery struct {
+	*sqs.Client
+	hide int32
+}
+
+func (q quickRedelivery) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	in.VisibilityTimeout = q.hide
+	return q.Client.ReceiveMessage(ctx, in, opts...)
+}
+
+// poller is the event source mapping over the stack's queue, redelivering
+// failed messages immediately.
+func (e *env) poller(h poller.Handler) *poller.Poller {
+	return &poller.Poller{SQS: quickRedelivery{e.stack.SQS, 0}, QueueURL: e.stack.Resources.QueueURL, Handler: h, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
+}
+
+// drain polls until a receive finds the queue empty and returns the rounds it took.
+func (e *env) drain(h poller.Handler) int {
+	e.t.Helper()
+	p := e.poller(h)
+	for round := 1; round <= 200; round++ {
+		n, err := p.Once(ctx())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return round
+		}
+	}
+	e.t.Fatal("queue did not drain in 200 rounds")
+	return 0
+}
+
+func (e *env) queueDepth(url string) int {
+	e.t.Helper()
+	out, err := e.stack.SQS.GetQueueAttributes(ctx(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var n int
+	for _, k := range []string{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"} {
+		var v int
+		fmt.Sscan(out.Attributes[k], &v)
+		n += v
+	}
+	return n
+}
+
+func (e *env) handle(h *consumer.Handler, msgs []events.SQSMessage) {
+	e.t.Helper()
+	resp, err := h.Handle(ctx(), events.SQSEvent{Records: msgs})
+	if err != nil || len(resp.BatchItemFailures) > 0 {
+		e.t.Errorf("consumer: err %v, failures %v", err, resp.BatchItemFailures)
+	}
+}
+
+// allRecords scans the loader records table.
+func (e *env) allRecords() []domain.LoaderRecord {
+	e.t.Helper()
+	table := e.stack.Env["LOADER_RECORDS_TABLE"]
+	var out []domain.LoaderRecord
+	p := dynamodb.NewScanPaginator(e.stack.DynamoDB, &dynamodb.ScanInput{TableName: &table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		var recs []domain.LoaderRecord
+		if err := attributevalue.UnmarshalListOfMaps(page.Items, &recs); err != nil {
+			e.t.Fatal(err)
+		}
+		out = append(out, recs...)
+	}
+	return out
+}
+
+func (e *env) journeyTargets() []domain.JourneyTarget {
+	e.t.Helper()
+	ts, _, err := store.JourneyTargets{DB: e.stack.DynamoDB, Table: e.stack.Env["JOURNEY_TARGETS_TABLE"]}.List(ctx(), "J1", "", 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ts
+}
+
+// assertExactlyOnce checks the delivery guarantee: every accepted target has
+// exactly one loader record, nothing else has one, each request's progress
+// counts every target once and is completed, every matched account is a
+// journey target once, and no account is a journey target twice.
+func (e *env) assertExactlyOnce(acc accepted) {
+	e.t.Helper()
+	t := e.t
+	recs := e.allRecords()
+	seen := map[string]int{}
+	matched := map[string]bool{}
+	for _, r := range recs {
+		if _, ok := acc[r.RequestUUID]; !ok {
+			t.Errorf("record %s belongs to request %s, which the client was not told was accepted", r.ID, r.RequestUUID)
+			continue
+		}
+		seen[domain.RecordID(r.RequestUUID, r.Index)]++
+		if r.ProcessingStatus == domain.StatusSuccess {
+			matched[r.Account] = true
+		}
+		if r.ProcessingStatus == domain.StatusPending {
+			t.Errorf("record %s is still pending", r.ID)
+		}
+	}
+	want := 0
+	for u, n := range acc {
+		want += n
+		for i := range n {
+			if c := seen[domain.RecordID(u, i)]; c != 1 {
+				t.Errorf("request %s target %d has %d records, want 1", u, i, c)
+			}
+		}
+	}
+	if len(recs) != want {
+		t.Errorf("%d loader records, want %d (one per accepted target)", len(recs), want)
+	}
+	requests := store.Requests{DB: e.stack.DynamoDB, Table: e.stack.Env["REQUESTS_TABLE"]}
+	for u, n := range acc {
+		r, err := requests.Get(ctx(), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := r.Progress()
+		total := p.ProcessingStatus[domain.StatusSuccess] + p.ProcessingStatus[domain.StatusFailed]
+		if p.Status != domain.ProgressCompleted || total != n || p.ProcessingStatus[domain.StatusPending] != 0 {
+			t.Errorf("request %s progress %s: %d processed of %d", u, p.Status, total, n)
+		}
+	}
+	byAccount := map[string]int{}
+	for _, jt := range e.journeyTargets() {
+		byAccount[jt.AccountID]++
+		if jt.AddedVia != domain.AddedViaAPI || jt.RequestUUID == "" {
+			t.Errorf("journey target %+v", jt)
+		}
+	}
+	for a, n := range byAccount {
+		if n != 1 {
+			t.Errorf("account %s is on the journey %d times", a, n)
+		}
+		if !matched[a] {
+			t.Errorf("account %s is a journey target but no record matched it", a)
+		}
+	}
+	for a := range matched {
+		if byAccount[a] == 0 {
+			t.Errorf("account %s was matched successfully but is not a journey target", a)
+		}
+	}
+}
+
+// concurrently runs f n times at once.
+func concurrently(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { f(i) })
+	}
+	wg.Wait()
+}
