@@ -127,10 +127,12 @@ func decodeTarget(index int, raw json.RawMessage) (Target, []FieldError) {
 		if !ok || string(v) == "null" {
 			return ""
 		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			problems = append(problems, FieldError{Index: index, Field: name, Message: "must be a string"})
-			return ""
+		s, ok := plainJSONString(v)
+		if !ok {
+			if err := json.Unmarshal(v, &s); err != nil {
+				problems = append(problems, FieldError{Index: index, Field: name, Message: "must be a string"})
+				return ""
+			}
 		}
 		return strings.TrimSpace(s)
 	}
@@ -163,6 +165,16 @@ func decodeTarget(index int, raw json.RawMessage) (Target, []FieldError) {
 		problems = append(problems, FieldError{Index: index, Field: FieldAccountID, Message: "one of account_id or email is required"})
 	}
 	return t, problems
+}
+
+// plainJSONString reads a JSON string literal without escapes directly: the
+// body was already checked as valid JSON and UTF-8, so its bytes between the
+// quotes are the value. Anything else goes through encoding/json.
+func plainJSONString(v json.RawMessage) (string, bool) {
+	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' || bytes.IndexByte(v[1:len(v)-1], '\\') >= 0 {
+		return "", false
+	}
+	return string(v[1 : len(v)-1]), true
 }
 
 func hasProblem(problems []FieldError, field string) bool {

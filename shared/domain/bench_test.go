@@ -1,0 +1,119 @@
+package domain_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/targetloader/targetloader/shared/domain"
+)
+
+// benchBody is a 500-target body: even targets by account_id, odd ones by
+// email, all with names, as the budget tests and the load harness send.
+func benchBody(b *testing.B) []byte {
+	b.Helper()
+	targets := make([]map[string]string, domain.MaxTargets)
+	for i := range targets {
+		t := map[string]string{"source_system_id": fmt.Sprintf("cdp-%07d", i), "first_name": "Alex", "last_name": fmt.Sprintf("Doctor%05d", i)}
+		if i%2 == 0 {
+			t["account_id"] = fmt.Sprintf("V4T%012d", i)
+		} else {
+			t["email"] = fmt.Sprintf("Hcp%05d@clinic.example.com", i)
+		}
+		targets[i] = t
+	}
+	body, err := json.Marshal(targets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+// BenchmarkDecodeTargets is decode plus validation of a 500-target body.
+func BenchmarkDecodeTargets(b *testing.B) {
+	body := benchBody(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		ts, err := domain.DecodeTargets(body)
+		if err != nil || len(ts) != domain.MaxTargets {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBaselineDecodeMaps is a bare encoding/json decode of the same
+// body into []map[string]any: no validation.
+func BenchmarkBaselineDecodeMaps(b *testing.B) {
+	body := benchBody(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var v []map[string]any
+		if err := json.Unmarshal(body, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBaselineDecodeStructs is a bare encoding/json decode of the same
+// body into []struct: the floor for any encoding/json-based decoder.
+func BenchmarkBaselineDecodeStructs(b *testing.B) {
+	body := benchBody(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var v []struct {
+			SourceSystemID string `json:"source_system_id"`
+			AccountID      string `json:"account_id"`
+			Email          string `json:"email"`
+			FirstName      string `json:"first_name"`
+			LastName       string `json:"last_name"`
+		}
+		if err := json.Unmarshal(body, &v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkMatch500 matches 500 targets against the accounts a consumer
+// lookup returns for them.
+func BenchmarkMatch500(b *testing.B) {
+	targets, err := domain.DecodeTargets(benchBody(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	known := domain.Accounts{ByID: map[string]domain.Account{}, ByEmail: map[string][]string{}}
+	for i := range domain.MaxTargets {
+		id := fmt.Sprintf("V4T%012d", i)
+		email := fmt.Sprintf("hcp%05d@clinic.example.com", i)
+		known.ByID[id] = domain.Account{ID: id, Emails: []string{email}, Status: domain.AccountActive}
+		known.ByEmail[email] = []string{id}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, t := range targets {
+			if m := domain.MatchTarget(t, known); m.Status != domain.StatusSuccess {
+				b.Fatalf("target %d: %+v", t.Index, m)
+			}
+		}
+	}
+}
+
+// BenchmarkTokenVerify is what ingest does with a bearer token before its
+// one read: the format and checksum check, then the hash to look it up by.
+func BenchmarkTokenVerify(b *testing.B) {
+	secret, err := domain.NewTokenSecret()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !domain.ValidTokenFormat(secret) {
+			b.Fatal("invalid")
+		}
+		if domain.HashToken(secret) == "" {
+			b.Fatal("empty hash")
+		}
+	}
+}
