@@ -106,6 +106,26 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		}
 	}()
 
+	// Listen first so that a busy port fails the start at once, with a
+	// clear error, before anything is started.
+	apiLn, err := listen(opts.APIAddr, "API")
+	if err != nil {
+		return nil, err
+	}
+	lambdaLn, err := listen(opts.LambdaAddr, "Invoke API")
+	if err != nil {
+		apiLn.Close()
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			apiLn.Close()
+			lambdaLn.Close()
+		}
+	}()
+	s.APIURL = "http://" + apiLn.Addr().String()
+	s.LambdaURL = "http://" + lambdaLn.Addr().String()
+
 	if err := s.ensureEndpoint(opts); err != nil {
 		return nil, err
 	}
@@ -122,18 +142,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.log.Info("tables and queues ready", "stage", s.Stage, "queue", s.Resources.QueueURL)
 
-	// Listen first so that a busy port fails the start with a clear error.
-	apiLn, err := listen(opts.APIAddr, "API")
-	if err != nil {
-		return nil, err
-	}
-	lambdaLn, err := listen(opts.LambdaAddr, "Invoke API")
-	if err != nil {
-		apiLn.Close()
-		return nil, err
-	}
-	s.APIURL = "http://" + apiLn.Addr().String()
-	s.LambdaURL = "http://" + lambdaLn.Addr().String()
 
 	s.Env = s.Resources.Env()
 	s.Env["API_BASE_URL"] = s.APIURL
@@ -148,8 +156,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			}
 		}
 	}
-	apiLn.Close()
-	lambdaLn.Close()
 	return nil, err
 }
 
