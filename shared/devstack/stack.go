@@ -142,7 +142,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.log.Info("tables and queues ready", "stage", s.Stage, "queue", s.Resources.QueueURL)
 
-
 	s.Env = s.Resources.Env()
 	s.Env["API_BASE_URL"] = s.APIURL
 	ingestCfg, err := config.LoadFrom[config.Ingest](s.Env)
