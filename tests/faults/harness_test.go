@@ -253,26 +253,36 @@ func (e *env) requeue(msgs []events.SQSMessage) {
 	}
 }
 
-// quickRedelivery is the queue seen through a receive that hides messages
-// for only `hide` seconds, so a failed message comes back at once instead of
-// after the queue's 6-minute visibility timeout.
-type quickRedelivery struct {
-	*sqs.Client
-	hide int32
-}
-
-func (q quickRedelivery) ReceiveMessage(ctx context.Context, in *sqs.ReceiveMessageInput, opts ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	in.VisibilityTimeout = q.hide
-	return q.Client.ReceiveMessage(ctx, in, opts...)
+// redeliverAtOnce wraps an SQS handler so that the messages it reports as
+// failed become visible again at once, as with a very short visibility
+// timeout, instead of after the queue's 6 minutes. (ReceiveMessage cannot
+// ask for 0: the SDK omits a zero VisibilityTimeout from the request.)
+func (e *env) redeliverAtOnce(h poller.Handler) poller.Handler {
+	return func(c context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		resp, err := h(c, ev)
+		failed := map[string]bool{}
+		for _, f := range resp.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		var again []events.SQSMessage
+		for _, m := range ev.Records {
+			if err != nil || failed[m.MessageId] {
+				again = append(again, m)
+			}
+		}
+		e.requeue(again)
+		return resp, err
+	}
 }
 
 // poller is the event source mapping over the stack's queue, redelivering
 // failed messages immediately.
 func (e *env) poller(h poller.Handler) *poller.Poller {
-	return &poller.Poller{SQS: quickRedelivery{e.stack.SQS, 0}, QueueURL: e.stack.Resources.QueueURL, Handler: h, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
+	return &poller.Poller{SQS: e.stack.SQS, QueueURL: e.stack.Resources.QueueURL, Handler: e.redeliverAtOnce(h), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
 }
 
-// drain polls until a receive finds the queue empty and returns the rounds it took.
+// drain polls until a receive finds the queue empty and returns the rounds
+// it took. Nothing may be left in flight.
 func (e *env) drain(h poller.Handler) int {
 	e.t.Helper()
 	p := e.poller(h)
@@ -282,6 +292,9 @@ func (e *env) drain(h poller.Handler) int {
 			e.t.Fatal(err)
 		}
 		if n == 0 {
+			if d := e.queueDepth(e.stack.Resources.QueueURL); d != 0 {
+				e.t.Errorf("the queue looks empty but %d message(s) are in flight", d)
+			}
 			return round
 		}
 	}
