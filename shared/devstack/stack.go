@@ -317,9 +317,7 @@ func (s *Stack) ensureEndpoint(opts Options) error {
 		return fmt.Errorf("nothing answers at %s and moto_server is not on PATH (pip install 'moto[server]', or start LocalStack): %w", s.Endpoint, err)
 	}
 	cmd := exec.Command(bin, "-H", u.Hostname(), "-p", u.Port())
-	// Its own process group, so a terminal's Ctrl-C reaches only us and we
-	// stop it in order; killed with us should we die without cleaning up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = childAttr()
 	out := opts.MotoOutput
 	if out == nil {
 		out = io.Discard

@@ -1,0 +1,10 @@
+package devstack
+
+import "syscall"
+
+// childAttr puts a child in its own process group, so that a terminal's
+// Ctrl-C reaches only devstack, which then stops the child in order; the
+// kernel kills the child should devstack die without cleaning up.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
