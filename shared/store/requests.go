@@ -41,8 +41,12 @@ func (s Requests) Create(ctx context.Context, r domain.Request) error {
 
 // MarkQueued moves a request from enqueuing to queued. It fails when the
 // request is no longer enqueuing (the consumer aborted it after EnqueueTimeout).
+// A request already queued counts as success: only the ingest call that
+// created the request marks it queued, so that state means an earlier
+// attempt of this very call took effect and its response was lost (the
+// SDK's retry must not turn it into a 5xx for a request that will be processed).
 func (s Requests) MarkQueued(ctx context.Context, uuid string) error {
-	return s.transition(ctx, uuid, domain.RequestEnqueuing, domain.RequestQueued)
+	return s.transition(ctx, uuid, domain.RequestEnqueuing, domain.RequestQueued, domain.RequestQueued)
 }
 
 // Abort moves a request from enqueuing to aborted. It reports false, nil when
@@ -55,14 +59,22 @@ func (s Requests) Abort(ctx context.Context, uuid string) (bool, error) {
 	return err == nil, err
 }
 
-func (s Requests) transition(ctx context.Context, uuid string, from, to domain.RequestState) error {
+// transition sets the request's state to `to` if it is `from` (or one of also).
+func (s Requests) transition(ctx context.Context, uuid string, from, to domain.RequestState, also ...domain.RequestState) error {
+	cond := "#state = :from"
+	values := map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: string(to)}, ":from": &types.AttributeValueMemberS{Value: string(from)}}
+	for i, st := range also {
+		name := ":also" + strconv.Itoa(i)
+		cond += " OR #state = " + name
+		values[name] = &types.AttributeValueMemberS{Value: string(st)}
+	}
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(uuid),
 		UpdateExpression:          aws.String("SET #state = :to"),
-		ConditionExpression:       aws.String("#state = :from"),
+		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  map[string]string{"#state": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: string(to)}, ":from": &types.AttributeValueMemberS{Value: string(from)}},
+		ExpressionAttributeValues: values,
 	})
 	return err
 }
