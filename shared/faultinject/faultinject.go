@@ -33,6 +33,9 @@ type Rule struct {
 	// every DynamoDB call, "AmazonSQS.SendMessageBatch" for one operation.
 	// Several prefixes may be given separated by commas.
 	Match string
+	// BodyContains, when set, further limits the rule to requests whose body
+	// contains it (e.g. `{":to":{"S":"queued"}` picks one UpdateItem).
+	BodyContains string
 
 	// Rate is the fraction (0..1) of matching attempts that fail with Status
 	// (default: the DynamoDB throttling error). The Transport's seed makes the
@@ -42,10 +45,18 @@ type Rule struct {
 	// Calls lists 1-based numbers of matching operation calls (distinct
 	// amz-sdk-invocation-id) that fail on every attempt, retries included.
 	Calls []int
+	// Attempts, when > 0, fails only the first Attempts attempts of each
+	// call in Calls; the SDK's retry of it then goes through.
+	Attempts int
 
 	// StallAfter, when > 0, lets that many matching attempts through and then
 	// blocks every later one until its context ends (a hung dependency).
 	StallAfter int
+
+	// AfterForward sends a failing request on to AWS anyway and replaces its
+	// response: the call took effect but the caller sees a failure (a lost
+	// response, or a 500 after the write), and the SDK retries it.
+	AfterForward bool
 
 	// Status and Body of the injected response; Status 0 means the DynamoDB
 	// throttling error (400 ProvisionedThroughputExceededException). A 5xx
@@ -66,6 +77,7 @@ type Transport struct {
 	rng      *rand.Rand
 	calls    []map[string]int // per rule: invocation id -> call number
 	ncalls   []int            // per rule: operation calls seen
+	tries    []map[string]int // per rule: invocation id -> attempts seen
 	attempts []int            // per rule: matching attempts seen
 	injected []int            // per rule: attempts failed or stalled
 	seen     map[string]int   // X-Amz-Target -> attempts
@@ -84,6 +96,10 @@ func New(base http.RoundTripper, seed uint64, rules ...Rule) *Transport {
 	}
 	t.attempts = make([]int, len(rules))
 	t.ncalls = make([]int, len(rules))
+	t.tries = make([]map[string]int, len(rules))
+	for i := range t.tries {
+		t.tries[i] = map[string]int{}
+	}
 	t.injected = make([]int, len(rules))
 	return t
 }
@@ -149,9 +165,22 @@ func (t *Transport) Wrap(next Doer) Doer {
 func (t *Transport) do(req *http.Request, next func(*http.Request) (*http.Response, error)) (*http.Response, error) {
 	target := req.Header.Get("X-Amz-Target")
 	invocation := req.Header.Get("Amz-Sdk-Invocation-Id")
-	act, rule := t.decide(target, invocation)
+	body, err := peekBody(req)
+	if err != nil {
+		return nil, err
+	}
+	act, rule := t.decide(target, invocation, body)
 	switch act {
 	case fail:
+		if rule.AfterForward {
+			resp, err := next(req)
+			if err != nil {
+				return nil, err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			_ = resp.Body.Close()
+			return rule.response(req), nil
+		}
 		drain(req)
 		return rule.response(req), nil
 	case stall:
@@ -162,12 +191,12 @@ func (t *Transport) do(req *http.Request, next func(*http.Request) (*http.Respon
 	return next(req)
 }
 
-func (t *Transport) decide(target, invocation string) (action, Rule) {
+func (t *Transport) decide(target, invocation string, body []byte) (action, Rule) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.seen[target]++
 	for i, r := range t.Rules {
-		if !matches(r.Match, target) {
+		if !matches(r.Match, target) || (r.BodyContains != "" && !bytes.Contains(body, []byte(r.BodyContains))) {
 			continue
 		}
 		t.attempts[i]++
@@ -180,8 +209,9 @@ func (t *Transport) decide(target, invocation string) (action, Rule) {
 					t.calls[i][invocation] = n
 				}
 			}
+			t.tries[i][invocation]++
 			for _, c := range r.Calls {
-				if c == n {
+				if c == n && (r.Attempts <= 0 || invocation == "" || t.tries[i][invocation] <= r.Attempts) {
 					t.injected[i]++
 					return fail, r
 				}
@@ -221,8 +251,11 @@ func (r Rule) response(req *http.Request) *http.Response {
 	}
 	if body == "" {
 		code := "InternalFailure"
-		if strings.HasPrefix(req.Header.Get("X-Amz-Target"), "AmazonSQS.") {
+		switch target := req.Header.Get("X-Amz-Target"); {
+		case strings.HasPrefix(target, "AmazonSQS."):
 			code = "com.amazonaws.sqs#InternalError"
+		case strings.HasPrefix(target, "DynamoDB_"):
+			code = "com.amazonaws.dynamodb.v20120810#InternalServerError"
 		}
 		body = fmt.Sprintf(`{"__type":%q,"message":"injected fault: %d"}`, code, status)
 	}
@@ -268,6 +301,21 @@ func typeOf(body string) string {
 		typ = typ[k+1:]
 	}
 	return typ
+}
+
+// peekBody reads the request body and puts an identical one back.
+func peekBody(req *http.Request) ([]byte, error) {
+	if req.Body == nil || req.Body == http.NoBody {
+		return nil, nil
+	}
+	b, err := io.ReadAll(req.Body)
+	_ = req.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(b))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	return b, nil
 }
 
 func drain(req *http.Request) {

@@ -161,3 +161,23 @@ func TestRoundTripperWrapsAPlainHTTPClient(t *testing.T) {
 		t.Errorf("second call: %d", resp.StatusCode)
 	}
 }
+
+func TestAfterForwardReachesTheServerAndAttemptsLimitsTheFailures(t *testing.T) {
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amz-Crc32", "2745614147")
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(srv.Close)
+	tr := faultinject.New(nil, 1, faultinject.Rule{Match: "DynamoDB_20120810.UpdateItem", Calls: []int{1}, Attempts: 1, AfterForward: true, Status: http.StatusInternalServerError})
+	db := dynamodb.NewFromConfig(awsConfig(t, srv.URL, 3), func(o *dynamodb.Options) { o.HTTPClient = tr.Wrap(o.HTTPClient) })
+	_, err := db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: aws.String("t"), Key: map[string]dbtypes.AttributeValue{"k": &dbtypes.AttributeValueMemberS{Value: "v"}}})
+	if err != nil {
+		t.Fatalf("the retry should succeed: %v", err)
+	}
+	if hits != 2 || tr.Injected(0) != 1 {
+		t.Errorf("server saw %d attempts, %d replaced; want 2 and 1", hits, tr.Injected(0))
+	}
+}

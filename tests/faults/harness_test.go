@@ -168,6 +168,12 @@ func (e *env) targets(n, offset int) []map[string]any {
 // post sends a body to the ingest handler as API Gateway would.
 func (e *env) post(body any) events.APIGatewayProxyResponse {
 	e.t.Helper()
+	return e.postWith(nil, body)
+}
+
+// postWith posts with extra headers.
+func (e *env) postWith(headers map[string]string, body any) events.APIGatewayProxyResponse {
+	e.t.Helper()
 	raw, err := json.Marshal(body)
 	if err != nil {
 		e.t.Fatal(err)
@@ -180,6 +186,9 @@ func (e *env) post(body any) events.APIGatewayProxyResponse {
 		PathParameters: map[string]string{"journey_id": "J1"},
 		Body:           string(raw),
 		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1/journeys/J1/targets", DomainName: "api.example.test"},
+	}
+	for k, v := range headers {
+		req.Headers[k] = v
 	}
 	resp, err := e.ingest.Handle(ctx(), req)
 	if err != nil {
