@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/mail"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 )
@@ -67,14 +68,20 @@ func DecodeTargets(body []byte) ([]Target, error) {
 	if !utf8.Valid(body) {
 		return nil, &PayloadError{Detail: "The request body is not valid UTF-8."}
 	}
+	// One pass decodes the array and its objects. An element that is not an
+	// object stays nil (reported per target below); encoding/json carries on
+	// past it and returns its type error, which is not fatal.
 	dec := json.NewDecoder(bytes.NewReader(body))
-	var items []json.RawMessage
+	var items []map[string]json.RawMessage
 	if err := dec.Decode(&items); err != nil {
 		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field == "" {
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Type != nil && typeErr.Type.Kind() == reflect.Map:
+		case errors.As(err, &typeErr) && typeErr.Field == "":
 			return nil, &PayloadError{Detail: "The request body must be a JSON array of targets, not a JSON " + typeErr.Value + "."}
+		default:
+			return nil, &PayloadError{Detail: "The request body is not valid JSON: " + jsonErrorText(err)}
 		}
-		return nil, &PayloadError{Detail: "The request body is not valid JSON: " + jsonErrorText(err)}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, &PayloadError{Detail: "The request body must hold exactly one JSON value; found more after the array."}
@@ -90,8 +97,8 @@ func DecodeTargets(body []byte) ([]Target, error) {
 	}
 	targets := make([]Target, len(items))
 	var problems []FieldError
-	for i, raw := range items {
-		t, errs := decodeTarget(i, raw)
+	for i, fields := range items {
+		t, errs := decodeTarget(i, fields)
 		targets[i] = t
 		problems = append(problems, errs...)
 	}
@@ -115,10 +122,9 @@ func jsonErrorText(err error) string {
 	return err.Error() + "."
 }
 
-func decodeTarget(index int, raw json.RawMessage) (Target, []FieldError) {
+func decodeTarget(index int, fields map[string]json.RawMessage) (Target, []FieldError) {
 	t := Target{Index: index}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+	if fields == nil {
 		return t, []FieldError{{Index: index, Field: "", Message: "each target must be a JSON object"}}
 	}
 	var problems []FieldError
