@@ -38,6 +38,7 @@ func (a *app) accountsCmd() *cobra.Command {
 
 func (a *app) accountsImportCmd() *cobra.Command {
 	var asJSON bool
+	chunk := importChunk
 	cmd := &cobra.Command{
 		Use:   "import FILE",
 		Short: "Create or update accounts from a CSV or JSON lines file",
@@ -55,14 +56,19 @@ again, so importing a file twice changes nothing. A later row with the same
 account_id replaces an earlier one.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.importAccounts(cmd, args[0], asJSON)
+			if chunk <= 0 {
+				return errors.New("--chunk must be positive")
+			}
+			return a.importAccounts(cmd, args[0], asJSON, chunk)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().IntVar(&chunk, "chunk", importChunk, "accounts per import batch (for tuning)")
+	_ = cmd.Flags().MarkHidden("chunk")
 	return cmd
 }
 
-func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool) error {
+func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool, chunk int) error {
 	ctx := cmd.Context()
 	var r io.Reader
 	if name == "-" {
@@ -112,8 +118,8 @@ func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool) error
 	}
 	s := store.Accounts{DB: db, Table: a.table(tables.Accounts), EmailsTable: a.table(tables.AccountEmails)}
 	progress := a.newProgress(len(valid))
-	for start := 0; start < len(valid); start += importChunk {
-		part := valid[start:min(start+importChunk, len(valid))]
+	for start := 0; start < len(valid); start += chunk {
+		part := valid[start:min(start+chunk, len(valid))]
 		stats, err := s.Import(ctx, part)
 		if err != nil {
 			progress.abort()
@@ -166,6 +172,7 @@ func (a *app) newProgress(total int) *progress {
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetRenderBlankState(true),
 		)
 	}
 	return p

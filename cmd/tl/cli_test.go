@@ -62,7 +62,6 @@ func TestUnknownStageAndStoppedStack(t *testing.T) {
 	h.fails(`function "other" not found`, "tokens", "list", "--journey", "J1", "--tokens-function", "other")
 }
 
-
 const sampleCSV = `account_id,email,first_name,last_name,status
 V4T001,ada@example.com,Ada,Lovelace,active
 V4T002,grace@example.com; g.hopper@example.org,Grace,Hopper,active
