@@ -118,6 +118,13 @@ func (a *app) resolveFlags(cmd *cobra.Command) error {
 		}
 		return def
 	}
+	if a.useAWS {
+		for _, local := range []string{"endpoint", "lambda-endpoint"} {
+			if cmd.Flags().Changed(local) {
+				return fmt.Errorf("--%s is for the local stack; with --aws, set AWS_ENDPOINT_URL to use another endpoint", local)
+			}
+		}
+	}
 	stageDefault := defaultLocalStage
 	if a.useAWS {
 		stageDefault = defaultAWSStage

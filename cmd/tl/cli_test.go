@@ -373,3 +373,65 @@ func TestTargetsAndLoaderList(t *testing.T) {
 func (h *harness) accounts() store.Accounts {
 	return store.Accounts{DB: h.stack.DynamoDB, Table: h.stack.Resources.Tables["accounts"], EmailsTable: h.stack.Resources.Tables["account-emails"]}
 }
+
+func TestDefaultsFromEnvironment(t *testing.T) {
+	h := newHarness(t)
+	h.ok("journeys", "put", "--id", "J1", "--name", "Env")
+	env := map[string]string{
+		"TL_STAGE":           h.stack.Resources.Stage,
+		"TL_ENDPOINT":        testenv.Endpoint(),
+		"TL_LAMBDA_ENDPOINT": h.lambda.URL,
+		"TL_TOKENS_FUNCTION": "tokens",
+		"USER":               "envuser",
+	}
+	var stdout, stderr strings.Builder
+	code := run(context.Background(), []string{"tokens", "create", "--journey", "J1", "--expires", "30d", "--json"},
+		Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	list := decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
+	if len(list) != 1 || list[0]["created_by"] != "envuser" {
+		t.Errorf("tokens = %v", list)
+	}
+}
+
+func TestAWSMode(t *testing.T) {
+	h := newHarness(t)
+	h.ok("journeys", "put", "--id", "J1", "--name", "Deployed")
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	awsRun := func(args ...string) result {
+		var stdout, stderr strings.Builder
+		code := run(context.Background(), append([]string{"--aws"}, args...), Env{Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
+		return result{code, stdout.String(), stderr.String()}
+	}
+	// DynamoDB through AWS_ENDPOINT_URL, tables of --stage.
+	t.Setenv("AWS_ENDPOINT_URL", testenv.Endpoint())
+	if r := awsRun("--stage", h.stack.Resources.Stage, "journeys", "get", "--id", "J1"); r.code != 0 || !strings.Contains(r.stdout, "name: Deployed") {
+		t.Errorf("journeys get --aws: %+v", r)
+	}
+	// The default stage is dev.
+	if r := awsRun("journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "table targetloader-dev-journeys not found") {
+		t.Errorf("journeys get --aws without --stage: %+v", r)
+	}
+	// The deployed tokens function is targetloader-STAGE-tokens.
+	t.Setenv("AWS_ENDPOINT_URL", h.lambda.URL)
+	if r := awsRun("--stage", "prod", "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, `function "targetloader-prod-tokens" not found`) {
+		t.Errorf("tokens list --aws: %+v", r)
+	}
+	if h.invocations["targetloader-prod-tokens"] != 1 {
+		t.Errorf("invocations = %v", h.invocations)
+	}
+	if r := awsRun("--tokens-function", "tokens", "tokens", "list", "--journey", "J1", "--json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
+		t.Errorf("tokens list --aws --tokens-function tokens: %+v", r)
+	}
+	if r := awsRun("--endpoint", "http://127.0.0.1:1", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "--endpoint is for the local stack") {
+		t.Errorf("--aws --endpoint: %+v", r)
+	}
+}
