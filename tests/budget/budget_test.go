@@ -253,3 +253,39 @@ func TestCallBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestCallBudgetIdempotencyKey holds a POST carrying an Idempotency-Key to
+// the same budget, and shows what a replayed retry costs.
+func TestCallBudgetIdempotencyKey(t *testing.T) {
+	p := newPipeline(t, targetsPerRequest)
+	ctx := context.Background()
+	token := p.journeyWithToken(t, "BUDGET-IDEM")
+	req := postRequest("BUDGET-IDEM", token, Body(p.accounts, 0, targetsPerRequest))
+	req.Headers["Idempotency-Key"] = "budget-key-1"
+
+	p.counter.Reset()
+	first, err := p.ingest.Handle(ctx, req)
+	if err != nil || first.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST = %d %s %v", first.StatusCode, first.Body, err)
+	}
+	calls := p.counter.Snapshot()
+	checkBatchLimits(t, calls)
+	t.Logf("ingest, POST of 500 targets with an Idempotency-Key:\n%s", calls.Table(1, "per request"))
+	if n := calls.Calls(nil); n > IngestBudgetPerRequest {
+		t.Errorf("POST with an Idempotency-Key cost %d calls; the budget is %d", n, IngestBudgetPerRequest)
+	}
+
+	p.counter.Reset()
+	replay, err := p.ingest.Handle(ctx, req)
+	if err != nil || replay.StatusCode != http.StatusAccepted || replay.Body != first.Body {
+		t.Fatalf("replay = %d %s %v, want the first response %s", replay.StatusCode, replay.Body, err, first.Body)
+	}
+	calls = p.counter.Snapshot()
+	t.Logf("ingest, replayed retry with the same key and body:\n%s", calls.Table(1, "per request"))
+	if n := calls.Calls(nil); n > IngestBudgetPerRequest {
+		t.Errorf("a replayed POST cost %d calls; the budget is %d", n, IngestBudgetPerRequest)
+	}
+	if calls[opSendBatch].Calls != 0 {
+		t.Errorf("a replayed POST queued again")
+	}
+}
