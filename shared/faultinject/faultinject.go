@@ -58,6 +58,12 @@ type Rule struct {
 	// response, or a 500 after the write), and the SDK retries it.
 	AfterForward bool
 
+	// Before, when set, is called (once per matching attempt, before it is
+	// forwarded) instead of failing anything: a hook to make a competing
+	// write land in a race window, for instance. Later rules are not
+	// consulted for a request a Before rule matched.
+	Before func(*http.Request)
+
 	// Status and Body of the injected response; Status 0 means the DynamoDB
 	// throttling error (400 ProvisionedThroughputExceededException). A 5xx
 	// gets an InternalError/InternalFailure body unless Body is set.
@@ -170,6 +176,9 @@ func (t *Transport) do(req *http.Request, next func(*http.Request) (*http.Respon
 		return nil, err
 	}
 	act, rule := t.decide(target, invocation, body)
+	if act == pass && rule.Before != nil {
+		rule.Before(req)
+	}
 	switch act {
 	case fail:
 		if rule.AfterForward {
@@ -200,6 +209,9 @@ func (t *Transport) decide(target, invocation string, body []byte) (action, Rule
 			continue
 		}
 		t.attempts[i]++
+		if r.Before != nil {
+			return pass, r
+		}
 		if len(r.Calls) > 0 {
 			n, ok := t.calls[i][invocation]
 			if !ok || invocation == "" {

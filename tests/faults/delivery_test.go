@@ -3,7 +3,9 @@ package faults
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,4 +99,38 @@ func TestConsumerCutOffMidBatchThenRedelivered(t *testing.T) {
 	// The final, complete redelivery.
 	e.handle(e.consumer, msgs)
 	e.assertExactlyOnce(acc)
+}
+
+// Two requests submit the same account and are processed at the same time:
+// each reads that the account is not yet a journey target, then writes it.
+// The hook makes request 2 finish entirely inside request 1's window
+// between that read and its write. The account must stay the target request
+// 2 added (PRODUCT.md §4.6: an existing target "stays as it was").
+func TestConcurrentRequestsAddingTheSameAccount(t *testing.T) {
+	knownBug(t, "JourneyTargets.AddNew reads, then writes with an unconditional BatchWriteItem: a concurrent first add of the same account is overwritten")
+	e := newEnv(t, faults{})
+	e.seed(1)
+	acc := accepted{}
+	r1 := e.postOK(acc, []map[string]any{{"source_system_id": "from-r1", "account_id": "A000"}})
+	r2 := e.postOK(acc, []map[string]any{{"source_system_id": "from-r2", "account_id": "A000"}})
+	msgs := e.receiveAll(time.Minute)
+	var first, second []events.SQSMessage
+	for _, m := range msgs {
+		if strings.Contains(m.Body, r1) {
+			first = append(first, m)
+		} else {
+			second = append(second, m)
+		}
+	}
+	var once sync.Once
+	race := faultinject.New(nil, 1, faultinject.Rule{
+		Match:        "DynamoDB_20120810.BatchWriteItem",
+		BodyContains: e.stack.Env["JOURNEY_TARGETS_TABLE"],
+		Before:       func(*http.Request) { once.Do(func() { e.handle(e.consumer, second) }) },
+	})
+	e.handle(e.consumerWith(race), first)
+	e.assertExactlyOnce(acc)
+	if ts := e.journeyTargets(); len(ts) == 1 && (ts[0].RequestUUID != r2 || ts[0].SourceSystemID != "from-r2") {
+		t.Errorf("the journey target request 2 added was overwritten by request 1: %+v", ts[0])
+	}
 }
