@@ -140,3 +140,41 @@ func TestIdempotentRequestStuckEnqueuing(t *testing.T) {
 	e.drain(e.consumer.Handle)
 	e.assertExactlyOnce(acc)
 }
+
+// SendMessageBatch reaches SQS but its response is lost: on the first
+// attempt only (the SDK's retry sends the messages a second time, and the
+// request is accepted), or on every attempt (ingest gives up with a 5xx
+// although the messages are queued, several times over).
+func TestSQSSendTakesEffectButItsResponseIsLost(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		attempts int
+	}{{"FirstAttempt", 1}, {"EveryAttempt", 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			lost := faultinject.New(nil, 1, faultinject.Rule{Match: "AmazonSQS.SendMessageBatch", Calls: []int{1}, Attempts: tc.attempts, AfterForward: true, Status: http.StatusInternalServerError})
+			e := newEnv(t, faults{ingestSQS: lost})
+			e.seed(10)
+			acc := accepted{}
+			body := e.targets(10, 0)
+			resp := e.post(body)
+			if resp.StatusCode == http.StatusAccepted {
+				var a struct {
+					RequestUUID string `json:"request_uuid"`
+				}
+				_ = json.Unmarshal([]byte(resp.Body), &a)
+				acc[a.RequestUUID] = len(body)
+			} else {
+				assertProblem(t, resp, 500, 599)
+				e.postOK(acc, body)
+			}
+			queued := e.receiveAll(time.Second)
+			t.Logf("first POST %d; %d messages on the queue for %d accepted request(s)", resp.StatusCode, len(queued), len(acc))
+			if len(queued) < 2 {
+				t.Errorf("expected duplicate messages from the resent batch, got %d", len(queued))
+			}
+			e.requeue(queued)
+			e.drain(e.consumer.Handle)
+			e.assertExactlyOnce(acc)
+		})
+	}
+}
