@@ -1,7 +1,11 @@
 // Package faultinject wraps the HTTP transport of AWS SDK clients to make
 // chosen calls fail the way AWS fails them: throttling errors the SDK's
 // retryer retries with backoff, server errors on specific calls, stalls that
-// outlast a caller's deadline. Tests pass it with config.WithHTTPClient.
+// outlast a caller's deadline, responses lost after the call took effect.
+//
+// Install it per client with Wrap (dynamodb.Options.HTTPClient), or as an
+// http.Client's transport with config.WithHTTPClient(t.Client()); the SDK
+// refuses the latter when AWS_CA_BUNDLE is set.
 //
 // Calls are told apart by their X-Amz-Target header ("DynamoDB_20120810.PutItem",
 // "AmazonSQS.SendMessageBatch"), which every JSON-protocol AWS API sends. An
@@ -34,7 +38,7 @@ type Rule struct {
 	// Several prefixes may be given separated by commas.
 	Match string
 	// BodyContains, when set, further limits the rule to requests whose body
-	// contains it (e.g. `{":to":{"S":"queued"}` picks one UpdateItem).
+	// contains it (e.g. `":to":{"S":"queued"}` picks one UpdateItem).
 	BodyContains string
 
 	// Rate is the fraction (0..1) of matching attempts that fail with Status

@@ -48,7 +48,7 @@ func TestThrottledDynamoDB(t *testing.T) {
 					}
 					assertProblem(t, resp, 500, 599)
 					fivexx++
-					if attempt == 30 {
+					if attempt == 100 {
 						t.Fatalf("request %d: still %d after %d attempts", i, resp.StatusCode, attempt)
 					}
 				}
