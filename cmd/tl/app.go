@@ -102,7 +102,7 @@ talks to AWS (SDK default credential chain and region; AWS_ENDPOINT_URL applies)
 	f.StringVar(&a.lambdaEndpoint, "lambda-endpoint", "", "local Lambda Invoke API (env TL_LAMBDA_ENDPOINT; default "+defaultLambdaEndpoint+")")
 	f.StringVar(&a.tokensFunction, "tokens-function", "", `tokens function name (env TL_TOKENS_FUNCTION; default "tokens", or targetloader-STAGE-tokens with --aws)`)
 
-	root.AddCommand(a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd())
+	root.AddCommand(a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd(), a.dlqCmd())
 	return root
 }
 
