@@ -275,7 +275,7 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 	}
 	inFlight := problem.New(http.StatusConflict, "idempotency-in-flight", "A request with this Idempotency-Key is still being processed; retry shortly.").Response(map[string]string{"Retry-After": "1"})
 	replaces := ""
-	for range 2 {
+	for range 3 {
 		existing, err := h.Requests.CreateIdempotent(ctx, r, rec, r.ReceivedAt, replaces)
 		if errors.Is(err, domain.ErrIdempotencyBusy) {
 			return inFlight, true
@@ -297,6 +297,13 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 		case snap.Request == nil || snap.Request.State == domain.RequestAborted:
 			// The first attempt failed and accepted nothing: this retry takes its place.
 			replaces = existing.RequestUUID
+			continue
+		case snap.Request.State == domain.RequestEnqueuing && r.ReceivedAt.Sub(snap.Request.ReceivedAt) > domain.EnqueueTimeout:
+			// The first attempt died before queuing its request: abort it so
+			// that this retry can take its place.
+			if _, err := h.Requests.Abort(ctx, existing.RequestUUID); err != nil {
+				return h.unavailable(ctx, "abort stale request", err), true
+			}
 			continue
 		case snap.Request.State == domain.RequestEnqueuing:
 			return inFlight, true

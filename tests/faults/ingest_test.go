@@ -109,7 +109,6 @@ func knownBug(t *testing.T, what string) {
 // with no message on the queue, so no consumer ever aborts it. The client
 // retries with the same key, minutes later, and must eventually get a 202.
 func TestIdempotentRequestStuckEnqueuing(t *testing.T) {
-	knownBug(t, "ingest answers 409 in-flight for an Idempotency-Key whose request is stuck enqueuing past domain.EnqueueTimeout, for the key's whole 24 h")
 	sqsDown := faultinject.New(nil, 1, faultinject.Rule{Match: "AmazonSQS.SendMessageBatch", Calls: []int{1}, Status: http.StatusInternalServerError})
 	abortFails := faultinject.New(nil, 1, faultinject.Rule{Match: "DynamoDB_20120810.UpdateItem", BodyContains: `":to":{"S":"aborted"}`, Calls: []int{1}})
 	e := newEnv(t, faults{ingestDB: abortFails, ingestSQS: sqsDown})
