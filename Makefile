@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## //' | awk -F': ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-## test: every test: vet, unit, integration and end-to-end tests against moto_server, fuzz smoke, CDK and template checks
+## test: every test (vet; unit, integration, end-to-end, fault and budget tests against moto_server; fuzz seeds; CDK assertions, cfn-lint, SAM drift)
 test: test-go test-infra
 
 ## test-go: vet and test the service module (starts moto_server itself)
@@ -37,4 +37,6 @@ clean:
 	rm -rf dist infra/cdk.out .bench
 
 include Makefile.infra
--include Makefile.dev
+include Makefile.dev
+include Makefile.perf
+include Makefile.fuzz
