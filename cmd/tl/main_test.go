@@ -38,10 +38,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, stack: testenv.NewStack(t), invocations: map[string]int{}}
-	cfg, err := config.LoadFrom[config.Tokens](h.stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testenv.Config[config.Tokens](t, h.stack)
 	handler := wire.Tokens(cfg, h.stack.DynamoDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	h.lambda = httptest.NewServer(lambdaInvokeAPI(lambda.NewHandler(handler.Handle), h.invocations))
 	t.Cleanup(h.lambda.Close)

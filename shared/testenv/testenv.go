@@ -4,6 +4,7 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -15,16 +16,19 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/awsclient"
+	sharedconfig "github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/provision"
 )
 
@@ -174,4 +178,57 @@ type testWriter struct{ t testing.TB }
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimRight(string(p), "\n"))
 	return len(p), nil
+}
+
+// Config loads a function's config C from the stack's env, as the deployed
+// function loads it from its environment.
+func Config[C any](t testing.TB, s *Stack) C {
+	t.Helper()
+	cfg, err := sharedconfig.LoadFrom[C](s.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// ReceiveAll takes every message visible on queueURL, hiding them for hide,
+// without deleting them, as SQS event records.
+func ReceiveAll(t testing.TB, client *sqs.Client, queueURL string, hide time.Duration) []events.SQSMessage {
+	t.Helper()
+	var msgs []events.SQSMessage
+	for {
+		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+			QueueUrl:            aws.String(queueURL),
+			MaxNumberOfMessages: 10,
+			VisibilityTimeout:   int32(hide / time.Second),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Messages) == 0 {
+			return msgs
+		}
+		for _, m := range out.Messages {
+			msgs = append(msgs, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+		}
+	}
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers, e.g. to collect
+// every log line of a test.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

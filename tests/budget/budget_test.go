@@ -72,18 +72,9 @@ func newPipeline(t *testing.T, accounts int) *pipeline {
 	stack.DynamoDB = dynamodb.NewFromConfig(counted)
 	stack.SQS = sqs.NewFromConfig(counted)
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	ingestCfg, err := config.LoadFrom[config.Ingest](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	consumerCfg, err := config.LoadFrom[config.Consumer](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokensCfg, err := config.LoadFrom[config.Tokens](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ingestCfg := testenv.Config[config.Ingest](t, stack)
+	consumerCfg := testenv.Config[config.Consumer](t, stack)
+	tokensCfg := testenv.Config[config.Tokens](t, stack)
 	p := &pipeline{
 		counter:  counter,
 		stack:    stack,

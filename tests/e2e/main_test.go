@@ -11,7 +11,6 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -31,7 +30,7 @@ var (
 	tlBin string
 	// repoRoot is the module root (events/ lives there).
 	repoRoot string
-	logs     syncBuffer
+	logs     testenv.SyncBuffer
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -142,22 +141,3 @@ func tlRun(args ...string) (stdout, stderr string, err error) {
 	}
 	return o.String(), e.String(), err
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)

@@ -69,14 +69,8 @@ func newEnv(t *testing.T, f faults) *env {
 	t.Helper()
 	stack := testenv.NewStack(t)
 	e := &env{t: t, stack: stack, log: slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	ingestCfg, err := config.LoadFrom[config.Ingest](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	consumerCfg, err := config.LoadFrom[config.Consumer](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ingestCfg := testenv.Config[config.Ingest](t, stack)
+	consumerCfg := testenv.Config[config.Consumer](t, stack)
 	e.ingest = wire.Ingest(ingestCfg, e.dynamo(f.ingestDB), e.sqs(f.ingestSQS), e.log)
 	e.consumerCfg = consumerCfg
 	e.consumer = e.consumerWith(f.consumerDB)
@@ -134,10 +128,7 @@ func (e *env) seed(n int) {
 	if _, err := (store.Accounts{DB: db, Table: e.stack.Env["ACCOUNTS_TABLE"], EmailsTable: e.stack.Env["ACCOUNT_EMAILS_TABLE"]}).Import(ctx(), accounts); err != nil {
 		e.t.Fatal(err)
 	}
-	tokensCfg, err := config.LoadFrom[config.Tokens](e.stack.Env)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	tokensCfg := testenv.Config[config.Tokens](e.t, e.stack)
 	out, err := wire.Tokens(tokensCfg, db, e.log).Handle(ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "30d", By: "marketer@example.com"})
 	if err != nil {
 		e.t.Fatal(err)
@@ -233,23 +224,7 @@ func assertProblem(t *testing.T, resp events.APIGatewayProxyResponse, minStatus,
 // receiveAll takes every visible message, hiding them for hide, without deleting them.
 func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
 	e.t.Helper()
-	var msgs []events.SQSMessage
-	for {
-		out, err := e.stack.SQS.ReceiveMessage(ctx(), &sqs.ReceiveMessageInput{
-			QueueUrl:            aws.String(e.stack.Resources.QueueURL),
-			MaxNumberOfMessages: 10,
-			VisibilityTimeout:   int32(hide / time.Second),
-		})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(out.Messages) == 0 {
-			return msgs
-		}
-		for _, m := range out.Messages {
-			msgs = append(msgs, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
-		}
-	}
+	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL, hide)
 }
 
 // requeue makes received messages visible again at once.

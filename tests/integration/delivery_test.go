@@ -14,6 +14,7 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testenv"
 	"github.com/targetloader/targetloader/shared/wire"
 )
 
@@ -179,10 +180,7 @@ func TestQueueFailureLeavesNothingToProcess(t *testing.T) {
 	e := newEnv(t)
 	token := e.seed(1)
 	// The same wiring with a queue URL that does not exist: SendMessageBatch fails.
-	cfg, err := config.LoadFrom[config.Ingest](e.stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := testenv.Config[config.Ingest](t, e.stack)
 	cfg.QueueURL = e.stack.Resources.QueueURL + "-missing"
 	broken := wire.Ingest(cfg, e.stack.DynamoDB, e.stack.SQS, e.ingest.Logger)
 	req := apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, `[{"source_system_id":"s","account_id":"A000"}]`)

@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -15,10 +14,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -37,45 +34,18 @@ type env struct {
 	ingest   *ingest.Handler
 	consumer *consumer.Handler
 	tokens   *tokens.Handler
-	logs     *syncBuffer
+	logs     *testenv.SyncBuffer
 	now      time.Time
-}
-
-// syncBuffer collects every log line of a test, for the token hygiene check.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	stack := testenv.NewStack(t)
-	e := &env{t: t, stack: stack, logs: &syncBuffer{}, now: time.Now().UTC()}
+	e := &env{t: t, stack: stack, logs: &testenv.SyncBuffer{}, now: time.Now().UTC()}
 	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, testWriter{t}), nil))
-	ingestCfg, err := config.LoadFrom[config.Ingest](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	consumerCfg, err := config.LoadFrom[config.Consumer](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokensCfg, err := config.LoadFrom[config.Tokens](stack.Env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ingestCfg := testenv.Config[config.Ingest](t, stack)
+	consumerCfg := testenv.Config[config.Consumer](t, stack)
+	tokensCfg := testenv.Config[config.Tokens](t, stack)
 	e.ingest = wire.Ingest(ingestCfg, stack.DynamoDB, stack.SQS, logger)
 	e.consumer = wire.Consumer(consumerCfg, stack.DynamoDB, logger)
 	e.consumer.EnqueueWait = 0
@@ -197,27 +167,10 @@ func (e *env) status(journeyID, token, requestUUID string, query map[string]stri
 	return resp, st
 }
 
-// receiveAll takes every message currently visible on the queue, hiding them
-// for the given time, without deleting them.
+// receiveAll takes every message visible on the queue, hiding them for hide, without deleting them.
 func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
 	e.t.Helper()
-	var msgs []events.SQSMessage
-	for {
-		out, err := e.stack.SQS.ReceiveMessage(e.ctx(), &sqs.ReceiveMessageInput{
-			QueueUrl:            aws.String(e.stack.Resources.QueueURL),
-			MaxNumberOfMessages: 10,
-			VisibilityTimeout:   int32(hide / time.Second),
-		})
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if len(out.Messages) == 0 {
-			return msgs
-		}
-		for _, m := range out.Messages {
-			msgs = append(msgs, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
-		}
-	}
+	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL, hide)
 }
 
 // drain runs the consumer through the poller until the queue is empty.
