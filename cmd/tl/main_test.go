@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,11 +11,12 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/devstack"
 	"github.com/targetloader/targetloader/shared/testenv"
 	"github.com/targetloader/targetloader/shared/wire"
 )
@@ -40,44 +40,26 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, stack: testenv.NewStack(t), invocations: map[string]int{}}
 	cfg := testenv.Config[config.Tokens](t, h.stack)
 	handler := wire.Tokens(cfg, h.stack.DynamoDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	h.lambda = httptest.NewServer(lambdaInvokeAPI(lambda.NewHandler(handler.Handle), h.invocations))
+	// The Invoke API of the local stack, serving the real tokens handler.
+	api := &devstack.InvokeAPI{Functions: []devstack.Function{{Name: "tokens", Handler: handler.Handle, Timeout: 10 * time.Second}}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h.lambda = httptest.NewServer(countInvocations(api, h.invocations))
 	t.Cleanup(h.lambda.Close)
 	return h
 }
 
 var invokePath = regexp.MustCompile(`^/2015-03-31/functions/([^/]+)/invocations$`)
 
-// lambdaInvokeAPI serves the Lambda Invoke API the way `sam local
-// start-lambda` does, for one function named "tokens".
-func lambdaInvokeAPI(h lambda.Handler, calls map[string]int) http.Handler {
+// countInvocations counts the Invoke API calls per function name, then hands
+// them to next.
+func countInvocations(next http.Handler, calls map[string]int) http.Handler {
+	var mu sync.Mutex
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m := invokePath.FindStringSubmatch(r.URL.Path)
-		if r.Method != http.MethodPost || m == nil {
-			http.NotFound(w, r)
-			return
+		if m := invokePath.FindStringSubmatch(r.URL.Path); m != nil {
+			mu.Lock()
+			calls[m[1]]++
+			mu.Unlock()
 		}
-		calls[m[1]]++
-		if m[1] != "tokens" {
-			w.Header().Set("Content-Type", "application/json")
-			w.Header().Set("X-Amzn-Errortype", "ResourceNotFoundException")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = io.WriteString(w, `{"Type":"User","Message":"Function not found: `+m[1]+`"}`)
-			return
-		}
-		payload, _ := io.ReadAll(r.Body)
-		out, err := h.Invoke(r.Context(), payload)
-		w.Header().Set("Content-Type", "application/json")
-		if err != nil {
-			resp := messages.InvokeResponse_Error{Message: err.Error(), Type: "Unhandled"}
-			var ie messages.InvokeResponse_Error
-			if errors.As(err, &ie) {
-				resp = ie
-			}
-			w.Header().Set("X-Amz-Function-Error", "Unhandled")
-			_ = json.NewEncoder(w).Encode(resp)
-			return
-		}
-		_, _ = w.Write(out)
+		next.ServeHTTP(w, r)
 	})
 }
 
