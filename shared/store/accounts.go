@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -45,28 +48,41 @@ func (s Accounts) Import(ctx context.Context, accounts []domain.Account) (Import
 		}
 		byID[a.ID] = a
 	}
-	old, err := s.getAccounts(ctx, order)
+	// Only the content hashes are read first: for a re-import of unchanged
+	// accounts that is all there is to read.
+	storedHashes, err := s.contentHashes(ctx, order)
 	if err != nil {
 		return ImportStats{}, err
 	}
 	var changed []domain.Account
-	added := map[string][]string{}   // email -> ids gaining it
-	removed := map[string][]string{} // email -> ids losing it
+	var existing []string
 	for _, id := range order {
-		a := byID[id]
-		prev, existed := old[id]
-		if existed && accountEqual(prev, a) {
+		h, ok := storedHashes[id]
+		if ok && h == contentHash(byID[id]) {
 			continue
 		}
-		changed = append(changed, a)
+		changed = append(changed, byID[id])
+		if ok {
+			existing = append(existing, id)
+		}
+	}
+	// The previous emails of changed accounts tell which lookup items lose them.
+	old, err := s.getAccounts(ctx, existing)
+	if err != nil {
+		return ImportStats{}, err
+	}
+	added := map[string][]string{}   // email -> ids gaining it
+	removed := map[string][]string{} // email -> ids losing it
+	for _, a := range changed {
+		prev := old[a.ID]
 		for _, e := range a.Emails {
 			if !slices.Contains(prev.Emails, e) {
-				added[e] = append(added[e], id)
+				added[e] = append(added[e], a.ID)
 			}
 		}
 		for _, e := range prev.Emails {
 			if !slices.Contains(a.Emails, e) {
-				removed[e] = append(removed[e], id)
+				removed[e] = append(removed[e], a.ID)
 			}
 		}
 	}
@@ -78,6 +94,7 @@ func (s Accounts) Import(ctx context.Context, accounts []domain.Account) (Import
 		if items[i], err = attributevalue.MarshalMap(a); err != nil {
 			return ImportStats{}, err
 		}
+		items[i][attrContentHash] = &types.AttributeValueMemberS{Value: contentHash(a)}
 	}
 	if err := batchPut(ctx, s.DB, s.Table, items); err != nil {
 		return ImportStats{}, err
@@ -100,7 +117,7 @@ func (s Accounts) updateEmails(ctx context.Context, added, removed map[string][]
 	}
 	keys := make([]keyRef, len(emails))
 	for i, e := range emails {
-		keys[i] = keyRef{s.EmailsTable, emailKey(e)}
+		keys[i] = keyRef{table: s.EmailsTable, key: emailKey(e)}
 	}
 	found, err := batchGet(ctx, s.DB, keys, true)
 	if err != nil {
@@ -136,7 +153,7 @@ func (s Accounts) updateEmails(ctx context.Context, added, removed map[string][]
 func (s Accounts) getAccounts(ctx context.Context, ids []string) (map[string]domain.Account, error) {
 	keys := make([]keyRef, len(ids))
 	for i, id := range ids {
-		keys[i] = keyRef{s.Table, accountKey(id)}
+		keys[i] = keyRef{table: s.Table, key: accountKey(id)}
 	}
 	found, err := batchGet(ctx, s.DB, keys, false)
 	if err != nil {
@@ -153,10 +170,10 @@ func (s Accounts) Lookup(ctx context.Context, ids, emails []string) (domain.Acco
 	known := domain.Accounts{ByID: map[string]domain.Account{}, ByEmail: map[string][]string{}}
 	var keys []keyRef
 	for _, id := range uniqueNonEmpty(ids) {
-		keys = append(keys, keyRef{s.Table, accountKey(id)})
+		keys = append(keys, keyRef{table: s.Table, key: accountKey(id)})
 	}
 	for _, e := range uniqueNonEmpty(normalizedEmails(emails)) {
-		keys = append(keys, keyRef{s.EmailsTable, emailKey(e)})
+		keys = append(keys, keyRef{table: s.EmailsTable, key: emailKey(e)})
 	}
 	found, err := batchGet(ctx, s.DB, keys, false)
 	if err != nil {
@@ -188,6 +205,41 @@ func (s Accounts) Lookup(ctx context.Context, ids, emails []string) (domain.Acco
 	return known, nil
 }
 
+// attrContentHash holds a hash of an account's fields, so that an import
+// can tell unchanged accounts by reading two small attributes.
+const attrContentHash = "content_hash"
+
+func contentHash(a domain.Account) string {
+	b, _ := json.Marshal(a) // plain strings: cannot fail
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
+}
+
+// contentHashes reads the stored content hash of each account that exists
+// ("" for accounts written before hashes were kept).
+func (s Accounts) contentHashes(ctx context.Context, ids []string) (map[string]string, error) {
+	keys := make([]keyRef, len(ids))
+	for i, id := range ids {
+		keys[i] = keyRef{table: s.Table, key: accountKey(id), projection: tables.AttrAccountID + ", " + attrContentHash}
+	}
+	found, err := batchGet(ctx, s.DB, keys, false)
+	if err != nil {
+		return nil, err
+	}
+	hashes := make(map[string]string, len(found[s.Table]))
+	for _, it := range found[s.Table] {
+		id, _ := it[tables.AttrAccountID].(*types.AttributeValueMemberS)
+		h, _ := it[attrContentHash].(*types.AttributeValueMemberS)
+		if id != nil {
+			hashes[id.Value] = ""
+			if h != nil {
+				hashes[id.Value] = h.Value
+			}
+		}
+	}
+	return hashes, nil
+}
+
 func decodeAccounts(items []item) (map[string]domain.Account, error) {
 	out := make(map[string]domain.Account, len(items))
 	for _, it := range items {
@@ -198,10 +250,6 @@ func decodeAccounts(items []item) (map[string]domain.Account, error) {
 		out[a.ID] = a
 	}
 	return out, nil
-}
-
-func accountEqual(a, b domain.Account) bool {
-	return a.ID == b.ID && a.FirstName == b.FirstName && a.LastName == b.LastName && a.Status == b.Status && slices.Equal(a.Emails, b.Emails)
 }
 
 func normalizedEmails(emails []string) []string {

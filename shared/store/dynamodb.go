@@ -38,10 +38,12 @@ const (
 
 type item = map[string]types.AttributeValue
 
-// keyRef is one key to read in a BatchGetItem.
+// keyRef is one key to read in a BatchGetItem. projection, when set,
+// limits the attributes read; it must be the same for all keys of a table.
 type keyRef struct {
-	table string
-	key   item
+	table      string
+	key        item
+	projection string
 }
 
 // batchGet reads keys with BatchGetItem, at most MaxBatchGetKeys per call and
@@ -59,6 +61,9 @@ func batchGet(ctx context.Context, db DynamoDB, keys []keyRef, consistent bool) 
 				ka := req[k.table]
 				ka.Keys = append(ka.Keys, k.key)
 				ka.ConsistentRead = &consistent
+				if k.projection != "" {
+					ka.ProjectionExpression = &k.projection
+				}
 				req[k.table] = ka
 			}
 			found := map[string][]item{}

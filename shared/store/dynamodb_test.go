@@ -30,7 +30,7 @@ func (f fakeDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInp
 func keysOf(n int) []keyRef {
 	keys := make([]keyRef, n)
 	for i := range keys {
-		keys[i] = keyRef{"t", item{"id": &types.AttributeValueMemberS{Value: fmt.Sprint(i)}}}
+		keys[i] = keyRef{table: "t", key: item{"id": &types.AttributeValueMemberS{Value: fmt.Sprint(i)}}}
 	}
 	return keys
 }

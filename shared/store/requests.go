@@ -132,7 +132,7 @@ func (r Reader) Read(ctx context.Context, tokenHash, journeyID, requestUUID stri
 	var keys []keyRef
 	add := func(table, attr, value string) {
 		if value != "" {
-			keys = append(keys, keyRef{table, item{attr: &types.AttributeValueMemberS{Value: value}}})
+			keys = append(keys, keyRef{table: table, key: item{attr: &types.AttributeValueMemberS{Value: value}}})
 		}
 	}
 	add(r.TokensTable, tables.AttrTokenHash, tokenHash)

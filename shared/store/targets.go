@@ -33,7 +33,7 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 		}
 		seen[k] = true
 		candidates = append(candidates, t)
-		keys = append(keys, keyRef{s.Table, targetKey(t.JourneyID, t.AccountID)})
+		keys = append(keys, keyRef{table: s.Table, key: targetKey(t.JourneyID, t.AccountID)})
 	}
 	found, err := batchGet(ctx, s.DB, keys, true)
 	if err != nil {
