@@ -16,14 +16,6 @@ func utc(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
 }
 
-func optionIDs(opts []domain.ExpiryOption) []domain.ExpiryChoice {
-	ids := make([]domain.ExpiryChoice, 0, len(opts))
-	for _, o := range opts {
-		ids = append(ids, o.ID)
-	}
-	return ids
-}
-
 func TestExpiryOptions(t *testing.T) {
 	now := utc(2026, time.November, 26, 10, 30)
 	opt := func(id domain.ExpiryChoice, label string, at time.Time) domain.ExpiryOption {
