@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/tables"
 )
@@ -67,12 +69,7 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 // page ("" when this is the last). limit <= 0 reads every page.
 func (s JourneyTargets) List(ctx context.Context, journeyID, cursor string, limit int) ([]domain.JourneyTarget, string, error) {
 	var out []domain.JourneyTarget
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		KeyConditionExpression:    aws.String("#j = :j"),
-		ExpressionAttributeNames:  map[string]string{"#j": tables.AttrJourneyID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":j": &types.AttributeValueMemberS{Value: journeyID}},
-	}, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table}, tables.AttrJourneyID, journeyID, cursor, limit, &out)
 	return out, next, err
 }
 
@@ -106,35 +103,31 @@ func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) e
 // ListByRequest returns one page of a request's records in index order.
 func (s LoaderRecords) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
 	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		KeyConditionExpression:    aws.String("#r = :r"),
-		ExpressionAttributeNames:  map[string]string{"#r": tables.AttrRequestUUID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":r": &types.AttributeValueMemberS{Value: requestUUID}},
-		ConsistentRead:            aws.Bool(true),
-	}, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)}, tables.AttrRequestUUID, requestUUID, cursor, limit, &out)
 	return out, next, err
 }
 
 // ListByJourney returns one page of a journey's records, oldest first.
 func (s LoaderRecords) ListByJourney(ctx context.Context, journeyID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
 	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		IndexName:                 aws.String(tables.IndexRecordsByJourney),
-		KeyConditionExpression:    aws.String("#j = :j"),
-		ExpressionAttributeNames:  map[string]string{"#j": tables.AttrJourneyID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":j": &types.AttributeValueMemberS{Value: journeyID}},
-	}, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(tables.IndexRecordsByJourney)}, tables.AttrJourneyID, journeyID, cursor, limit, &out)
 	return out, next, err
 }
 
-// queryPages runs a query from cursor, reading pages until limit items (all
-// of them when limit <= 0), decodes them into out and returns the next cursor.
-func queryPages[T any](ctx context.Context, db DynamoDB, in *dynamodb.QueryInput, cursor string, limit int, out *[]T) (string, error) {
+// queryPages queries the items whose partition key attr equals value, from
+// cursor, reading pages until limit items (all of them when limit <= 0),
+// decodes them into out and returns the next cursor.
+func queryPages[T any](ctx context.Context, db DynamoDB, in *dynamodb.QueryInput, attr, value, cursor string, limit int, out *[]T) (string, error) {
+	in.KeyConditionExpression = aws.String("#pk = :pk")
+	in.ExpressionAttributeNames = map[string]string{"#pk": attr}
+	in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: value}}
 	start, err := decodeCursor(cursor)
 	if err != nil {
 		return "", err
+	}
+	// A cursor is only valid for the listing that produced it.
+	if pk, ok := start[attr].(*types.AttributeValueMemberS); start != nil && (!ok || pk.Value != value) {
+		return "", errInvalidCursor
 	}
 	in.ExclusiveStartKey = start
 	for {
@@ -142,6 +135,11 @@ func queryPages[T any](ctx context.Context, db DynamoDB, in *dynamodb.QueryInput
 			in.Limit = aws.Int32(int32(limit - len(*out)))
 		}
 		page, err := db.Query(ctx, in)
+		var apiErr smithy.APIError
+		if cursor != "" && errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationException" {
+			// A well-formed cursor of another listing: the caller's mistake.
+			return "", errInvalidCursor
+		}
 		if err != nil {
 			return "", err
 		}
@@ -160,6 +158,8 @@ func queryPages[T any](ctx context.Context, db DynamoDB, in *dynamodb.QueryInput
 	}
 }
 
+var errInvalidCursor = domain.Errorf(domain.KindInvalid, "the page cursor is not valid; use the next_cursor of a previous response")
+
 // Cursors are the LastEvaluatedKey as base64url JSON: opaque to callers.
 func encodeCursor(key item) (string, error) {
 	var plain map[string]any
@@ -174,7 +174,7 @@ func decodeCursor(cursor string) (item, error) {
 	if cursor == "" {
 		return nil, nil
 	}
-	invalid := domain.Errorf(domain.KindInvalid, "the page cursor is not valid; use the next_cursor of a previous response")
+	invalid := errInvalidCursor
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
 	if err != nil {
 		return nil, invalid

@@ -68,4 +68,11 @@ func TestBadInputIsRefusedAndNothingQueued(t *testing.T) {
 	assertProblem(t, resp, http.StatusNotFound)
 	resp, _ = e.status("J1", token, "7d0f6c3e-0000-4000-8000-000000000000", map[string]string{"limit": "0"})
 	assertProblem(t, resp, http.StatusNotFound)
+
+	// A bad or foreign page cursor is the caller's mistake: 400, never 5xx.
+	accepted := decode[ingest.Accepted](t, e.post("J1", token, `[{"source_system_id":"s","account_id":"A000"}]`).Body)
+	for _, cursor := range []string{"not base64!", "e30", "eyJ4IjoxfQ", "eyJyZXF1ZXN0X3V1aWQiOiJvdGhlciIsInRhcmdldF9pbmRleCI6MX0"} {
+		resp, _ = e.status("J1", token, accepted.RequestUUID, map[string]string{"cursor": cursor})
+		assertProblem(t, resp, http.StatusBadRequest)
+	}
 }
