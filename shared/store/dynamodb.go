@@ -10,8 +10,11 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/targetloader/targetloader/shared/domain"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -158,6 +161,25 @@ func chunk[T any](s []T, size int) [][]T {
 		out = append(out, s)
 	}
 	return out
+}
+
+// getItem reads one item by its string partition key with a strongly
+// consistent read; a missing item is a KindNotFound error saying notFound.
+func getItem[T any](ctx context.Context, db DynamoDB, table, attr, value, notFound string) (T, error) {
+	var v T
+	out, err := db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &table,
+		Key:            item{attr: &types.AttributeValueMemberS{Value: value}},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return v, err
+	}
+	if out.Item == nil {
+		return v, domain.Errorf(domain.KindNotFound, "%s", notFound)
+	}
+	err = attributevalue.UnmarshalMap(out.Item, &v)
+	return v, err
 }
 
 func isConditionFailed(err error) bool {

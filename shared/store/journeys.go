@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/tables"
 )
@@ -32,18 +30,5 @@ func (s Journeys) Put(ctx context.Context, j domain.Journey) error {
 
 // Get reads a journey; a missing journey is a KindNotFound error.
 func (s Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      &s.Table,
-		Key:            map[string]types.AttributeValue{tables.AttrJourneyID: &types.AttributeValueMemberS{Value: id}},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return domain.Journey{}, err
-	}
-	if out.Item == nil {
-		return domain.Journey{}, domain.Errorf(domain.KindNotFound, "journey %s does not exist", id)
-	}
-	var j domain.Journey
-	err = attributevalue.UnmarshalMap(out.Item, &j)
-	return j, err
+	return getItem[domain.Journey](ctx, s.DB, s.Table, tables.AttrJourneyID, id, "journey "+id+" does not exist")
 }

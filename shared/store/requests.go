@@ -81,16 +81,7 @@ func (s Requests) transition(ctx context.Context, uuid string, from, to domain.R
 
 // Get reads a request; a missing one is a KindNotFound error.
 func (s Requests) Get(ctx context.Context, uuid string) (domain.Request, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: requestKey(uuid), ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return domain.Request{}, err
-	}
-	if out.Item == nil {
-		return domain.Request{}, domain.Errorf(domain.KindNotFound, "request %s does not exist", uuid)
-	}
-	var r domain.Request
-	err = attributevalue.UnmarshalMap(out.Item, &r)
-	return r, err
+	return getItem[domain.Request](ctx, s.DB, s.Table, tables.AttrRequestUUID, uuid, "request "+uuid+" does not exist")
 }
 
 // RecordPart stores the counts of one processed message. Setting the part's

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -116,20 +115,5 @@ func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) 
 }
 
 func (s Tokens) get(ctx context.Context, hash string) (domain.Token, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName:      &s.Table,
-		Key:            map[string]types.AttributeValue{tables.AttrTokenHash: &types.AttributeValueMemberS{Value: hash}},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return domain.Token{}, err
-	}
-	if out.Item == nil {
-		return domain.Token{}, domain.Errorf(domain.KindNotFound, "token no longer exists")
-	}
-	var t domain.Token
-	if err := attributevalue.UnmarshalMap(out.Item, &t); err != nil {
-		return domain.Token{}, fmt.Errorf("decode token: %w", err)
-	}
-	return t, nil
+	return getItem[domain.Token](ctx, s.DB, s.Table, tables.AttrTokenHash, hash, "token no longer exists")
 }
