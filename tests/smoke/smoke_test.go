@@ -1,0 +1,195 @@
+package smoke
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testenv"
+)
+
+// seedSample creates what the sample events expect: journey J-SAMPLE and
+// accounts V4T000000000001 and one with email grace.hopper@example.com.
+func seedSample(t *testing.T, stack *testenv.Stack) {
+	t.Helper()
+	ctx := context.Background()
+	if err := (store.Journeys{DB: stack.DynamoDB, Table: stack.Env["JOURNEYS_TABLE"]}).Put(ctx, domain.Journey{ID: "J-SAMPLE", Name: "Sample journey"}); err != nil {
+		t.Fatal(err)
+	}
+	accounts := []domain.Account{
+		{ID: "V4T000000000001", Emails: []string{"ada.lovelace@example.com"}, FirstName: "Ada", LastName: "Lovelace", Status: domain.AccountActive},
+		{ID: "V4T000000000002", Emails: []string{"Grace.Hopper@example.com"}, FirstName: "Grace", LastName: "Hopper", Status: domain.AccountActive},
+	}
+	if _, err := (store.Accounts{DB: stack.DynamoDB, Table: stack.Env["ACCOUNTS_TABLE"], EmailsTable: stack.Env["ACCOUNT_EMAILS_TABLE"]}).Import(ctx, accounts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBootstrapsServeSampleEvents runs the three real bootstraps under the
+// emulator, configured only through the environment the stack sets, and
+// takes the sample events through them: token operations, a post that is
+// queued, the queued message consumed, the request read back, the token
+// expired and refused.
+func TestBootstrapsServeSampleEvents(t *testing.T) {
+	t.Parallel()
+	stack := testenv.NewStack(t)
+	seedSample(t, stack)
+	env := functionEnv(stack)
+	tokensFn := startFunction(t, "tokens", env)
+	ingestFn := startFunction(t, "ingest", env)
+	consumerFn := startFunction(t, "consumer", env)
+
+	// Tokens.
+	var options struct {
+		Options []struct {
+			ID string `json:"id"`
+		} `json:"options"`
+	}
+	tokensFn.invokeOK(t, "tokens-options", event(t, "tokens-options.json"), &options)
+	if len(options.Options) != 4 {
+		t.Fatalf("tokens-options: %+v, want 4 options", options)
+	}
+	var tok struct {
+		TokenID  string `json:"token_id"`
+		Token    string `json:"token"`
+		Endpoint string `json:"endpoint"`
+	}
+	createID := tokensFn.invokeOK(t, "tokens-create", event(t, "tokens-create.json"), &tok)
+	if !strings.HasPrefix(tok.Token, "tl_") || tok.TokenID == "" {
+		t.Fatalf("tokens-create: %+v", tok)
+	}
+	// API_BASE_URL reached the function through its environment.
+	if !strings.HasPrefix(tok.Endpoint, stack.Env["API_BASE_URL"]+"/") {
+		t.Errorf("tokens-create endpoint %q, want it under API_BASE_URL %q", tok.Endpoint, stack.Env["API_BASE_URL"])
+	}
+	// The bootstrap logs JSON (AWS_LAMBDA_LOG_FORMAT) with the invoke's request id.
+	tokensFn.waitLog(t, "token created", func(l logLine) bool {
+		return l.Message == "token created" && l.Level == "INFO" && l.RequestID == createID
+	})
+	var list struct {
+		Tokens []struct {
+			TokenID string `json:"token_id"`
+			Status  string `json:"status"`
+		} `json:"tokens"`
+	}
+	tokensFn.invokeOK(t, "tokens-list", event(t, "tokens-list.json"), &list)
+	if len(list.Tokens) != 1 || list.Tokens[0].TokenID != tok.TokenID || list.Tokens[0].Status != "active" {
+		t.Fatalf("tokens-list: %+v, want the one active token %s", list, tok.TokenID)
+	}
+
+	// Ingest: the post is accepted and queued on QUEUE_URL.
+	var post events.APIGatewayProxyResponse
+	postID := ingestFn.invokeOK(t, "api-post-targets", event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", tok.Token), &post)
+	if post.StatusCode != http.StatusAccepted {
+		t.Fatalf("api-post-targets: status %d, body %s", post.StatusCode, post.Body)
+	}
+	var accepted struct {
+		RequestUUID string `json:"request_uuid"`
+		Accepted    int    `json:"accepted"`
+	}
+	if err := json.Unmarshal([]byte(post.Body), &accepted); err != nil || accepted.Accepted != 3 || accepted.RequestUUID == "" {
+		t.Fatalf("api-post-targets body %s", post.Body)
+	}
+	ingestFn.waitLog(t, "targets accepted", func(l logLine) bool {
+		return l.Message == "targets accepted" && l.RequestID == postID
+	})
+	msgs := testenv.ReceiveAll(t, stack.SQS, stack.Env["QUEUE_URL"], 30*time.Second)
+	if len(msgs) != 1 {
+		t.Fatalf("queued messages: %d, want 1", len(msgs))
+	}
+	var batch struct {
+		RequestUUID string            `json:"request_uuid"`
+		Targets     []json.RawMessage `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(msgs[0].Body), &batch); err != nil || batch.RequestUUID != accepted.RequestUUID || len(batch.Targets) != 3 {
+		t.Fatalf("queued message %s, want the batch of request %s", msgs[0].Body, accepted.RequestUUID)
+	}
+
+	// Consumer: the queued message in an SQS event shaped like the sample.
+	var sqsEvent events.SQSEvent
+	if err := json.Unmarshal(event(t, "sqs-targets.json", "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), &sqsEvent); err != nil || len(sqsEvent.Records) != 1 {
+		t.Fatalf("sqs-targets.json: %v", err)
+	}
+	record := sqsEvent.Records[0]
+	record.MessageId, record.ReceiptHandle, record.Body = msgs[0].MessageId, msgs[0].ReceiptHandle, msgs[0].Body
+	sqsEvent.Records = []events.SQSMessage{record}
+	payload, err := json.Marshal(sqsEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sqsResp events.SQSEventResponse
+	consumerFn.invokeOK(t, "sqs event", payload, &sqsResp)
+	if len(sqsResp.BatchItemFailures) != 0 {
+		t.Fatalf("consumer batch item failures: %+v", sqsResp.BatchItemFailures)
+	}
+	records, _, err := (store.LoaderRecords{DB: stack.DynamoDB, Table: stack.Env["LOADER_RECORDS_TABLE"]}).ListByRequest(context.Background(), accepted.RequestUUID, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]domain.MatchingOutcome{}
+	for _, r := range records {
+		outcomes[r.SourceSystemID] = r.MatchingOutcome
+	}
+	if len(records) != 3 || outcomes["cdp-1001"] != "matched_account_id__v" || outcomes["cdp-1002"] != "matched_email__v" {
+		t.Fatalf("loader records of %s: %d, outcomes %v", accepted.RequestUUID, len(records), outcomes)
+	}
+
+	// Ingest: the request reads back completed with its records.
+	var get events.APIGatewayProxyResponse
+	ingestFn.invokeOK(t, "api-get-request", event(t, "api-get-request.json", "REPLACE_WITH_TOKEN", tok.Token, "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), &get)
+	var status struct {
+		Status  string            `json:"status"`
+		Records []json.RawMessage `json:"records"`
+	}
+	if get.StatusCode != http.StatusOK || json.Unmarshal([]byte(get.Body), &status) != nil || status.Status != "completed" || len(status.Records) != 3 {
+		t.Fatalf("api-get-request: status %d, body %s; want 200, completed with 3 records", get.StatusCode, get.Body)
+	}
+
+	// Tokens: expire; the API then refuses the token.
+	var expired struct {
+		Status string `json:"status"`
+	}
+	tokensFn.invokeOK(t, "tokens-expire", event(t, "tokens-expire.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID), &expired)
+	if expired.Status != "revoked" {
+		t.Fatalf("tokens-expire: %+v, want revoked", expired)
+	}
+	ingestFn.invokeOK(t, "api-post-targets with the expired token", event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", tok.Token), &post)
+	if post.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("post with the expired token: status %d, body %s; want 401", post.StatusCode, post.Body)
+	}
+}
+
+// TestIngestBootstrapRefusesIncompleteConfig starts the ingest bootstrap
+// without QUEUE_URL: it must fail its cold start, logging "invalid
+// configuration" naming the variable, and the emulator must fail the invoke
+// rather than run a handler.
+func TestIngestBootstrapRefusesIncompleteConfig(t *testing.T) {
+	t.Parallel()
+	stack := testenv.NewStack(t)
+	env := functionEnv(stack)
+	delete(env, "QUEUE_URL")
+	ingestFn := startFunction(t, "ingest", env)
+
+	status, body, _ := ingestFn.invoke(t, event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", "tl_unused"))
+	// The pinned emulator answers a runtime that exits during init with
+	// 502 Bad Gateway (rapidcore.ErrInitDoneFailed / ErrInvokeDoneFailed).
+	if status != http.StatusBadGateway {
+		t.Errorf("invoke without QUEUE_URL: HTTP %d %s, want 502 from the emulator", status, body)
+	}
+	l := ingestFn.waitLog(t, "invalid configuration", func(l logLine) bool {
+		return l.Message == "invalid configuration" && l.Level == "ERROR"
+	})
+	if !strings.Contains(l.Error, `"QUEUE_URL" is not set`) || strings.Contains(l.Error, "TABLE") {
+		t.Errorf("invalid configuration error %q, want only QUEUE_URL missing", l.Error)
+	}
+	// The emulator saw the runtime exit.
+	if out := ingestFn.out.String(); !strings.Contains(out, "Runtime exited with error: exit status 1") {
+		t.Errorf("emulator output does not report the runtime's exit:\n%s", out)
+	}
+}
