@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -231,4 +233,23 @@ func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// SampleEvent reads events/<name> from the repository root (found from
+// root) with its REPLACE_WITH_ placeholders replaced by old, new pairs,
+// failing the test if one is left or the result is not JSON.
+func SampleEvent(t testing.TB, root, name string, replace ...string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.NewReplacer(replace...).Replace(string(b))
+	if strings.Contains(s, "REPLACE_WITH_") {
+		t.Fatalf("%s: placeholder left after replacement", name)
+	}
+	if !json.Valid([]byte(s)) {
+		t.Fatalf("%s is not valid JSON", name)
+	}
+	return []byte(s)
 }

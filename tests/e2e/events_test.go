@@ -4,30 +4,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/testenv"
 )
 
 // event reads a sample event from events/ with its placeholders replaced.
 func event(t *testing.T, name string, replace ...string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.NewReplacer(replace...).Replace(string(b))
-	if strings.Contains(s, "REPLACE_WITH_") {
-		t.Fatalf("%s: placeholder left after replacement", name)
-	}
-	if !json.Valid([]byte(s)) {
-		t.Fatalf("%s is not valid JSON", name)
-	}
-	return []byte(s)
+	return testenv.SampleEvent(t, repoRoot, name, replace...)
 }
 
 // invoke calls a function through the stack's Lambda Invoke API, as

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -204,16 +203,5 @@ func (f *function) waitLog(t *testing.T, what string, match func(logLine) bool) 
 // event reads a sample event from events/ with its placeholders replaced.
 func event(t *testing.T, name string, replace ...string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "events", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := strings.NewReplacer(replace...).Replace(string(b))
-	if strings.Contains(s, "REPLACE_WITH_") {
-		t.Fatalf("%s: placeholder left after replacement", name)
-	}
-	if !json.Valid([]byte(s)) {
-		t.Fatalf("%s is not valid JSON", name)
-	}
-	return []byte(s)
+	return testenv.SampleEvent(t, repoRoot, name, replace...)
 }
