@@ -170,26 +170,16 @@ func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
 	return cfg, nil
 }
 
-// dynamo returns the DynamoDB client; locally it first checks that the
-// endpoint answers, so a missing stack fails fast with a hint.
+// dynamo returns the DynamoDB client (locally: the --endpoint).
 func (a *app) dynamo(ctx context.Context) (*dynamodb.Client, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
-	cfg, err := a.awsConfig(ctx)
+	cfg, err := a.clientConfig(ctx, a.endpoint, "AWS endpoint")
 	if err != nil {
 		return nil, err
 	}
-	if !a.useAWS {
-		if err := checkReachable(ctx, a.endpoint, "AWS endpoint"); err != nil {
-			return nil, err
-		}
-	}
-	a.db = dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
-		if !a.useAWS {
-			o.BaseEndpoint = aws.String(a.endpoint)
-		}
-	})
+	a.db = dynamodb.NewFromConfig(cfg)
 	return a.db, nil
 }
 
@@ -198,21 +188,28 @@ func (a *app) lambdaClient(ctx context.Context) (*lambda.Client, error) {
 	if a.lambda != nil {
 		return a.lambda, nil
 	}
-	cfg, err := a.awsConfig(ctx)
+	cfg, err := a.clientConfig(ctx, a.lambdaEndpoint, "Lambda endpoint")
 	if err != nil {
 		return nil, err
 	}
-	if !a.useAWS {
-		if err := checkReachable(ctx, a.lambdaEndpoint, "Lambda endpoint"); err != nil {
-			return nil, err
-		}
-	}
-	a.lambda = lambda.NewFromConfig(cfg, func(o *lambda.Options) {
-		if !a.useAWS {
-			o.BaseEndpoint = aws.String(a.lambdaEndpoint)
-		}
-	})
+	a.lambda = lambda.NewFromConfig(cfg)
 	return a.lambda, nil
+}
+
+// clientConfig is the SDK config for one client. Locally it points the client
+// at endpoint after checking that it answers, so a missing stack fails fast
+// with a hint; with --aws the SDK's own endpoint resolution applies.
+func (a *app) clientConfig(ctx context.Context, endpoint, what string) (aws.Config, error) {
+	cfg, err := a.awsConfig(ctx)
+	if err != nil || a.useAWS {
+		return cfg, err
+	}
+	if err := checkReachable(ctx, endpoint, what); err != nil {
+		return aws.Config{}, err
+	}
+	cfg = cfg.Copy()
+	cfg.BaseEndpoint = aws.String(endpoint)
+	return cfg, nil
 }
 
 // checkReachable dials endpoint's host so that a stack that is not running

@@ -45,20 +45,11 @@ func (a *app) dlqRedriveCmd() *cobra.Command {
 
 // sqsClient returns an SQS client (locally: the --endpoint).
 func (a *app) sqsClient(ctx context.Context) (*sqs.Client, error) {
-	cfg, err := a.awsConfig(ctx)
+	cfg, err := a.clientConfig(ctx, a.endpoint, "AWS endpoint")
 	if err != nil {
 		return nil, err
 	}
-	if !a.useAWS {
-		if err := checkReachable(ctx, a.endpoint, "AWS endpoint"); err != nil {
-			return nil, err
-		}
-	}
-	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
-		if !a.useAWS {
-			o.BaseEndpoint = aws.String(a.endpoint)
-		}
-	}), nil
+	return sqs.NewFromConfig(cfg), nil
 }
 
 func (a *app) queueURL(ctx context.Context, client *sqs.Client, id string) (string, error) {
