@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/testenv"
@@ -93,27 +92,14 @@ func TestSampleEvents(t *testing.T) {
 	}
 
 	var get events.APIGatewayProxyResponse
-	var status struct {
-		Status  string         `json:"status"`
-		Records []loaderRecord `json:"records"`
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var status requestStatus
+	waitCompleted(t, &status, func() []byte {
 		getEvent := event(t, "api-get-request.json", "REPLACE_WITH_TOKEN", tok.Token, "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID)
 		if fe := invoke(t, "targetloader-"+stack.Stage+"-ingest", getEvent, &get); fe != "" || get.StatusCode != http.StatusOK {
 			t.Fatalf("api-get-request: error %q, response %+v", fe, get)
 		}
-		if err := json.Unmarshal([]byte(get.Body), &status); err != nil {
-			t.Fatal(err)
-		}
-		if status.Status == "completed" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sample request not completed: %s", get.Body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return []byte(get.Body)
+	})
 	outcomes := map[string]string{}
 	for _, r := range status.Records {
 		outcomes[r.SourceSystem] = r.Outcome

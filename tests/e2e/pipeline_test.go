@@ -83,29 +83,14 @@ func TestPipeline(t *testing.T) {
 	}
 
 	// The poller hands the queued batch to the consumer; poll the status URL.
-	var status struct {
-		Status           string         `json:"status"`
-		ProcessingStatus map[string]int `json:"processing_status"`
-		MatchingOutcome  map[string]int `json:"matching_outcome"`
-		Records          []loaderRecord `json:"records"`
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	var status requestStatus
+	waitCompleted(t, &status, func() []byte {
 		resp = do(t, http.MethodGet, accepted.StatusURL, tok.Token, "")
 		if resp.status != http.StatusOK {
 			t.Fatalf("GET status: %d %s", resp.status, resp.body)
 		}
-		if err := json.Unmarshal(resp.body, &status); err != nil {
-			t.Fatal(err)
-		}
-		if status.Status == "completed" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("request not completed within 30s: %s", resp.body)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return resp.body
+	})
 	if status.ProcessingStatus["success__v"] != 2 || status.ProcessingStatus["failed__v"] != 2 || status.ProcessingStatus["pending__v"] != 0 {
 		t.Errorf("processing counts %v", status.ProcessingStatus)
 	}
@@ -206,4 +191,32 @@ func do(t *testing.T, method, url, token, body string) httpResult {
 		t.Fatal(err)
 	}
 	return httpResult{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// requestStatus is the part of the status endpoint's body the tests read.
+type requestStatus struct {
+	Status           string         `json:"status"`
+	ProcessingStatus map[string]int `json:"processing_status"`
+	MatchingOutcome  map[string]int `json:"matching_outcome"`
+	Records          []loaderRecord `json:"records"`
+}
+
+// waitCompleted fetches the request status into status until it is
+// completed, failing the test after 30 s.
+func waitCompleted(t *testing.T, status *requestStatus, fetch func() []byte) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		body := fetch()
+		if err := json.Unmarshal(body, status); err != nil {
+			t.Fatal(err)
+		}
+		if status.Status == "completed" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("request not completed within 30s: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
