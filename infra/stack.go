@@ -17,7 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Function names: the directory under functions/ and the suffix of the
@@ -138,11 +138,11 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	awscdk.Tags_Of(stack).Add(jsii.String("service"), jsii.String("targetloader"), nil)
 	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(stage), nil)
 
-	// ---- DynamoDB tables, all from shared/tables ----
+	// ---- DynamoDB tables, all from shared/resources ----
 	tbl := map[string]awsdynamodb.Table{}
-	for _, t := range tables.All {
+	for _, t := range resources.All {
 		tp := &awsdynamodb.TableProps{
-			TableName:    jsii.String(tables.PhysicalName(stage, t.ID)),
+			TableName:    jsii.String(resources.PhysicalName(stage, t.ID)),
 			PartitionKey: attr(t.PartitionKey),
 			BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
 			PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
@@ -179,14 +179,14 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	// ---- SQS queue and dead-letter queue ----
 	consumerTimeout := sizing[FnConsumer].TimeoutSec
 	dlq := awssqs.NewQueue(stack, jsii.String("TargetsDLQ"), &awssqs.QueueProps{
-		QueueName:       jsii.String(tables.PhysicalName(stage, tables.TargetsDLQ.ID)),
+		QueueName:       jsii.String(resources.PhysicalName(stage, resources.TargetsDLQ.ID)),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 		RemovalPolicy:   removal,
 	})
 	queue := awssqs.NewQueue(stack, jsii.String("TargetsQueue"), &awssqs.QueueProps{
-		QueueName: jsii.String(tables.PhysicalName(stage, tables.TargetsQueue.ID)),
+		QueueName: jsii.String(resources.PhysicalName(stage, resources.TargetsQueue.ID)),
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(
 			VisibilityTimeoutFactor*consumerTimeout + ConsumerMaxBatchingWindow)),
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(4)),
@@ -194,13 +194,13 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		EnforceSSL:      jsii.Bool(true),
 		DeadLetterQueue: &awssqs.DeadLetterQueue{
 			Queue:           dlq,
-			MaxReceiveCount: jsii.Number(tables.MaxReceiveCount),
+			MaxReceiveCount: jsii.Number(resources.MaxReceiveCount),
 		},
 		RemovalPolicy: removal,
 	})
 
 	// ---- Functions ----
-	tableEnv := func(ts ...tables.Table) map[string]*string {
+	tableEnv := func(ts ...resources.Table) map[string]*string {
 		env := map[string]*string{}
 		for _, t := range ts {
 			env[t.EnvVar] = tbl[t.ID].TableName()
@@ -208,7 +208,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		return env
 	}
 	newFn := func(name string, env map[string]*string) awslambda.Function {
-		fnName := tables.PhysicalName(stage, name)
+		fnName := resources.PhysicalName(stage, name)
 		// An explicit log group (instead of the LogRetention custom resource)
 		// so retention and removal are plain CloudFormation and no extra
 		// Lambda with wildcard permissions is deployed.
@@ -238,13 +238,13 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		})
 	}
 
-	ingestEnv := tableEnv(tables.Tokens, tables.Journeys, tables.Requests, tables.LoaderRecords, tables.Idempotency, tables.RateLimits)
-	ingestEnv[tables.TargetsQueue.EnvVar] = queue.QueueUrl()
+	ingestEnv := tableEnv(resources.Tokens, resources.Journeys, resources.Requests, resources.LoaderRecords, resources.Idempotency, resources.RateLimits)
+	ingestEnv[resources.TargetsQueue.EnvVar] = queue.QueueUrl()
 	ingestEnv["RATE_LIMIT_PER_SECOND"] = jsii.String(fmt.Sprint(p.TokenRateLimit))
 	ingestEnv["RATE_LIMIT_BURST"] = jsii.String(fmt.Sprint(p.TokenBurstLimit))
 	ingest := newFn(FnIngest, ingestEnv)
 
-	consumer := newFn(FnConsumer, tableEnv(tables.Journeys, tables.Accounts, tables.AccountEmails, tables.Requests, tables.LoaderRecords, tables.JourneyTargets))
+	consumer := newFn(FnConsumer, tableEnv(resources.Journeys, resources.Accounts, resources.AccountEmails, resources.Requests, resources.LoaderRecords, resources.JourneyTargets))
 
 	// ---- REST API ----
 	accessLogs := awslogs.NewLogGroup(stack, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
@@ -252,7 +252,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		RemovalPolicy: removal,
 	})
 	api := awsapigateway.NewRestApi(stack, jsii.String("Api"), &awsapigateway.RestApiProps{
-		RestApiName:   jsii.String(tables.PhysicalName(stage, "api")),
+		RestApiName:   jsii.String(resources.PhysicalName(stage, "api")),
 		Description:   jsii.String("Target Loader ingest API"),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		// Account-level role that lets API Gateway write the access logs.
@@ -290,7 +290,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	})
 
 	tokens := newFn(FnTokens, func() map[string]*string {
-		env := tableEnv(tables.Tokens, tables.Journeys)
+		env := tableEnv(resources.Tokens, resources.Journeys)
 		env["API_BASE_URL"] = apiBaseURL
 		return env
 	}())
@@ -304,28 +304,28 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	}))
 
 	// ---- Least-privilege grants: only what each function's code uses ----
-	tbl[tables.Tokens.ID].GrantReadData(ingest)
-	tbl[tables.Journeys.ID].GrantReadData(ingest)
-	tbl[tables.Requests.ID].GrantReadWriteData(ingest)
-	tbl[tables.Idempotency.ID].GrantReadWriteData(ingest)
-	tbl[tables.RateLimits.ID].GrantReadWriteData(ingest)
-	tbl[tables.LoaderRecords.ID].GrantReadData(ingest)
+	tbl[resources.Tokens.ID].GrantReadData(ingest)
+	tbl[resources.Journeys.ID].GrantReadData(ingest)
+	tbl[resources.Requests.ID].GrantReadWriteData(ingest)
+	tbl[resources.Idempotency.ID].GrantReadWriteData(ingest)
+	tbl[resources.RateLimits.ID].GrantReadWriteData(ingest)
+	tbl[resources.LoaderRecords.ID].GrantReadData(ingest)
 	queue.GrantSendMessages(ingest)
 
-	tbl[tables.Journeys.ID].GrantReadData(consumer)
-	tbl[tables.Accounts.ID].GrantReadData(consumer)
-	tbl[tables.AccountEmails.ID].GrantReadData(consumer)
-	tbl[tables.Requests.ID].GrantReadWriteData(consumer)
-	tbl[tables.LoaderRecords.ID].GrantReadWriteData(consumer)
-	tbl[tables.JourneyTargets.ID].GrantReadWriteData(consumer)
+	tbl[resources.Journeys.ID].GrantReadData(consumer)
+	tbl[resources.Accounts.ID].GrantReadData(consumer)
+	tbl[resources.AccountEmails.ID].GrantReadData(consumer)
+	tbl[resources.Requests.ID].GrantReadWriteData(consumer)
+	tbl[resources.LoaderRecords.ID].GrantReadWriteData(consumer)
+	tbl[resources.JourneyTargets.ID].GrantReadWriteData(consumer)
 
-	tbl[tables.Tokens.ID].GrantReadWriteData(tokens)
-	tbl[tables.Journeys.ID].GrantReadData(tokens)
+	tbl[resources.Tokens.ID].GrantReadWriteData(tokens)
+	tbl[resources.Journeys.ID].GrantReadData(tokens)
 
 	// Marketers (their IAM users/roles or SSO permission set) get this policy
 	// attached: it allows invoking the tokens function and nothing else.
 	marketerPolicy := awsiam.NewManagedPolicy(stack, jsii.String("MarketerInvokeTokensPolicy"), &awsiam.ManagedPolicyProps{
-		ManagedPolicyName: jsii.String(tables.PhysicalName(stage, "MarketerInvokeTokensPolicy")),
+		ManagedPolicyName: jsii.String(resources.PhysicalName(stage, "MarketerInvokeTokensPolicy")),
 		Description:       jsii.String("Allows invoking the Target Loader tokens function only"),
 		Statements: &[]awsiam.PolicyStatement{
 			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
@@ -344,7 +344,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	}
 	alarm := func(id, desc string, metric awscloudwatch.Metric, threshold float64, periods float64) {
 		a := metric.CreateAlarm(stack, jsii.String(id), &awscloudwatch.CreateAlarmOptions{
-			AlarmName:          jsii.String(tables.PhysicalName(stage, id)),
+			AlarmName:          jsii.String(resources.PhysicalName(stage, id)),
 			AlarmDescription:   jsii.String(desc),
 			Threshold:          jsii.Number(threshold),
 			EvaluationPeriods:  jsii.Number(periods),
@@ -356,7 +356,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 			a.AddOkAction(alarmAction)
 		}
 	}
-	alarm("DlqNotEmpty", "Messages in the targets DLQ: the consumer failed them "+fmt.Sprint(tables.MaxReceiveCount)+" times. Inspect, fix, then redrive (see infra/README.md).",
+	alarm("DlqNotEmpty", "Messages in the targets DLQ: the consumer failed them "+fmt.Sprint(resources.MaxReceiveCount)+" times. Inspect, fix, then redrive (see infra/README.md).",
 		dlq.MetricApproximateNumberOfMessagesVisible(&awscloudwatch.MetricOptions{Period: fiveMin, Statistic: jsii.String("Maximum")}), 0, 1)
 	alarm("ConsumerErrors", "The consumer function reported invocation errors.",
 		consumer.MetricErrors(&awscloudwatch.MetricOptions{Period: fiveMin, Statistic: jsii.String("Sum")}), 0, 1)
@@ -384,9 +384,9 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	return stack
 }
 
-func attr(k tables.Key) *awsdynamodb.Attribute {
+func attr(k resources.Key) *awsdynamodb.Attribute {
 	t := awsdynamodb.AttributeType_STRING
-	if k.Type == tables.Number {
+	if k.Type == resources.Number {
 		t = awsdynamodb.AttributeType_NUMBER
 	}
 	return &awsdynamodb.Attribute{Name: jsii.String(k.Name), Type: t}

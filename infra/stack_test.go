@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // The stack is synthesized once per stage and shared by all tests: a synth
@@ -183,12 +183,12 @@ func TestFunctionEnvironmentMatchesConfig(t *testing.T) {
 func TestTablesArePayPerRequestWithPITRAndKeys(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
-	// WHEN looking at every table of shared/tables
-	if n := len(r.resources("AWS::DynamoDB::Table")); n != len(tables.All) {
-		t.Fatalf("want %d tables, got %d", len(tables.All), n)
+	// WHEN looking at every table of shared/resources
+	if n := len(r.resources("AWS::DynamoDB::Table")); n != len(resources.All) {
+		t.Fatalf("want %d tables, got %d", len(resources.All), n)
 	}
-	for _, def := range tables.All {
-		p := r.tableByName(t, tables.PhysicalName("dev", def.ID))
+	for _, def := range resources.All {
+		p := r.tableByName(t, resources.PhysicalName("dev", def.ID))
 		// THEN it is on-demand, has PITR, and its keys/GSIs/TTL come from the definition
 		if p["BillingMode"] != "PAY_PER_REQUEST" {
 			t.Errorf("%s: BillingMode %v", def.ID, p["BillingMode"])
@@ -226,12 +226,12 @@ func TestTablesArePayPerRequestWithPITRAndKeys(t *testing.T) {
 func TestTokensTableTTL(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
-	// WHEN / THEN the tokens table expires items on tables.Tokens.TTLAttribute
+	// WHEN / THEN the tokens table expires items on resources.Tokens.TTLAttribute
 	noPanic(t, "tokens TTL", func() {
 		r.tmpl.HasResourceProperties(jsii.String("AWS::DynamoDB::Table"), &map[string]any{
-			"TableName": tables.PhysicalName("dev", tables.Tokens.ID),
+			"TableName": resources.PhysicalName("dev", resources.Tokens.ID),
 			"TimeToLiveSpecification": map[string]any{
-				"AttributeName": tables.Tokens.TTLAttribute,
+				"AttributeName": resources.Tokens.TTLAttribute,
 				"Enabled":       true,
 			},
 		})
@@ -260,7 +260,7 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 		// THEN the targets queue moves messages to the DLQ after MaxReceiveCount receives
 		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
 			"QueueName":     "targetloader-dev-targets",
-			"RedrivePolicy": assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": tables.MaxReceiveCount}),
+			"RedrivePolicy": assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": resources.MaxReceiveCount}),
 		})
 		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
 			"QueueName":              "targetloader-dev-targets-dlq",
@@ -490,7 +490,7 @@ func TestOutputs(t *testing.T) {
 	outs, _ := r.json["Outputs"].(map[string]any)
 	// WHEN / THEN the outputs ops and the CLI need exist
 	want := []string{"ApiUrl", "TokensFunctionName", "QueueUrl", "DlqUrl", "MarketerPolicyArn"}
-	for _, def := range tables.All {
+	for _, def := range resources.All {
 		want = append(want, constructID("TableName", def.ID))
 	}
 	for _, o := range want {
@@ -565,7 +565,7 @@ func keySchema(v any) string {
 	return strings.Join(parts, ",")
 }
 
-func defKeys(pk tables.Key, sk *tables.Key) string {
+func defKeys(pk resources.Key, sk *resources.Key) string {
 	s := pk.Name + ":HASH"
 	if sk != nil {
 		s += "," + sk.Name + ":RANGE"

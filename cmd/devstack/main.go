@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/targetloader/targetloader/shared/devstack"
+	"github.com/targetloader/targetloader/shared/local/devstack"
 )
 
 func main() {

@@ -1,7 +1,7 @@
 // Command loadtest is the load harness of `make bench` (PERFORMANCE.md). By
 // default it is self-contained: it starts moto_server on a free loopback
-// port, puts a counting reverse proxy (shared/callcount) in front of it and
-// runs the local stack (shared/devstack: the API as API Gateway serves it and
+// port, puts a counting reverse proxy (shared/testsupport/callcount) in front of it and
+// runs the local stack (shared/local/devstack: the API as API Gateway serves it and
 // the consumer fed from the queue) against the proxy, so every DynamoDB and
 // SQS request of the service is counted. With -external it drives a stack
 // that `make dev` already runs (API http://127.0.0.1:3000, AWS endpoint
@@ -47,14 +47,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/awsclient"
-	"github.com/targetloader/targetloader/shared/callcount"
 	"github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/devstack"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
-	"github.com/targetloader/targetloader/shared/provision"
+	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/callcount"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
 	"github.com/targetloader/targetloader/shared/wire"
 )
@@ -272,7 +272,7 @@ func selfContained(ctx context.Context, logger *slog.Logger) (*target, error) {
 		db:       dynamodb.NewFromConfig(direct),
 		env:      stack.Env,
 		counter:  counter,
-		stack:    "self-contained: moto_server " + motoURL + " behind a counting proxy, shared/devstack API " + stack.APIURL,
+		stack:    "self-contained: moto_server " + motoURL + " behind a counting proxy, shared/local/devstack API " + stack.APIURL,
 		tokensFn: th.Handle,
 		close: func() {
 			stack.Close()

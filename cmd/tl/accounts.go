@@ -10,8 +10,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/tables"
 )
 
 // importChunk is how many accounts one store.Accounts.Import call gets.
@@ -116,7 +116,7 @@ func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool, chunk
 	if err != nil {
 		return err
 	}
-	s := store.Accounts{DB: db, Table: a.table(tables.Accounts), EmailsTable: a.table(tables.AccountEmails)}
+	s := store.Accounts{DB: db, Table: a.table(resources.Accounts), EmailsTable: a.table(resources.AccountEmails)}
 	progress := a.newProgress(len(valid))
 	for start := 0; start < len(valid); start += chunk {
 		part := valid[start:min(start+chunk, len(valid))]
@@ -124,7 +124,7 @@ func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool, chunk
 		if err != nil {
 			progress.abort()
 			return fmt.Errorf("import stopped after %d of %d accounts (%d written): %w",
-				start, len(valid), sum.Imported, a.explain(err, tables.Accounts.ID))
+				start, len(valid), sum.Imported, a.explain(err, resources.Accounts.ID))
 		}
 		sum.Imported += stats.Written
 		sum.Unchanged += stats.Unchanged

@@ -22,7 +22,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/awsclient"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Defaults of the local stack (PRODUCT.md §7).
@@ -137,14 +137,14 @@ func (a *app) resolveFlags(cmd *cobra.Command) error {
 	a.lambdaEndpoint = pick("lambda-endpoint", "TL_LAMBDA_ENDPOINT", defaultLambdaEndpoint)
 	fnDefault := defaultLocalFunction
 	if a.useAWS {
-		fnDefault = tables.PhysicalName(a.stage, "tokens")
+		fnDefault = resources.PhysicalName(a.stage, "tokens")
 	}
 	a.tokensFunction = pick("tokens-function", "TL_TOKENS_FUNCTION", fnDefault)
 	return nil
 }
 
 // table is the physical name of a table in the chosen stage.
-func (a *app) table(t tables.Table) string { return tables.PhysicalName(a.stage, t.ID) }
+func (a *app) table(t resources.Table) string { return resources.PhysicalName(a.stage, t.ID) }
 
 func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
 	if a.cfg != nil {
@@ -247,7 +247,7 @@ func (a *app) explain(err error, tableID string) error {
 		if a.useAWS {
 			where = "is the stack deployed in this account and region, and is --stage right?"
 		}
-		return fmt.Errorf("table %s not found (stage %q): %s", tables.PhysicalName(a.stage, tableID), a.stage, where)
+		return fmt.Errorf("table %s not found (stage %q): %s", resources.PhysicalName(a.stage, tableID), a.stage, where)
 	}
 	var op *net.OpError
 	if errors.As(err, &op) && !a.useAWS {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
 func keysOf(m map[string]any) []string {

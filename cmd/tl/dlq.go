@@ -7,8 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/spf13/cobra"
-	"github.com/targetloader/targetloader/shared/dlq"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/ops/dlq"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 func (a *app) dlqCmd() *cobra.Command {
@@ -28,16 +28,16 @@ func (a *app) dlqRedriveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			queueURL, err := a.queueURL(ctx, client, tables.TargetsQueue.ID)
+			queueURL, err := a.queueURL(ctx, client, resources.TargetsQueue.ID)
 			if err != nil {
 				return err
 			}
-			dlqURL, err := a.queueURL(ctx, client, tables.TargetsDLQ.ID)
+			dlqURL, err := a.queueURL(ctx, client, resources.TargetsDLQ.ID)
 			if err != nil {
 				return err
 			}
 			moved, err := dlq.Redrive(ctx, client, dlqURL, queueURL)
-			a.printf("moved %d message(s) from %s to %s\n", moved, tables.PhysicalName(a.stage, tables.TargetsDLQ.ID), tables.PhysicalName(a.stage, tables.TargetsQueue.ID))
+			a.printf("moved %d message(s) from %s to %s\n", moved, resources.PhysicalName(a.stage, resources.TargetsDLQ.ID), resources.PhysicalName(a.stage, resources.TargetsQueue.ID))
 			return err
 		},
 	}
@@ -53,7 +53,7 @@ func (a *app) sqsClient(ctx context.Context) (*sqs.Client, error) {
 }
 
 func (a *app) queueURL(ctx context.Context, client *sqs.Client, id string) (string, error) {
-	name := tables.PhysicalName(a.stage, id)
+	name := resources.PhysicalName(a.stage, id)
 	out, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
 	if err != nil {
 		return "", fmt.Errorf("queue %s not found (stage %q): %w", name, a.stage, err)

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/tables"
 )
 
 func (a *app) journeysCmd() *cobra.Command {
@@ -20,7 +20,7 @@ func (a *app) journeysStore(cmd *cobra.Command) (store.Journeys, error) {
 	if err != nil {
 		return store.Journeys{}, err
 	}
-	return store.Journeys{DB: db, Table: a.table(tables.Journeys)}, nil
+	return store.Journeys{DB: db, Table: a.table(resources.Journeys)}, nil
 }
 
 func (a *app) journeysPutCmd() *cobra.Command {
@@ -42,7 +42,7 @@ the journey has no end date.`,
 				return err
 			}
 			if err := s.Put(cmd.Context(), j); err != nil {
-				return a.explain(err, tables.Journeys.ID)
+				return a.explain(err, resources.Journeys.ID)
 			}
 			if asJSON {
 				return a.printJSON(j)
@@ -74,7 +74,7 @@ func (a *app) journeysGetCmd() *cobra.Command {
 			}
 			j, err := s.Get(cmd.Context(), strings.TrimSpace(id))
 			if err != nil {
-				return a.explain(err, tables.Journeys.ID)
+				return a.explain(err, resources.Journeys.ID)
 			}
 			if asJSON {
 				return a.printJSON(j)

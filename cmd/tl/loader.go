@@ -7,8 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/tables"
 )
 
 func (a *app) loaderCmd() *cobra.Command {
@@ -41,7 +41,7 @@ first; --request lists one request's records in submission order.`,
 			} else if _, err := a.dynamo(ctx); err != nil {
 				return err
 			}
-			s := store.LoaderRecords{DB: a.db, Table: a.table(tables.LoaderRecords)}
+			s := store.LoaderRecords{DB: a.db, Table: a.table(resources.LoaderRecords)}
 			var err error
 			if journey != "" {
 				records, _, err = s.ListByJourney(ctx, journey, "", 0)
@@ -49,7 +49,7 @@ first; --request lists one request's records in submission order.`,
 				records, _, err = s.ListByRequest(ctx, request, "", 0)
 			}
 			if err != nil {
-				return a.explain(err, tables.LoaderRecords.ID)
+				return a.explain(err, resources.LoaderRecords.ID)
 			}
 			if asJSON {
 				return printJSONList(a, records)

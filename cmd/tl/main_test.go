@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/devstack"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/wire"
 )
 

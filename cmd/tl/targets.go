@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/tables"
 )
 
 func (a *app) targetsCmd() *cobra.Command {
@@ -23,8 +23,8 @@ func (a *app) checkJourney(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = store.Journeys{DB: db, Table: a.table(tables.Journeys)}.Get(ctx, id)
-	return a.explain(err, tables.Journeys.ID)
+	_, err = store.Journeys{DB: db, Table: a.table(resources.Journeys)}.Get(ctx, id)
+	return a.explain(err, resources.Journeys.ID)
 }
 
 func (a *app) targetsListCmd() *cobra.Command {
@@ -40,10 +40,10 @@ func (a *app) targetsListCmd() *cobra.Command {
 			if err := a.checkJourney(ctx, journey); err != nil {
 				return err
 			}
-			s := store.JourneyTargets{DB: a.db, Table: a.table(tables.JourneyTargets)}
+			s := store.JourneyTargets{DB: a.db, Table: a.table(resources.JourneyTargets)}
 			targets, _, err := s.List(ctx, journey, "", 0)
 			if err != nil {
-				return a.explain(err, tables.JourneyTargets.ID)
+				return a.explain(err, resources.JourneyTargets.ID)
 			}
 			sort.SliceStable(targets, func(i, j int) bool {
 				if !targets[i].AddedAt.Equal(targets[j].AddedAt) {

@@ -1,5 +1,5 @@
 // Package config is each function's typed environment configuration, parsed
-// and validated once at cold start. The env names come from shared/tables so
+// and validated once at cold start. The env names come from shared/resources so
 // that the CDK stack, the SAM template and the local stack set the same ones.
 package config
 

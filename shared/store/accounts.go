@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Accounts stores CRM accounts and the email-to-accounts lookup items that
@@ -220,7 +220,7 @@ func contentHash(a domain.Account) string {
 func (s Accounts) contentHashes(ctx context.Context, ids []string) (map[string]string, error) {
 	keys := make([]keyRef, len(ids))
 	for i, id := range ids {
-		keys[i] = keyRef{table: s.Table, key: accountKey(id), projection: tables.AttrAccountID + ", " + attrContentHash}
+		keys[i] = keyRef{table: s.Table, key: accountKey(id), projection: resources.AttrAccountID + ", " + attrContentHash}
 	}
 	found, err := batchGet(ctx, s.DB, keys, false)
 	if err != nil {
@@ -228,7 +228,7 @@ func (s Accounts) contentHashes(ctx context.Context, ids []string) (map[string]s
 	}
 	hashes := make(map[string]string, len(found[s.Table]))
 	for _, it := range found[s.Table] {
-		id, _ := it[tables.AttrAccountID].(*types.AttributeValueMemberS)
+		id, _ := it[resources.AttrAccountID].(*types.AttributeValueMemberS)
 		h, _ := it[attrContentHash].(*types.AttributeValueMemberS)
 		if id != nil {
 			hashes[id.Value] = ""
@@ -275,9 +275,9 @@ func uniqueNonEmpty(values []string) []string {
 }
 
 func accountKey(id string) item {
-	return item{tables.AttrAccountID: &types.AttributeValueMemberS{Value: id}}
+	return item{resources.AttrAccountID: &types.AttributeValueMemberS{Value: id}}
 }
 
 func emailKey(email string) item {
-	return item{tables.AttrEmail: &types.AttributeValueMemberS{Value: email}}
+	return item{resources.AttrEmail: &types.AttributeValueMemberS{Value: email}}
 }

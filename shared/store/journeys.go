@@ -6,7 +6,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Journeys stores journeys.
@@ -30,5 +30,5 @@ func (s Journeys) Put(ctx context.Context, j domain.Journey) error {
 
 // Get reads a journey; a missing journey is a KindNotFound error.
 func (s Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {
-	return getItem[domain.Journey](ctx, s.DB, s.Table, tables.AttrJourneyID, id, "journey "+id+" does not exist")
+	return getItem[domain.Journey](ctx, s.DB, s.Table, resources.AttrJourneyID, id, "journey "+id+" does not exist")
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // RateLimiter counts requests per token and window in DynamoDB, so the
@@ -27,12 +27,12 @@ func (s RateLimiter) Take(ctx context.Context, tokenID string, p domain.RatePoli
 	key := tokenID + "#" + strconv.FormatInt(start.Unix(), 10)
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.Table,
-		Key:                 map[string]types.AttributeValue{tables.AttrRateKey: &types.AttributeValueMemberS{Value: key}},
+		Key:                 map[string]types.AttributeValue{resources.AttrRateKey: &types.AttributeValueMemberS{Value: key}},
 		UpdateExpression:    aws.String("ADD #count :one SET #ttl = if_not_exists(#ttl, :ttl)"),
 		ConditionExpression: aws.String("attribute_not_exists(#count) OR #count < :limit"),
 		ExpressionAttributeNames: map[string]string{
 			"#count": "request_count",
-			"#ttl":   tables.AttrDeleteAfter,
+			"#ttl":   resources.AttrDeleteAfter,
 		},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":one":   &types.AttributeValueMemberN{Value: "1"},

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Requests stores ingest requests and their progress.
@@ -34,7 +34,7 @@ func (s Requests) Create(ctx context.Context, r domain.Request) error {
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           &s.Table,
 		Item:                av,
-		ConditionExpression: aws.String("attribute_not_exists(" + tables.AttrRequestUUID + ")"),
+		ConditionExpression: aws.String("attribute_not_exists(" + resources.AttrRequestUUID + ")"),
 	})
 	return err
 }
@@ -81,7 +81,7 @@ func (s Requests) transition(ctx context.Context, uuid string, from, to domain.R
 
 // Get reads a request; a missing one is a KindNotFound error.
 func (s Requests) Get(ctx context.Context, uuid string) (domain.Request, error) {
-	return getItem[domain.Request](ctx, s.DB, s.Table, tables.AttrRequestUUID, uuid, "request "+uuid+" does not exist")
+	return getItem[domain.Request](ctx, s.DB, s.Table, resources.AttrRequestUUID, uuid, "request "+uuid+" does not exist")
 }
 
 // RecordPart stores the counts of one processed message. Setting the part's
@@ -95,7 +95,7 @@ func (s Requests) RecordPart(ctx context.Context, uuid string, part int, result 
 		TableName:                 &s.Table,
 		Key:                       requestKey(uuid),
 		UpdateExpression:          aws.String("SET part_results.#part = :result"),
-		ConditionExpression:       aws.String("attribute_exists(" + tables.AttrRequestUUID + ")"),
+		ConditionExpression:       aws.String("attribute_exists(" + resources.AttrRequestUUID + ")"),
 		ExpressionAttributeNames:  map[string]string{"#part": domain.PartKey(part)},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":result": av},
 	})
@@ -106,7 +106,7 @@ func (s Requests) RecordPart(ctx context.Context, uuid string, part int, result 
 }
 
 func requestKey(uuid string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{tables.AttrRequestUUID: &types.AttributeValueMemberS{Value: uuid}}
+	return map[string]types.AttributeValue{resources.AttrRequestUUID: &types.AttributeValueMemberS{Value: uuid}}
 }
 
 // Reader reads items of several tables in one consistent BatchGetItem.
@@ -126,9 +126,9 @@ func (r Reader) Read(ctx context.Context, tokenHash, journeyID, requestUUID stri
 			keys = append(keys, keyRef{table: table, key: item{attr: &types.AttributeValueMemberS{Value: value}}})
 		}
 	}
-	add(r.TokensTable, tables.AttrTokenHash, tokenHash)
-	add(r.JourneysTable, tables.AttrJourneyID, journeyID)
-	add(r.RequestsTable, tables.AttrRequestUUID, requestUUID)
+	add(r.TokensTable, resources.AttrTokenHash, tokenHash)
+	add(r.JourneysTable, resources.AttrJourneyID, journeyID)
+	add(r.RequestsTable, resources.AttrRequestUUID, requestUUID)
 	found, err := batchGet(ctx, r.DB, keys, true)
 	if err != nil {
 		return domain.Snapshot{}, err
@@ -178,12 +178,12 @@ func (s Requests) CreateIdempotent(ctx context.Context, r domain.Request, rec do
 		cond += " OR #req = :replaces"
 		values[":replaces"] = &types.AttributeValueMemberS{Value: replaces}
 	}
-	names := map[string]string{"#key": tables.AttrIdemKey, "#ttl": tables.AttrDeleteAfter}
+	names := map[string]string{"#key": resources.AttrIdemKey, "#ttl": resources.AttrDeleteAfter}
 	if replaces != "" {
-		names["#req"] = tables.AttrRequestUUID
+		names["#req"] = resources.AttrRequestUUID
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: reqItem, ConditionExpression: aws.String("attribute_not_exists(" + tables.AttrRequestUUID + ")")}},
+		{Put: &types.Put{TableName: &s.Table, Item: reqItem, ConditionExpression: aws.String("attribute_not_exists(" + resources.AttrRequestUUID + ")")}},
 		{Put: &types.Put{TableName: &s.IdempotencyTable, Item: recItem, ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
 	}})
 	var canceled *types.TransactionCanceledException
@@ -214,7 +214,7 @@ func (s Requests) CreateIdempotent(ctx context.Context, r domain.Request, rec do
 func (s Requests) idempotencyRecord(ctx context.Context, key string) (*domain.IdempotencyRecord, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.IdempotencyTable,
-		Key:            map[string]types.AttributeValue{tables.AttrIdemKey: &types.AttributeValueMemberS{Value: key}},
+		Key:            map[string]types.AttributeValue{resources.AttrIdemKey: &types.AttributeValueMemberS{Value: key}},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil || out.Item == nil {

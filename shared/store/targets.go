@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // JourneyTargets stores journeys' target lists.
@@ -69,14 +69,14 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 // page ("" when this is the last). limit <= 0 reads every page.
 func (s JourneyTargets) List(ctx context.Context, journeyID, cursor string, limit int) ([]domain.JourneyTarget, string, error) {
 	var out []domain.JourneyTarget
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table}, tables.AttrJourneyID, journeyID, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table}, resources.AttrJourneyID, journeyID, cursor, limit, &out)
 	return out, next, err
 }
 
 func targetKey(journeyID, accountID string) item {
 	return item{
-		tables.AttrJourneyID: &types.AttributeValueMemberS{Value: journeyID},
-		tables.AttrAccountID: &types.AttributeValueMemberS{Value: accountID},
+		resources.AttrJourneyID: &types.AttributeValueMemberS{Value: journeyID},
+		resources.AttrAccountID: &types.AttributeValueMemberS{Value: accountID},
 	}
 }
 
@@ -103,14 +103,14 @@ func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) e
 // ListByRequest returns one page of a request's records in index order.
 func (s LoaderRecords) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
 	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)}, tables.AttrRequestUUID, requestUUID, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)}, resources.AttrRequestUUID, requestUUID, cursor, limit, &out)
 	return out, next, err
 }
 
 // ListByJourney returns one page of a journey's records, oldest first.
 func (s LoaderRecords) ListByJourney(ctx context.Context, journeyID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
 	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(tables.IndexRecordsByJourney)}, tables.AttrJourneyID, journeyID, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(resources.IndexRecordsByJourney)}, resources.AttrJourneyID, journeyID, cursor, limit, &out)
 	return out, next, err
 }
 

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Tokens stores API tokens, keyed by the hash of the secret.
@@ -28,21 +28,21 @@ func (s Tokens) Create(ctx context.Context, t domain.Token) error {
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
 		TableName:           &s.Table,
 		Item:                av,
-		ConditionExpression: aws.String("attribute_not_exists(" + tables.AttrTokenHash + ")"),
+		ConditionExpression: aws.String("attribute_not_exists(" + resources.AttrTokenHash + ")"),
 	})
 	return err
 }
 
 // ListByJourney lists a journey's tokens, newest first.
 func (s Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.Token, error) {
-	keyCond := expression.Key(tables.AttrJourneyID).Equal(expression.Value(journeyID))
+	keyCond := expression.Key(resources.AttrJourneyID).Equal(expression.Value(journeyID))
 	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
 	if err != nil {
 		return nil, err
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.Table,
-		IndexName:                 aws.String(tables.IndexTokensByJourney),
+		IndexName:                 aws.String(resources.IndexTokensByJourney),
 		KeyConditionExpression:    expr.KeyCondition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
@@ -68,9 +68,9 @@ func (s Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.T
 func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) (domain.Token, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
-		IndexName:                 aws.String(tables.IndexTokensByID),
+		IndexName:                 aws.String(resources.IndexTokensByID),
 		KeyConditionExpression:    aws.String("#id = :id"),
-		ExpressionAttributeNames:  map[string]string{"#id": tables.AttrTokenID},
+		ExpressionAttributeNames:  map[string]string{"#id": resources.AttrTokenID},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: tokenID}},
 	})
 	if err != nil {
@@ -92,9 +92,9 @@ func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) 
 	}
 	upd, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:           &s.Table,
-		Key:                 map[string]types.AttributeValue{tables.AttrTokenHash: &types.AttributeValueMemberS{Value: t.Hash}},
+		Key:                 map[string]types.AttributeValue{resources.AttrTokenHash: &types.AttributeValueMemberS{Value: t.Hash}},
 		UpdateExpression:    aws.String("SET revoked_at = :at, revoked_by = :by"),
-		ConditionExpression: aws.String("attribute_exists(" + tables.AttrTokenHash + ") AND attribute_not_exists(revoked_at)"),
+		ConditionExpression: aws.String("attribute_exists(" + resources.AttrTokenHash + ") AND attribute_not_exists(revoked_at)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":at": revokedAt,
 			":by": &types.AttributeValueMemberS{Value: who},
@@ -115,5 +115,5 @@ func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) 
 }
 
 func (s Tokens) get(ctx context.Context, hash string) (domain.Token, error) {
-	return getItem[domain.Token](ctx, s.DB, s.Table, tables.AttrTokenHash, hash, "token no longer exists")
+	return getItem[domain.Token](ctx, s.DB, s.Table, resources.AttrTokenHash, hash, "token no longer exists")
 }

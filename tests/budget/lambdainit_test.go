@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // TestLambdaInitMakesNoNetworkCalls builds each function's main for the host
@@ -72,10 +72,10 @@ func TestLambdaInitMakesNoNetworkCalls(t *testing.T) {
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
 		"AWS_LAMBDA_FUNCTION_NAME=init-test",
 		"API_BASE_URL=https://api.example.test/v1",
-		tables.TargetsQueue.EnvVar + "=" + endpoint + "/000000000000/targets",
-		tables.TargetsDLQ.EnvVar + "=" + endpoint + "/000000000000/targets-dlq",
+		resources.TargetsQueue.EnvVar + "=" + endpoint + "/000000000000/targets",
+		resources.TargetsDLQ.EnvVar + "=" + endpoint + "/000000000000/targets-dlq",
 	}
-	for _, tb := range tables.All {
+	for _, tb := range resources.All {
 		env = append(env, tb.EnvVar+"=init-test-"+tb.ID)
 	}
 

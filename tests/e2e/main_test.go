@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/targetloader/targetloader/shared/devstack"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
 var (

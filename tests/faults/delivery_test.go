@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/targetloader/targetloader/shared/faultinject"
+	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 )
 
 // Every message is delivered twice in sequence, then twice at once in the

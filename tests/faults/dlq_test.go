@@ -7,9 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/targetloader/targetloader/shared/dlq"
-	"github.com/targetloader/targetloader/shared/faultinject"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/ops/dlq"
+	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 )
 
 // dlqMessages reads (and hides for a minute) every message on the DLQ.
@@ -70,8 +70,8 @@ func TestPoisonMessageReachesTheDLQWithoutHoldingUpOthers(t *testing.T) {
 		n, _ := strconv.Atoi(m.Attributes[string(sqstypes.MessageSystemAttributeNameApproximateReceiveCount)])
 		t.Logf("on the DLQ with ApproximateReceiveCount %d: %.40s", n, aws.ToString(m.Body))
 	}
-	if rounds > tables.MaxReceiveCount+2 {
-		t.Errorf("the poison messages took %d poll rounds to leave the queue, maxReceiveCount is %d", rounds, tables.MaxReceiveCount)
+	if rounds > resources.MaxReceiveCount+2 {
+		t.Errorf("the poison messages took %d poll rounds to leave the queue, maxReceiveCount is %d", rounds, resources.MaxReceiveCount)
 	}
 	e.assertExactlyOnce(acc)
 }

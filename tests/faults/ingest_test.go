@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/faultinject"
+	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 )
 
 // bigBody is 500 targets with long fields (~330 KB): it is split into

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/faultinject"
 	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 )
 
 // 30% of the DynamoDB calls of ingest and consumer fail with

@@ -14,7 +14,7 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/wire"
 )
 

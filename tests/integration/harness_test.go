@@ -20,9 +20,9 @@ import (
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
-	"github.com/targetloader/targetloader/shared/poller"
+	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
 	"github.com/targetloader/targetloader/shared/wire"
 )

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }

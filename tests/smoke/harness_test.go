@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
 // functionEnv is the environment a deployed function gets from the stack

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/targetloader/targetloader/shared/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
 const (

@@ -30,9 +30,9 @@ import (
 	"github.com/targetloader/targetloader/shared/awsclient"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/ingest"
-	"github.com/targetloader/targetloader/shared/poller"
-	"github.com/targetloader/targetloader/shared/provision"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/local/poller"
+	"github.com/targetloader/targetloader/shared/local/provision"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/wire"
 )
 
@@ -171,14 +171,14 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		Handler:      ingestH.Handle,
 		Routes:       []string{ingest.RouteTargets, ingest.RouteRequest},
 		Stage:        s.Stage,
-		FunctionName: tables.PhysicalName(s.Stage, "ingest"),
+		FunctionName: resources.PhysicalName(s.Stage, "ingest"),
 		Timeout:      IngestTimeout,
 		Logger:       apiLog,
 	}
 	invoke := &InvokeAPI{Logger: lambdaLog, Functions: []Function{
-		{Name: tables.PhysicalName(s.Stage, "tokens"), Aliases: []string{"tokens", "TokensFunction"}, Handler: tokensH.Handle, Timeout: TokensTimeout},
-		{Name: tables.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: IngestTimeout},
-		{Name: tables.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: ConsumerTimeout},
+		{Name: resources.PhysicalName(s.Stage, "tokens"), Aliases: []string{"tokens", "TokensFunction"}, Handler: tokensH.Handle, Timeout: TokensTimeout},
+		{Name: resources.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: IngestTimeout},
+		{Name: resources.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: ConsumerTimeout},
 	}}
 	for _, srv := range []struct {
 		ln  net.Listener
@@ -231,7 +231,7 @@ func (s *Stack) Banner() string {
   Queue:                                    %s
 Press Ctrl-C to stop.`,
 		s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto, s.Stage,
-		strings.TrimSuffix(tables.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
+		strings.TrimSuffix(resources.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
 }
 
 // Close stops the servers and the poller and, when this stack started it,

@@ -1,7 +1,7 @@
-// Package tables is the single definition of the service's DynamoDB tables and
+// Package resources is the single definition of the service's DynamoDB tables and
 // SQS queues: names, keys, indexes and TTL attributes. Handlers, tests, the
 // local stack and the CDK app all read it, so they cannot drift apart.
-package tables
+package resources
 
 import "fmt"
 

@@ -1,4 +1,4 @@
-// Package provision creates a stage's tables and queues from shared/tables
+// Package provision creates a stage's tables and queues from shared/resources
 // against any AWS-compatible endpoint (moto_server, LocalStack). The local
 // stack and the integration tests use it; in AWS the CDK stack does this.
 package provision
@@ -16,7 +16,7 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/targetloader/targetloader/shared/tables"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // VisibilityTimeoutSeconds of the targets queue: 6x the consumer's timeout,
@@ -35,10 +35,10 @@ type Resources struct {
 // var, the queue URL and the DLQ URL.
 func (r Resources) Env() map[string]string {
 	env := map[string]string{
-		tables.TargetsQueue.EnvVar: r.QueueURL,
-		tables.TargetsDLQ.EnvVar:   r.DLQURL,
+		resources.TargetsQueue.EnvVar: r.QueueURL,
+		resources.TargetsDLQ.EnvVar:   r.DLQURL,
 	}
-	for _, t := range tables.All {
+	for _, t := range resources.All {
 		env[t.EnvVar] = r.Tables[t.ID]
 	}
 	return env
@@ -48,15 +48,15 @@ func (r Resources) Env() map[string]string {
 // leaves existing ones (and their data) alone, so it can run on every start.
 func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage string) (Resources, error) {
 	r := Resources{Stage: stage, Tables: map[string]string{}}
-	for _, t := range tables.All {
-		name := tables.PhysicalName(stage, t.ID)
+	for _, t := range resources.All {
+		name := resources.PhysicalName(stage, t.ID)
 		r.Tables[t.ID] = name
 		if err := ensureTable(ctx, db, name, t); err != nil {
 			return r, fmt.Errorf("table %s: %w", name, err)
 		}
 	}
 	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(tables.PhysicalName(stage, tables.TargetsDLQ.ID)),
+		QueueName:  aws.String(resources.PhysicalName(stage, resources.TargetsDLQ.ID)),
 		Attributes: map[string]string{string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.Itoa(14 * 24 * 3600)},
 	})
 	if err != nil {
@@ -69,10 +69,10 @@ func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage strin
 	}
 	redrive, _ := json.Marshal(map[string]string{
 		"deadLetterTargetArn": attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)],
-		"maxReceiveCount":     strconv.Itoa(tables.MaxReceiveCount),
+		"maxReceiveCount":     strconv.Itoa(resources.MaxReceiveCount),
 	})
 	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(tables.PhysicalName(stage, tables.TargetsQueue.ID)),
+		QueueName: aws.String(resources.PhysicalName(stage, resources.TargetsQueue.ID)),
 		Attributes: map[string]string{
 			string(sqstypes.QueueAttributeNameVisibilityTimeout): strconv.Itoa(VisibilityTimeoutSeconds),
 			string(sqstypes.QueueAttributeNameRedrivePolicy):     string(redrive),
@@ -85,7 +85,7 @@ func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage strin
 	return r, nil
 }
 
-func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t tables.Table) error {
+func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t resources.Table) error {
 	_, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &name})
 	var notFound *dbtypes.ResourceNotFoundException
 	if err == nil {
@@ -99,8 +99,8 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t tables
 		BillingMode: dbtypes.BillingModePayPerRequest,
 		KeySchema:   keySchema(t.PartitionKey, t.SortKey),
 	}
-	attrs := map[string]tables.AttrType{}
-	addAttr := func(k *tables.Key) {
+	attrs := map[string]resources.AttrType{}
+	addAttr := func(k *resources.Key) {
 		if k != nil {
 			attrs[k.Name] = k.Type
 		}
@@ -139,7 +139,7 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t tables
 	return nil
 }
 
-func keySchema(pk tables.Key, sk *tables.Key) []dbtypes.KeySchemaElement {
+func keySchema(pk resources.Key, sk *resources.Key) []dbtypes.KeySchemaElement {
 	ks := []dbtypes.KeySchemaElement{{AttributeName: aws.String(pk.Name), KeyType: dbtypes.KeyTypeHash}}
 	if sk != nil {
 		ks = append(ks, dbtypes.KeySchemaElement{AttributeName: aws.String(sk.Name), KeyType: dbtypes.KeyTypeRange})

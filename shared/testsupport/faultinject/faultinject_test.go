@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
-	"github.com/targetloader/targetloader/shared/faultinject"
+	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 )
 
 // fakeAWS answers every call with an empty JSON object.

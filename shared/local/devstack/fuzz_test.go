@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/targetloader/targetloader/shared/devstack"
+	"github.com/targetloader/targetloader/shared/local/devstack"
 )
 
 var fuzzRoutes = []string{"/journeys/{journey_id}/targets", "/journeys/{journey_id}/requests/{request_uuid}"}

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/targetloader/targetloader/shared/dlq"
+	"github.com/targetloader/targetloader/shared/ops/dlq"
 )
 
 // fakeSQS holds two queues in memory. Receive hides what it returns.

@@ -31,7 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/awsclient"
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/provision"
+	"github.com/targetloader/targetloader/shared/local/provision"
 )
 
 var endpoint string
