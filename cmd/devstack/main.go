@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 )
 
 func main() {
@@ -26,10 +27,10 @@ func main() {
 
 func run() int {
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
-	endpoint := fs.String("endpoint", envOr(devstack.DefaultEndpoint, "TL_ENDPOINT"), "AWS endpoint for DynamoDB and SQS; moto_server is started there unless something answers (env TL_ENDPOINT)")
-	apiAddr := fs.String("api-addr", envOr(devstack.DefaultAPIAddr, "TL_API_ADDR"), "address of the REST API (env TL_API_ADDR)")
-	lambdaAddr := fs.String("lambda-addr", envOr(devstack.DefaultLambdaAddr, "TL_LAMBDA_ADDR"), "address of the Lambda Invoke API (env TL_LAMBDA_ADDR)")
-	stage := fs.String("stage", envOr(devstack.DefaultStage, "TL_STAGE"), "stage whose tables and queues are used (env TL_STAGE)")
+	endpoint := fs.String("endpoint", envOr(localaws.DefaultEndpoint, "TL_ENDPOINT"), "AWS endpoint for DynamoDB and SQS; moto_server is started there unless something answers (env TL_ENDPOINT)")
+	apiAddr := fs.String("api-addr", envOr(localaws.DefaultAPIAddr, "TL_API_ADDR"), "address of the REST API (env TL_API_ADDR)")
+	lambdaAddr := fs.String("lambda-addr", envOr(localaws.DefaultLambdaAddr, "TL_LAMBDA_ADDR"), "address of the Lambda Invoke API (env TL_LAMBDA_ADDR)")
+	stage := fs.String("stage", envOr(localaws.DefaultStage, "TL_STAGE"), "stage whose tables and queues are used (env TL_STAGE)")
 	noMoto := fs.Bool("no-moto", false, "never start moto_server; fail when nothing answers at --endpoint")
 	verbose := fs.Bool("v", false, "debug logging")
 	fs.Usage = func() {

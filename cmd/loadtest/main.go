@@ -41,22 +41,20 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/targetloader/targetloader/shared/awsclient"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
-	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
-	"github.com/targetloader/targetloader/shared/wire"
 )
 
 // Bounds: the harness never runs unbounded.
@@ -96,9 +94,9 @@ func run() int {
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 3*time.Minute, "how long to wait for the accepted requests to complete")
 	fs.StringVar(&o.out, "out", ".bench", "directory for the raw JSON results")
 	fs.BoolVar(&o.external, "external", false, "drive the stack `make dev` runs instead of starting one (calls are not counted)")
-	fs.StringVar(&o.apiURL, "api", "http://"+devstack.DefaultAPIAddr, "API base URL with -external (loopback only)")
-	fs.StringVar(&o.endpoint, "endpoint", devstack.DefaultEndpoint, "AWS endpoint with -external (loopback only)")
-	fs.StringVar(&o.stage, "stage", devstack.DefaultStage, "stage with -external")
+	fs.StringVar(&o.apiURL, "api", "http://"+localaws.DefaultAPIAddr, "API base URL with -external (loopback only)")
+	fs.StringVar(&o.endpoint, "endpoint", localaws.DefaultEndpoint, "AWS endpoint with -external (loopback only)")
+	fs.StringVar(&o.stage, "stage", localaws.DefaultStage, "stage with -external")
 	fs.BoolVar(&o.verbose, "v", false, "log the stack's output")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -231,10 +229,11 @@ func loadtest(ctx context.Context, o options) (*result, error) {
 
 // selfContained starts moto_server, the counting proxy and the local stack.
 func selfContained(ctx context.Context, logger *slog.Logger) (*target, error) {
-	stopMoto, motoURL, err := testenv.StartMoto()
+	moto, err := localaws.StartMoto("127.0.0.1", 0, nil)
 	if err != nil {
 		return nil, err
 	}
+	stopMoto, motoURL := moto.Stop, moto.Endpoint
 	counter := callcount.New()
 	proxy, err := countingProxy(motoURL, counter)
 	if err != nil {
@@ -266,7 +265,7 @@ func selfContained(ctx context.Context, logger *slog.Logger) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	th := wire.Tokens(tokensCfg, dynamodb.NewFromConfig(direct), logger)
+	th := tokenswire.New(tokensCfg, dynamodb.NewFromConfig(direct), logger)
 	return &target{
 		apiURL:   stack.APIURL,
 		db:       dynamodb.NewFromConfig(direct),
@@ -299,16 +298,13 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 	if err != nil {
 		return nil, err
 	}
-	th := wire.Tokens(tokensCfg, db, logger)
+	th := tokenswire.New(tokensCfg, db, logger)
 	return &target{apiURL: strings.TrimRight(o.apiURL, "/"), db: db, env: env, tokensFn: th.Handle,
 		stack: "external: API " + o.apiURL + ", AWS endpoint " + o.endpoint + ", stage " + o.stage, close: func() {}}, nil
 }
 
 func awsConfig(ctx context.Context, endpoint string) (aws.Config, error) {
-	return awsclient.Load(ctx,
-		awsconfig.WithRegion("us-east-1"),
-		awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-		awsconfig.WithBaseEndpoint(endpoint))
+	return localaws.Config(ctx, endpoint, localaws.IgnoreEnv)
 }
 
 type proxyServer struct {

@@ -14,25 +14,23 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Defaults of the local stack (PRODUCT.md §7).
 const (
-	defaultEndpoint       = "http://127.0.0.1:4566"
-	defaultLambdaEndpoint = "http://127.0.0.1:3001"
-	defaultLocalStage     = "local"
+	defaultEndpoint       = localaws.DefaultEndpoint
+	defaultLambdaEndpoint = "http://" + localaws.DefaultLambdaAddr
+	defaultLocalStage     = localaws.DefaultStage
 	defaultAWSStage       = "dev"
 	defaultLocalFunction  = "tokens"
-	localRegion           = "us-east-1"
 )
 
 // Env is the process environment a command runs in; tests pass their own.
@@ -150,19 +148,12 @@ func (a *app) awsConfig(ctx context.Context) (aws.Config, error) {
 	if a.cfg != nil {
 		return *a.cfg, nil
 	}
-	var opts []func(*config.LoadOptions) error
+	load := func() (aws.Config, error) { return awsclient.Load(ctx) }
 	if !a.useAWS {
-		region := firstNonEmpty(a.env.Getenv("AWS_REGION"), a.env.Getenv("AWS_DEFAULT_REGION"), localRegion)
-		key, secret := a.env.Getenv("AWS_ACCESS_KEY_ID"), a.env.Getenv("AWS_SECRET_ACCESS_KEY")
-		if key == "" || secret == "" {
-			key, secret = "test", "test"
-		}
-		opts = append(opts,
-			config.WithRegion(region),
-			config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, secret, "")),
-		)
+		// Endpoints are set per client (DynamoDB and Lambda differ locally).
+		load = func() (aws.Config, error) { return localaws.Config(ctx, "", a.env.Getenv) }
 	}
-	cfg, err := awsclient.Load(ctx, opts...)
+	cfg, err := load()
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("load AWS configuration: %w", err)
 	}

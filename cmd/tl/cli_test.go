@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
@@ -52,7 +53,7 @@ func TestUnknownStageAndStoppedStack(t *testing.T) {
 	if !strings.Contains(r.stderr, "targetloader-nosuchstage-journeys") {
 		t.Errorf("stderr %q does not name the table", r.stderr)
 	}
-	port, err := testenv.FreePort()
+	port, err := localaws.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,10 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
-	"github.com/targetloader/targetloader/shared/wire"
 )
 
 func TestMain(m *testing.M) {
@@ -39,7 +40,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, stack: testenv.NewStack(t), invocations: map[string]int{}}
 	cfg := testenv.Config[config.Tokens](t, h.stack)
-	handler := wire.Tokens(cfg, h.stack.DynamoDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	handler := tokenswire.New(cfg, h.stack.DynamoDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	// The Invoke API of the local stack, serving the real tokens handler.
 	api := &devstack.InvokeAPI{Functions: []devstack.Function{{Name: "tokens", Handler: handler.Handle, Timeout: 10 * time.Second}}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	h.lambda = httptest.NewServer(countInvocations(api, h.invocations))

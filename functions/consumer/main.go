@@ -5,6 +5,8 @@ package main
 import (
 	"log/slog"
 
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/targetloader/targetloader/shared/config"
@@ -13,6 +15,6 @@ import (
 
 func main() {
 	wire.Start(func(cfg config.Consumer, awsCfg aws.Config, log *slog.Logger) any {
-		return wire.Consumer(cfg, dynamodb.NewFromConfig(awsCfg), log).Handle
+		return consumerwire.New(cfg, dynamodb.NewFromConfig(awsCfg), log).Handle
 	})
 }

@@ -5,6 +5,8 @@ package main
 import (
 	"log/slog"
 
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -14,6 +16,6 @@ import (
 
 func main() {
 	wire.Start(func(cfg config.Ingest, awsCfg aws.Config, log *slog.Logger) any {
-		return wire.Ingest(cfg, dynamodb.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), log).Handle
+		return ingestwire.New(cfg, dynamodb.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), log).Handle
 	})
 }

@@ -5,6 +5,8 @@ package main
 import (
 	"log/slog"
 
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/targetloader/targetloader/shared/config"
@@ -13,6 +15,6 @@ import (
 
 func main() {
 	wire.Start(func(cfg config.Tokens, awsCfg aws.Config, log *slog.Logger) any {
-		return wire.Tokens(cfg, dynamodb.NewFromConfig(awsCfg), log).Handle
+		return tokenswire.New(cfg, dynamodb.NewFromConfig(awsCfg), log).Handle
 	})
 }

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -23,7 +27,6 @@ import (
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
-	"github.com/targetloader/targetloader/shared/wire"
 )
 
 // The budget (issue 6): one POST of 500 targets costs at most
@@ -78,9 +81,9 @@ func newPipeline(t *testing.T, accounts int) *pipeline {
 	p := &pipeline{
 		counter:  counter,
 		stack:    stack,
-		ingest:   wire.Ingest(ingestCfg, stack.DynamoDB, stack.SQS, log),
-		consumer: wire.Consumer(consumerCfg, stack.DynamoDB, log),
-		tokens:   wire.Tokens(tokensCfg, stack.DynamoDB, log),
+		ingest:   ingestwire.New(ingestCfg, stack.DynamoDB, stack.SQS, log),
+		consumer: consumerwire.New(consumerCfg, stack.DynamoDB, log),
+		tokens:   tokenswire.New(tokensCfg, stack.DynamoDB, log),
 	}
 	p.consumer.EnqueueWait = 0
 	for i := range accounts {

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -68,14 +69,14 @@ func run(m *testing.M) int {
 
 	endpoint := os.Getenv("TL_TEST_ENDPOINT")
 	if endpoint == "" {
-		stopMoto, ep, err := testenv.StartMoto()
+		moto, err := localaws.StartMoto("127.0.0.1", 0, nil)
 		if err != nil {
 			wg.Wait()
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
-		defer stopMoto()
-		endpoint = ep
+		defer moto.Stop()
+		endpoint = moto.Endpoint
 	}
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)

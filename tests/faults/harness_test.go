@@ -19,6 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -36,7 +40,6 @@ import (
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
-	"github.com/targetloader/targetloader/shared/wire"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
@@ -71,7 +74,7 @@ func newEnv(t *testing.T, f faults) *env {
 	e := &env{t: t, stack: stack, log: slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	ingestCfg := testenv.Config[config.Ingest](t, stack)
 	consumerCfg := testenv.Config[config.Consumer](t, stack)
-	e.ingest = wire.Ingest(ingestCfg, e.dynamo(f.ingestDB), e.sqs(f.ingestSQS), e.log)
+	e.ingest = ingestwire.New(ingestCfg, e.dynamo(f.ingestDB), e.sqs(f.ingestSQS), e.log)
 	e.consumerCfg = consumerCfg
 	e.consumer = e.consumerWith(f.consumerDB)
 	return e
@@ -79,7 +82,7 @@ func newEnv(t *testing.T, f faults) *env {
 
 // consumerWith is a consumer handler whose DynamoDB client goes through tr.
 func (e *env) consumerWith(tr *faultinject.Transport) *consumer.Handler {
-	h := wire.Consumer(e.consumerCfg, e.dynamo(tr), e.log)
+	h := consumerwire.New(e.consumerCfg, e.dynamo(tr), e.log)
 	h.EnqueueWait = 0
 	return h
 }
@@ -129,7 +132,7 @@ func (e *env) seed(n int) {
 		e.t.Fatal(err)
 	}
 	tokensCfg := testenv.Config[config.Tokens](e.t, e.stack)
-	out, err := wire.Tokens(tokensCfg, db, e.log).Handle(ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "30d", By: "marketer@example.com"})
+	out, err := tokenswire.New(tokensCfg, db, e.log).Handle(ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "30d", By: "marketer@example.com"})
 	if err != nil {
 		e.t.Fatal(err)
 	}

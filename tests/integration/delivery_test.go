@@ -9,13 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
-	"github.com/targetloader/targetloader/shared/wire"
 )
 
 // seed creates journey J1, n active accounts A000.. with emails a000@example.com
@@ -182,7 +183,7 @@ func TestQueueFailureLeavesNothingToProcess(t *testing.T) {
 	// The same wiring with a queue URL that does not exist: SendMessageBatch fails.
 	cfg := testenv.Config[config.Ingest](t, e.stack)
 	cfg.QueueURL = e.stack.Resources.QueueURL + "-missing"
-	broken := wire.Ingest(cfg, e.stack.DynamoDB, e.stack.SQS, e.ingest.Logger)
+	broken := ingestwire.New(cfg, e.stack.DynamoDB, e.stack.SQS, e.ingest.Logger)
 	req := apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, `[{"source_system_id":"s","account_id":"A000"}]`)
 	resp, _ := broken.Handle(e.ctx(), req)
 	assertProblem(t, resp, http.StatusServiceUnavailable)

@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"io"
 	"log/slog"
 	"net/http"
@@ -24,7 +28,6 @@ import (
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
-	"github.com/targetloader/targetloader/shared/wire"
 )
 
 // env is one test's stack with the three handlers wired as the Lambdas wire them.
@@ -46,10 +49,10 @@ func newEnv(t *testing.T) *env {
 	ingestCfg := testenv.Config[config.Ingest](t, stack)
 	consumerCfg := testenv.Config[config.Consumer](t, stack)
 	tokensCfg := testenv.Config[config.Tokens](t, stack)
-	e.ingest = wire.Ingest(ingestCfg, stack.DynamoDB, stack.SQS, logger)
-	e.consumer = wire.Consumer(consumerCfg, stack.DynamoDB, logger)
+	e.ingest = ingestwire.New(ingestCfg, stack.DynamoDB, stack.SQS, logger)
+	e.consumer = consumerwire.New(consumerCfg, stack.DynamoDB, logger)
 	e.consumer.EnqueueWait = 0
-	e.tokens = wire.Tokens(tokensCfg, stack.DynamoDB, logger)
+	e.tokens = tokenswire.New(tokensCfg, stack.DynamoDB, logger)
 	t.Cleanup(func() { assertNoSecrets(t, e.logs.String()) })
 	return e
 }

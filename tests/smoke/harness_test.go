@@ -12,11 +12,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -51,11 +51,11 @@ type function struct {
 func startFunction(t *testing.T, name string, env map[string]string) *function {
 	t.Helper()
 	ready(t)
-	invokePort, err := testenv.FreePort()
+	invokePort, err := localaws.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	apiPort, err := testenv.FreePort()
+	apiPort, err := localaws.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func startFunction(t *testing.T, name string, env map[string]string) *function {
 	f.cmd.Dir = filepath.Dir(bootstrap)
 	f.cmd.Env = environ(env)
 	f.cmd.Stdout, f.cmd.Stderr = &f.out, &f.out
-	f.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	localaws.ConfigureChild(f.cmd)
 	if err := f.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -108,15 +108,7 @@ func startFunction(t *testing.T, name string, env map[string]string) *function {
 
 // stop asks the emulator to shut down (it resets the sandbox, which stops
 // the bootstrap, a process group of its own) and kills it if it does not.
-func (f *function) stop() {
-	_ = f.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-f.done:
-	case <-time.After(5 * time.Second):
-		_ = f.cmd.Process.Kill()
-		<-f.done
-	}
-}
+func (f *function) stop() { localaws.StopChild(f.cmd, f.done, 5*time.Second) }
 
 func environ(env map[string]string) []string {
 	var out []string

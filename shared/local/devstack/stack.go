@@ -15,34 +15,24 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/targetloader/targetloader/shared/awsclient"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/resources"
-	"github.com/targetloader/targetloader/shared/wire"
-)
-
-// Defaults of `make dev` (PRODUCT.md §7).
-const (
-	DefaultEndpoint   = "http://127.0.0.1:4566"
-	DefaultAPIAddr    = "127.0.0.1:3000"
-	DefaultLambdaAddr = "127.0.0.1:3001"
-	DefaultStage      = "local"
-	DefaultRegion     = "us-east-1"
 )
 
 // Function timeouts, as template.yaml sets them.
@@ -87,8 +77,7 @@ type Stack struct {
 	SQS      *sqs.Client
 
 	log       *slog.Logger
-	moto      *exec.Cmd
-	motoDone  chan struct{}
+	moto      *localaws.Moto
 	servers   []*http.Server
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
@@ -129,7 +118,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.ensureEndpoint(opts); err != nil {
 		return nil, err
 	}
-	if s.AWS, err = awsConfig(ctx, s.Endpoint); err != nil {
+	if s.AWS, err = localaws.Config(ctx, s.Endpoint, nil); err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
 	s.DynamoDB = dynamodb.NewFromConfig(s.AWS)
@@ -163,9 +152,9 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	lambdaLog := opts.Logger.With("component", "lambda")
 	consumerLog := opts.Logger.With("component", "consumer")
 
-	ingestH := wire.Ingest(ingestCfg, s.DynamoDB, s.SQS, apiLog)
-	consumerH := wire.Consumer(consumerCfg, s.DynamoDB, consumerLog)
-	tokensH := wire.Tokens(tokensCfg, s.DynamoDB, lambdaLog)
+	ingestH := ingestwire.New(ingestCfg, s.DynamoDB, s.SQS, apiLog)
+	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, consumerLog)
+	tokensH := tokenswire.New(tokensCfg, s.DynamoDB, lambdaLog)
 
 	api := &APIGateway{
 		Handler:      ingestH.Handle,
@@ -254,16 +243,16 @@ func (s *Stack) Close() error {
 
 func withDefaults(o Options) Options {
 	if o.Endpoint == "" {
-		o.Endpoint = DefaultEndpoint
+		o.Endpoint = localaws.DefaultEndpoint
 	}
 	if o.APIAddr == "" {
-		o.APIAddr = DefaultAPIAddr
+		o.APIAddr = localaws.DefaultAPIAddr
 	}
 	if o.LambdaAddr == "" {
-		o.LambdaAddr = DefaultLambdaAddr
+		o.LambdaAddr = localaws.DefaultLambdaAddr
 	}
 	if o.Stage == "" {
-		o.Stage = DefaultStage
+		o.Stage = localaws.DefaultStage
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -282,70 +271,30 @@ func listen(addr, what string) (net.Listener, error) {
 	return ln, nil
 }
 
-// awsConfig is the SDK configuration the functions would get, pointed at
-// endpoint, with dummy credentials and us-east-1 unless the environment sets them.
-func awsConfig(ctx context.Context, endpoint string) (aws.Config, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithBaseEndpoint(endpoint)}
-	if os.Getenv("AWS_REGION") == "" && os.Getenv("AWS_DEFAULT_REGION") == "" {
-		opts = append(opts, awsconfig.WithRegion(DefaultRegion))
-	}
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")))
-	}
-	return awsclient.Load(ctx, opts...)
-}
-
 // ensureEndpoint uses whatever answers at the endpoint, or starts
 // moto_server there when the endpoint is a local address.
 func (s *Stack) ensureEndpoint(opts Options) error {
-	if answers(s.Endpoint, time.Second) {
+	if localaws.Answers(s.Endpoint, time.Second) {
 		s.log.Info("using the AWS endpoint that already answers", "endpoint", s.Endpoint)
 		return nil
 	}
 	u, err := url.Parse(s.Endpoint)
 	if err != nil || u.Hostname() == "" || u.Port() == "" {
-		return fmt.Errorf("AWS endpoint %q: want a URL like %s", s.Endpoint, DefaultEndpoint)
+		return fmt.Errorf("AWS endpoint %q: want a URL like %s", s.Endpoint, localaws.DefaultEndpoint)
 	}
 	if opts.NoMoto {
 		return fmt.Errorf("nothing answers at %s", s.Endpoint)
 	}
-	if !isLoopback(u.Hostname()) {
+	if !localaws.IsLoopback(u.Hostname()) {
 		return fmt.Errorf("nothing answers at %s, and moto_server is only started on a loopback address", s.Endpoint)
 	}
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		return fmt.Errorf("nothing answers at %s and moto_server is not on PATH (pip install 'moto[server]', or start LocalStack): %w", s.Endpoint, err)
+	s.log.Info("starting moto_server", "endpoint", s.Endpoint)
+	port, _ := strconv.Atoi(u.Port())
+	if s.moto, err = localaws.StartMoto(u.Hostname(), port, opts.MotoOutput); err != nil {
+		return err
 	}
-	cmd := exec.Command(bin, "-H", u.Hostname(), "-p", u.Port())
-	cmd.SysProcAttr = childAttr()
-	out := opts.MotoOutput
-	if out == nil {
-		out = io.Discard
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start moto_server: %w", err)
-	}
-	s.moto = cmd
-	s.motoDone = make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(s.motoDone)
-	}()
 	s.StartedMoto = true
-	s.log.Info("started moto_server", "endpoint", s.Endpoint, "pid", cmd.Process.Pid)
-	deadline := time.Now().Add(30 * time.Second)
-	for !answers(s.Endpoint, time.Second) {
-		select {
-		case <-s.motoDone:
-			return fmt.Errorf("moto_server exited before answering at %s (port taken?)", s.Endpoint)
-		default:
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("moto_server did not answer at %s within 30s", s.Endpoint)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	s.log.Info("started moto_server", "endpoint", s.Endpoint, "pid", s.moto.Pid())
 	return nil
 }
 
@@ -353,35 +302,7 @@ func (s *Stack) stopMoto() {
 	if s.moto == nil {
 		return
 	}
-	pgid := s.moto.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-s.motoDone:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-pgid, syscall.SIGKILL)
-		<-s.motoDone
-	}
-	// Children that outlived the leader, if any.
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	s.log.Info("stopped moto_server", "pid", pgid)
+	s.moto.Stop()
+	s.log.Info("stopped moto_server", "pid", s.moto.Pid())
 	s.moto = nil
-}
-
-// answers tells whether an HTTP server answers at endpoint.
-func answers(endpoint string, timeout time.Duration) bool {
-	c := http.Client{Timeout: timeout}
-	resp, err := c.Get(endpoint)
-	if err != nil {
-		return false
-	}
-	resp.Body.Close()
-	return true
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -12,25 +12,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/targetloader/targetloader/shared/awsclient"
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
 )
 
@@ -41,13 +36,13 @@ var endpoint string
 func Run(m *testing.M) int {
 	endpoint = os.Getenv("TL_TEST_ENDPOINT")
 	if endpoint == "" {
-		stop, ep, err := StartMoto()
+		moto, err := localaws.StartMoto("127.0.0.1", 0, nil)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "testenv:", err)
 			return 1
 		}
-		defer stop()
-		endpoint = ep
+		defer moto.Stop()
+		endpoint = moto.Endpoint
 	}
 	return m.Run()
 }
@@ -55,69 +50,10 @@ func Run(m *testing.M) int {
 // Endpoint is the AWS endpoint the tests use.
 func Endpoint() string { return endpoint }
 
-// StartMoto starts moto_server on a free loopback port and waits until it
-// answers. stop kills it and its children.
-func StartMoto() (stop func(), endpoint string, err error) {
-	port, err := FreePort()
-	if err != nil {
-		return nil, "", err
-	}
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		return nil, "", fmt.Errorf("moto_server not on PATH (pip install 'moto[server]'): %w", err)
-	}
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return nil, "", err
-	}
-	stop = func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-	}
-	endpoint = fmt.Sprintf("http://127.0.0.1:%d", port)
-	if err := WaitReady(endpoint, 30*time.Second); err != nil {
-		stop()
-		return nil, "", err
-	}
-	return stop, endpoint, nil
-}
-
-// WaitReady polls endpoint until it answers HTTP or timeout passes.
-func WaitReady(endpoint string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		resp, err := http.Get(endpoint)
-		if err == nil {
-			resp.Body.Close()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%s did not answer within %s: %w", endpoint, timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// FreePort asks the kernel for a free loopback TCP port.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// AWSConfig is an SDK config for endpoint with dummy credentials, built
-// the way the functions build theirs.
+// AWSConfig is the SDK config the functions would build, for endpoint,
+// with us-east-1 and dummy credentials whatever the environment says.
 func AWSConfig(ctx context.Context, endpoint string, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
-	return awsclient.Load(ctx, append([]func(*config.LoadOptions) error{
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("test", "test", "")),
-		config.WithBaseEndpoint(endpoint),
-	}, opts...)...)
+	return localaws.Config(ctx, endpoint, localaws.IgnoreEnv, opts...)
 }
 
 // Stack is one provisioned stage for one test.

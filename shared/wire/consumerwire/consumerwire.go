@@ -1,0 +1,29 @@
+// Package consumerwire builds the consumer handler from its configuration
+// and AWS clients, for the Lambda main, the local stack and the tests alike.
+package consumerwire
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/consumer"
+	"github.com/targetloader/targetloader/shared/store"
+)
+
+// New builds the consumer handler.
+func New(cfg config.Consumer, db store.DynamoDB, log *slog.Logger) *consumer.Handler {
+	return &consumer.Handler{
+		Reader:             store.Reader{DB: db, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
+		Requests:           store.Requests{DB: db, Table: cfg.RequestsTable},
+		Accounts:           store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
+		Targets:            store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
+		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		Logger:             log,
+		Now:                time.Now,
+		MessageConcurrency: 4,
+		EnqueuePoll:        250 * time.Millisecond,
+		EnqueueWait:        3 * time.Second,
+		DeadlineMargin:     3 * time.Second,
+	}
+}

@@ -1,0 +1,29 @@
+// Package ingestwire builds the ingest handler from its configuration and
+// AWS clients. The Lambda main, the local stack and the tests all use it, so
+// they run the same wiring; it links no other function's handler.
+package ingestwire
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/queue"
+	"github.com/targetloader/targetloader/shared/store"
+)
+
+// New builds the ingest handler.
+func New(cfg config.Ingest, db store.DynamoDB, sqs queue.SQS, log *slog.Logger) *ingest.Handler {
+	return &ingest.Handler{
+		Reader:      store.Reader{DB: db, TokensTable: cfg.TokensTable, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
+		Requests:    store.Requests{DB: db, Table: cfg.RequestsTable, IdempotencyTable: cfg.IdempotencyTable},
+		Queue:       queue.Sender{SQS: sqs, QueueURL: cfg.QueueURL},
+		Records:     store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		RateLimiter: store.RateLimiter{DB: db, Table: cfg.RateLimitsTable},
+		RatePolicy:  domain.RatePolicy{PerSecond: cfg.RateLimitPerSecond, Burst: cfg.RateLimitBurst},
+		Logger:      log,
+		Now:         time.Now,
+	}
+}
