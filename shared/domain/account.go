@@ -1,8 +1,23 @@
 package domain
 
-import (
-	"strings"
+import "strings"
+
+// AccountStatus is a CRM account's status.
+type AccountStatus string
+
+const (
+	AccountActive   AccountStatus = "active"
+	AccountInactive AccountStatus = "inactive"
 )
+
+// Account is a CRM account (a healthcare professional).
+type Account struct {
+	ID        string        `json:"account_id" dynamodbav:"account_id"`
+	Emails    []string      `json:"emails,omitempty" dynamodbav:"emails,omitempty"`
+	FirstName string        `json:"first_name,omitempty" dynamodbav:"first_name,omitempty"`
+	LastName  string        `json:"last_name,omitempty" dynamodbav:"last_name,omitempty"`
+	Status    AccountStatus `json:"status" dynamodbav:"status"`
+}
 
 // Validate checks an account before import.
 func (a Account) Validate() error {

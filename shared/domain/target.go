@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"reflect"
 	"strings"
 	"unicode/utf8"
@@ -36,11 +35,6 @@ type Target struct {
 	Email          string `json:"email,omitempty"`
 	FirstName      string `json:"first_name,omitempty"`
 	LastName       string `json:"last_name,omitempty"`
-}
-
-// NormalizedEmail is the form emails are matched in: trimmed, lower-cased.
-func NormalizedEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
 }
 
 // FieldError is one problem with one target.
@@ -190,15 +184,4 @@ func hasProblem(problems []FieldError, field string) bool {
 		}
 	}
 	return false
-}
-
-// plainAddress accepts "name@example.com" and refuses display names, angle
-// brackets, comments and lists.
-func plainAddress(s string) bool {
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && strings.Contains(s[at+1:], ".")
 }
