@@ -24,8 +24,8 @@ func (a Account) Validate() error {
 	if strings.TrimSpace(a.ID) == "" {
 		return Errorf(KindInvalid, "account_id is required")
 	}
-	if len(a.ID) > 64 {
-		return Errorf(KindInvalid, "account_id must be at most 64 characters")
+	if tooLong(a.ID, MaxAccountIDChars) {
+		return Errorf(KindInvalid, "account_id must be at most %d characters", MaxAccountIDChars)
 	}
 	if a.Status != AccountActive && a.Status != AccountInactive {
 		return Errorf(KindInvalid, "status must be %q or %q, got %q", AccountActive, AccountInactive, a.Status)

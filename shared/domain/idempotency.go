@@ -8,9 +8,6 @@ import (
 // IdempotencyWindow is how long an Idempotency-Key is remembered.
 const IdempotencyWindow = 24 * time.Hour
 
-// MaxIdempotencyKey is the longest Idempotency-Key accepted.
-const MaxIdempotencyKey = 255
-
 // IdempotencyRecord ties an Idempotency-Key of a token to the request it created.
 type IdempotencyRecord struct {
 	Key         string    `dynamodbav:"idempotency_key"`
@@ -26,3 +23,9 @@ var ErrIdempotencyBusy = errors.New("a request with this idempotency key is in f
 
 // IdempotencyItemKey scopes a client's key to its token.
 func IdempotencyItemKey(tokenID, key string) string { return tokenID + "#" + key }
+
+// ValidIdempotencyKey reports whether a trimmed Idempotency-Key is 1 to
+// MaxIdempotencyKeyChars characters long.
+func ValidIdempotencyKey(key string) bool {
+	return key != "" && !tooLong(key, MaxIdempotencyKeyChars)
+}

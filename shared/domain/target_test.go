@@ -218,7 +218,9 @@ func TestDecodeTargetsFieldErrors(t *testing.T) {
 		{name: "source_system_id of 129 multibyte", target: map[string]any{"source_system_id": strings.Repeat("é", 129), "account_id": "A"}, want: []domain.FieldError{tooLong("source_system_id", 128)}},
 
 		{name: "account_id of 64", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("a", 64)}},
+		{name: "account_id of 64 multibyte characters", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("é", 64)}},
 		{name: "account_id of 65", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("a", 65)}, want: []domain.FieldError{tooLong("account_id", 64)}},
+		{name: "account_id of 65 multibyte", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("é", 65)}, want: []domain.FieldError{tooLong("account_id", 64)}},
 
 		{name: "email of 254", target: map[string]any{"source_system_id": "s", "email": emailOfLen(254)}},
 		{name: "email of 255", target: map[string]any{"source_system_id": "s", "email": emailOfLen(255)}, want: []domain.FieldError{tooLong("email", 254)}},

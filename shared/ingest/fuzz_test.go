@@ -153,6 +153,8 @@ func FuzzIngestHandler(f *testing.F) {
 		{"POST", "", "J1", "", "", "Basic dXNlcjpwYXNz", "", "", nil, 0},
 		{"POST", "", "J1", "", "application/json", "Bearer tl_notatoken", "", "", []byte("null"), 0},
 		{"POST", "", "J1", "", "application/json", "Bearer $TOKEN", strings.Repeat("k", 256), "", []byte(valid), 0},
+		{"POST", "", "J1", "", "application/json", "Bearer $TOKEN", strings.Repeat("é", 255), "", []byte(valid), 0},
+		{"POST", "", "J1", "", "application/json", "Bearer $TOKEN", strings.Repeat("é", 256), "", []byte(valid), 0},
 		{"PUT", "", "J1", "", "application/json", "Bearer $TOKEN", "", "", []byte(valid), 0},
 		{"GET", "", "J1", fuzzRequestUUID, "", "Bearer $TOKEN", "", "10", nil, flagRequestRoute},
 		{"GET", "", "J1", fuzzRequestUUID, "", "Bearer $TOKEN", "", "0x10", nil, flagRequestRoute},

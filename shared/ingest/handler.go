@@ -202,8 +202,8 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	}
 	idemKey, hasIdemKey := lookupHeader(c.req, "Idempotency-Key")
 	if hasIdemKey {
-		if idemKey = strings.TrimSpace(idemKey); idemKey == "" || len(idemKey) > domain.MaxIdempotencyKey {
-			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKey)).Response(nil)
+		if idemKey = strings.TrimSpace(idemKey); !domain.ValidIdempotencyKey(idemKey) {
+			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
 		}
 	}
 	targets, err := domain.DecodeTargets(body)
