@@ -2,9 +2,9 @@ package domain
 
 import "unicode/utf8"
 
-// Limits on what the service accepts. Text limits are in characters (Unicode
-// code points), as PRODUCT.md states them, and are all checked with tooLong;
-// only sizes of whole bodies and messages are in bytes. Even at 4 bytes a
+// The service's limits. Text limits are in characters (Unicode code points),
+// as PRODUCT.md states them, and are all checked with tooLong; only the sizes
+// of the body and of queue messages are in bytes. Even at 4 bytes a
 // character, every id stays well within DynamoDB's key size limits.
 const (
 	// MaxTargets is the most targets one ingest request may hold (PRODUCT.md §3).
@@ -29,6 +29,12 @@ const (
 
 	// MaxIdempotencyKeyChars limits the Idempotency-Key header (PRODUCT.md §3).
 	MaxIdempotencyKeyChars = 255
+
+	// MaxBatchMessageBytes limits one queue message body, and one
+	// SendMessageBatch call. SQS messages may be up to 1 MiB since 2025, but
+	// 256 KiB keeps every message within the limit older tooling and
+	// LocalStack versions enforce.
+	MaxBatchMessageBytes = 256 * 1024
 )
 
 // tooLong reports whether s has more than limit characters. Every text limit

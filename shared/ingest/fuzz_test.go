@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
-	"github.com/targetloader/targetloader/shared/queue"
 )
 
 // Function-field fakes of the handler's ports.
@@ -218,7 +217,7 @@ func FuzzIngestHandler(f *testing.F) {
 			for _, b := range *sent {
 				queued += len(b.Targets)
 				m, _ := json.Marshal(b)
-				if len(m) > queue.MaxMessageBytes {
+				if len(m) > domain.MaxBatchMessageBytes {
 					t.Fatalf("a message of %d bytes", len(m))
 				}
 				if b.RequestUUID != a.RequestUUID || b.JourneyID != journeyID {

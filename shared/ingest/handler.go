@@ -21,7 +21,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
-	"github.com/targetloader/targetloader/shared/queue"
 )
 
 // Routes, as API Gateway names them in the event's Resource.
@@ -230,7 +229,7 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		ReceivedAt: now,
 		BodyHash:   bodyHash(body),
 	}
-	batches, err := queue.Split(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
+	batches, err := domain.SplitBatches(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
 	if err != nil {
 		return h.internal(ctx, "split targets", err)
 	}
