@@ -1,5 +1,3 @@
-// Package domain holds Target Loader's types and rules: tokens, expiry options,
-// payload validation and account matching. It imports nothing from AWS.
 package domain
 
 import (

@@ -72,14 +72,14 @@ func FuzzDecodeTargets(f *testing.F) {
 			if tg.Index != i {
 				t.Fatalf("target %d has index %d", i, tg.Index)
 			}
-			if tg.SourceSystemID == "" || utf8.RuneCountInString(tg.SourceSystemID) > maxSourceSystemID {
+			if tg.SourceSystemID == "" || utf8.RuneCountInString(tg.SourceSystemID) > MaxSourceSystemIDChars {
 				t.Fatalf("target %d: source_system_id %q", i, tg.SourceSystemID)
 			}
 			if tg.AccountID == "" && tg.Email == "" {
 				t.Fatalf("target %d has neither account_id nor email", i)
 			}
-			if utf8.RuneCountInString(tg.AccountID) > maxAccountID || utf8.RuneCountInString(tg.Email) > maxEmail ||
-				utf8.RuneCountInString(tg.FirstName) > maxName || utf8.RuneCountInString(tg.LastName) > maxName {
+			if utf8.RuneCountInString(tg.AccountID) > MaxAccountIDChars || utf8.RuneCountInString(tg.Email) > MaxEmailChars ||
+				utf8.RuneCountInString(tg.FirstName) > MaxNameChars || utf8.RuneCountInString(tg.LastName) > MaxNameChars {
 				t.Fatalf("target %d exceeds a length limit: %+v", i, tg)
 			}
 			for name, got := range map[string]string{FieldSourceSystemID: tg.SourceSystemID, FieldAccountID: tg.AccountID, FieldEmail: tg.Email, FieldFirstName: tg.FirstName, FieldLastName: tg.LastName} {

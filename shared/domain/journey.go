@@ -20,8 +20,8 @@ func (j Journey) Validate() error {
 	if strings.TrimSpace(j.ID) == "" {
 		return Errorf(KindInvalid, "journey id is required")
 	}
-	if len(j.ID) > 128 {
-		return Errorf(KindInvalid, "journey id must be at most 128 characters")
+	if tooLong(j.ID, MaxJourneyIDChars) {
+		return Errorf(KindInvalid, "journey id must be at most %d characters", MaxJourneyIDChars)
 	}
 	if strings.TrimSpace(j.Name) == "" {
 		return Errorf(KindInvalid, "journey name is required")

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
@@ -49,25 +48,3 @@ func (d RateDecision) RetryAfterSeconds(now time.Time) int {
 	secs := int((d.Reset.Sub(now) + time.Second - 1) / time.Second)
 	return max(secs, 1)
 }
-
-// IdempotencyWindow is how long an Idempotency-Key is remembered.
-const IdempotencyWindow = 24 * time.Hour
-
-// MaxIdempotencyKey is the longest Idempotency-Key accepted.
-const MaxIdempotencyKey = 255
-
-// IdempotencyRecord ties an Idempotency-Key of a token to the request it created.
-type IdempotencyRecord struct {
-	Key         string    `dynamodbav:"idempotency_key"`
-	RequestUUID string    `dynamodbav:"request_uuid"`
-	BodyHash    string    `dynamodbav:"body_hash"`
-	CreatedAt   time.Time `dynamodbav:"created_at"`
-	DeleteAfter int64     `dynamodbav:"delete_after"`
-}
-
-// ErrIdempotencyBusy means another request with the same Idempotency-Key is
-// being written at this moment.
-var ErrIdempotencyBusy = errors.New("a request with this idempotency key is in flight")
-
-// IdempotencyItemKey scopes a client's key to its token.
-func IdempotencyItemKey(tokenID, key string) string { return tokenID + "#" + key }

@@ -113,21 +113,3 @@ func (r Request) Progress() RequestProgress {
 	}
 	return p
 }
-
-// Batch is the body of one queue message: part of an accepted request.
-type Batch struct {
-	RequestUUID string    `json:"request_uuid"`
-	JourneyID   string    `json:"journey_id"`
-	Part        int       `json:"part"`
-	Parts       int       `json:"parts"`
-	ReceivedAt  time.Time `json:"received_at"`
-	Targets     []Target  `json:"targets"`
-}
-
-// Snapshot is what ingest and the consumer read together in one call:
-// a token, a journey and a request, each nil when missing or not asked for.
-type Snapshot struct {
-	Token   *Token
-	Journey *Journey
-	Request *Request
-}

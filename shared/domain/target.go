@@ -6,20 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/mail"
 	"reflect"
 	"strings"
 	"unicode/utf8"
 )
 
-// Limits of the ingest payload (PRODUCT.md §3).
+// Names of a target's fields, as submitted and as named in field errors.
 const (
-	MaxTargets          = 500
-	MaxBodyBytes        = 1 << 20
-	maxSourceSystemID   = 128
-	maxAccountID        = 64
-	maxEmail            = 254
-	maxName             = 100
 	FieldSourceSystemID = "source_system_id"
 	FieldAccountID      = "account_id"
 	FieldEmail          = "email"
@@ -36,11 +29,6 @@ type Target struct {
 	Email          string `json:"email,omitempty"`
 	FirstName      string `json:"first_name,omitempty"`
 	LastName       string `json:"last_name,omitempty"`
-}
-
-// NormalizedEmail is the form emails are matched in: trimmed, lower-cased.
-func NormalizedEmail(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
 }
 
 // FieldError is one problem with one target.
@@ -142,9 +130,9 @@ func decodeTarget(index int, fields map[string]json.RawMessage) (Target, []Field
 		}
 		return strings.TrimSpace(s)
 	}
-	tooLong := func(name, value string, max int) {
-		if utf8.RuneCountInString(value) > max {
-			problems = append(problems, FieldError{Index: index, Field: name, Message: fmt.Sprintf("must be at most %d characters", max)})
+	checkLength := func(name, value string, limit int) {
+		if tooLong(value, limit) {
+			problems = append(problems, FieldError{Index: index, Field: name, Message: fmt.Sprintf("must be at most %d characters", limit)})
 		}
 	}
 	t.SourceSystemID = str(FieldSourceSystemID)
@@ -156,13 +144,13 @@ func decodeTarget(index int, fields map[string]json.RawMessage) (Target, []Field
 	if t.SourceSystemID == "" && !hasProblem(problems, FieldSourceSystemID) {
 		problems = append(problems, FieldError{Index: index, Field: FieldSourceSystemID, Message: "is required and must not be blank"})
 	}
-	tooLong(FieldSourceSystemID, t.SourceSystemID, maxSourceSystemID)
-	tooLong(FieldAccountID, t.AccountID, maxAccountID)
-	tooLong(FieldFirstName, t.FirstName, maxName)
-	tooLong(FieldLastName, t.LastName, maxName)
+	checkLength(FieldSourceSystemID, t.SourceSystemID, MaxSourceSystemIDChars)
+	checkLength(FieldAccountID, t.AccountID, MaxAccountIDChars)
+	checkLength(FieldFirstName, t.FirstName, MaxNameChars)
+	checkLength(FieldLastName, t.LastName, MaxNameChars)
 	if t.Email != "" {
-		if utf8.RuneCountInString(t.Email) > maxEmail {
-			tooLong(FieldEmail, t.Email, maxEmail)
+		if tooLong(t.Email, MaxEmailChars) {
+			checkLength(FieldEmail, t.Email, MaxEmailChars)
 		} else if !plainAddress(t.Email) {
 			problems = append(problems, FieldError{Index: index, Field: FieldEmail, Message: "must be a plain email address such as name@example.com"})
 		}
@@ -190,15 +178,4 @@ func hasProblem(problems []FieldError, field string) bool {
 		}
 	}
 	return false
-}
-
-// plainAddress accepts "name@example.com" and refuses display names, angle
-// brackets, comments and lists.
-func plainAddress(s string) bool {
-	addr, err := mail.ParseAddress(s)
-	if err != nil || addr.Name != "" || addr.Address != s {
-		return false
-	}
-	at := strings.LastIndexByte(s, '@')
-	return at > 0 && strings.Contains(s[at+1:], ".")
 }

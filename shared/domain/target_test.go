@@ -218,7 +218,9 @@ func TestDecodeTargetsFieldErrors(t *testing.T) {
 		{name: "source_system_id of 129 multibyte", target: map[string]any{"source_system_id": strings.Repeat("é", 129), "account_id": "A"}, want: []domain.FieldError{tooLong("source_system_id", 128)}},
 
 		{name: "account_id of 64", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("a", 64)}},
+		{name: "account_id of 64 multibyte characters", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("é", 64)}},
 		{name: "account_id of 65", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("a", 65)}, want: []domain.FieldError{tooLong("account_id", 64)}},
+		{name: "account_id of 65 multibyte", target: map[string]any{"source_system_id": "s", "account_id": strings.Repeat("é", 65)}, want: []domain.FieldError{tooLong("account_id", 64)}},
 
 		{name: "email of 254", target: map[string]any{"source_system_id": "s", "email": emailOfLen(254)}},
 		{name: "email of 255", target: map[string]any{"source_system_id": "s", "email": emailOfLen(255)}, want: []domain.FieldError{tooLong("email", 254)}},
@@ -364,20 +366,5 @@ func TestDecodeTargetsTooManyBeforeFields(t *testing.T) {
 	pe := payloadError(t, err)
 	if len(pe.Fields) != 0 || !strings.Contains(pe.Detail, "at most 500") {
 		t.Errorf("got %+v, want the too-many problem", pe)
-	}
-}
-
-func TestNormalizedEmail(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"a@b.com", "a@b.com"},
-		{"  Bob.Smith@Example.COM\t", "bob.smith@example.com"},
-		{"", ""},
-		{"   ", ""},
-		{"ÉMILE@exemple.fr", "émile@exemple.fr"},
-	}
-	for _, tt := range tests {
-		if got := domain.NormalizedEmail(tt.in); got != tt.want {
-			t.Errorf("NormalizedEmail(%q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
-	"github.com/targetloader/targetloader/shared/queue"
 )
 
 // Function-field fakes of the handler's ports.
@@ -153,6 +152,8 @@ func FuzzIngestHandler(f *testing.F) {
 		{"POST", "", "J1", "", "", "Basic dXNlcjpwYXNz", "", "", nil, 0},
 		{"POST", "", "J1", "", "application/json", "Bearer tl_notatoken", "", "", []byte("null"), 0},
 		{"POST", "", "J1", "", "application/json", "Bearer $TOKEN", strings.Repeat("k", 256), "", []byte(valid), 0},
+		{"POST", "", "J1", "", "application/json", "Bearer $TOKEN", strings.Repeat("é", 255), "", []byte(valid), 0},
+		{"POST", "", "J1", "", "application/json", "Bearer $TOKEN", strings.Repeat("é", 256), "", []byte(valid), 0},
 		{"PUT", "", "J1", "", "application/json", "Bearer $TOKEN", "", "", []byte(valid), 0},
 		{"GET", "", "J1", fuzzRequestUUID, "", "Bearer $TOKEN", "", "10", nil, flagRequestRoute},
 		{"GET", "", "J1", fuzzRequestUUID, "", "Bearer $TOKEN", "", "0x10", nil, flagRequestRoute},
@@ -216,7 +217,7 @@ func FuzzIngestHandler(f *testing.F) {
 			for _, b := range *sent {
 				queued += len(b.Targets)
 				m, _ := json.Marshal(b)
-				if len(m) > queue.MaxMessageBytes {
+				if len(m) > domain.MaxBatchMessageBytes {
 					t.Fatalf("a message of %d bytes", len(m))
 				}
 				if b.RequestUUID != a.RequestUUID || b.JourneyID != journeyID {

@@ -21,7 +21,6 @@ import (
 	"github.com/google/uuid"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
-	"github.com/targetloader/targetloader/shared/queue"
 )
 
 // Routes, as API Gateway names them in the event's Resource.
@@ -202,8 +201,8 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	}
 	idemKey, hasIdemKey := lookupHeader(c.req, "Idempotency-Key")
 	if hasIdemKey {
-		if idemKey = strings.TrimSpace(idemKey); idemKey == "" || len(idemKey) > domain.MaxIdempotencyKey {
-			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKey)).Response(nil)
+		if idemKey = strings.TrimSpace(idemKey); !domain.ValidIdempotencyKey(idemKey) {
+			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
 		}
 	}
 	targets, err := domain.DecodeTargets(body)
@@ -230,7 +229,7 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		ReceivedAt: now,
 		BodyHash:   bodyHash(body),
 	}
-	batches, err := queue.Split(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
+	batches, err := domain.SplitBatches(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
 	if err != nil {
 		return h.internal(ctx, "split targets", err)
 	}

@@ -1,4 +1,4 @@
-// Package queue packs accepted targets into SQS messages and sends them.
+// Package queue sends batches of accepted targets as SQS messages.
 package queue
 
 import (
@@ -20,44 +20,8 @@ type SQS interface {
 
 var _ SQS = (*sqs.Client)(nil)
 
-// SQS limits. Messages may be up to 1 MiB since 2025, but 256 KiB keeps every
-// message (and a whole SendMessageBatch) within the limit older tooling and
-// LocalStack versions enforce.
-const (
-	MaxMessageBytes = 256 * 1024
-	maxBatchEntries = 10
-	// envelopeBytes is room for a batch's fields besides its targets.
-	envelopeBytes = 1024
-)
-
-// Split packs targets into as few batches as keep each message body under
-// MaxMessageBytes. Every batch gets part and parts set.
-func Split(meta domain.Batch, targets []domain.Target) ([]domain.Batch, error) {
-	var batches []domain.Batch
-	size := envelopeBytes
-	current := meta
-	current.Targets = nil
-	for _, t := range targets {
-		b, err := json.Marshal(t)
-		if err != nil {
-			return nil, err
-		}
-		if len(current.Targets) > 0 && size+len(b)+1 > MaxMessageBytes {
-			batches = append(batches, current)
-			current = meta
-			current.Targets = nil
-			size = envelopeBytes
-		}
-		current.Targets = append(current.Targets, t)
-		size += len(b) + 1
-	}
-	batches = append(batches, current)
-	for i := range batches {
-		batches[i].Part = i
-		batches[i].Parts = len(batches)
-	}
-	return batches, nil
-}
+// maxBatchEntries is SQS's limit of entries per SendMessageBatch call.
+const maxBatchEntries = 10
 
 // Sender sends batches to the targets queue.
 type Sender struct {
@@ -66,7 +30,8 @@ type Sender struct {
 }
 
 // Send sends every batch, packing messages into SendMessageBatch calls of at
-// most 10 entries and MaxMessageBytes in all. It fails if any message failed.
+// most 10 entries and domain.MaxBatchMessageBytes in all. It fails if any
+// message failed.
 func (s Sender) Send(ctx context.Context, batches []domain.Batch) error {
 	var entries []types.SendMessageBatchRequestEntry
 	size := 0
@@ -90,10 +55,10 @@ func (s Sender) Send(ctx context.Context, batches []domain.Batch) error {
 		if err != nil {
 			return err
 		}
-		if len(body) > MaxMessageBytes {
-			return fmt.Errorf("message of part %d is %d bytes, over %d", b.Part, len(body), MaxMessageBytes)
+		if len(body) > domain.MaxBatchMessageBytes {
+			return fmt.Errorf("message of part %d is %d bytes, over %d", b.Part, len(body), domain.MaxBatchMessageBytes)
 		}
-		if len(entries) == maxBatchEntries || size+len(body) > MaxMessageBytes {
+		if len(entries) == maxBatchEntries || size+len(body) > domain.MaxBatchMessageBytes {
 			if err := flush(); err != nil {
 				return err
 			}

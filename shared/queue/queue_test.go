@@ -2,8 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -30,48 +28,8 @@ func bigTargets(n int) []domain.Target {
 	return ts
 }
 
-func TestSplitKeepsEveryMessageUnder256KiB(t *testing.T) {
-	batches, err := Split(domain.Batch{RequestUUID: "u", JourneyID: "j"}, bigTargets(500))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(batches) < 2 {
-		t.Fatalf("%d batches; a ~1.2 MB request must be split", len(batches))
-	}
-	total := 0
-	for i, b := range batches {
-		body, _ := json.Marshal(b)
-		if len(body) > MaxMessageBytes {
-			t.Errorf("batch %d is %d bytes", i, len(body))
-		}
-		if b.Part != i || b.Parts != len(batches) || b.RequestUUID != "u" {
-			t.Errorf("batch %d: part %d of %d", i, b.Part, b.Parts)
-		}
-		for j, tg := range b.Targets {
-			if tg.Index != total+j {
-				t.Fatalf("targets out of order")
-			}
-		}
-		total += len(b.Targets)
-	}
-	if total != 500 {
-		t.Errorf("%d targets in all", total)
-	}
-}
-
-func TestSmallRequestIsOneMessage(t *testing.T) {
-	ts := make([]domain.Target, 500)
-	for i := range ts {
-		ts[i] = domain.Target{Index: i, SourceSystemID: fmt.Sprint(i), AccountID: fmt.Sprint("V", i)}
-	}
-	batches, _ := Split(domain.Batch{}, ts)
-	if len(batches) != 1 {
-		t.Errorf("%d batches", len(batches))
-	}
-}
-
 func TestSendPacksAtMostTenEntriesAnd256KiBPerCall(t *testing.T) {
-	batches, _ := Split(domain.Batch{RequestUUID: "u"}, bigTargets(500))
+	batches, _ := domain.SplitBatches(domain.Batch{RequestUUID: "u"}, bigTargets(500))
 	calls, sent := 0, 0
 	s := Sender{QueueURL: "q", SQS: fakeSQS{send: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
 		calls++
@@ -79,7 +37,7 @@ func TestSendPacksAtMostTenEntriesAnd256KiBPerCall(t *testing.T) {
 		for _, e := range in.Entries {
 			size += len(aws.ToString(e.MessageBody))
 		}
-		if len(in.Entries) > 10 || size > MaxMessageBytes {
+		if len(in.Entries) > 10 || size > domain.MaxBatchMessageBytes {
 			t.Errorf("call with %d entries, %d bytes", len(in.Entries), size)
 		}
 		sent += len(in.Entries)

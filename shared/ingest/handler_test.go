@@ -1,0 +1,74 @@
+package ingest
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/domain"
+)
+
+// keyRequests records the idempotency item keys it is asked to create.
+type keyRequests struct {
+	fzRequests
+	keys []string
+}
+
+func (k *keyRequests) CreateIdempotent(_ context.Context, _ domain.Request, rec domain.IdempotencyRecord, _ time.Time, _ string) (*domain.IdempotencyRecord, error) {
+	k.keys = append(k.keys, rec.Key)
+	return nil, nil
+}
+
+// The Idempotency-Key limit counts characters, as every other text limit does.
+func TestIdempotencyKeyLengthCountsCharacters(t *testing.T) {
+	h, secrets, sent := newFuzzHandler(t)
+	tests := []struct {
+		name string
+		key  string
+		want int
+	}{
+		{name: "255 characters", key: strings.Repeat("k", 255), want: http.StatusAccepted},
+		{name: "255 two-byte characters", key: strings.Repeat("é", 255), want: http.StatusAccepted},
+		{name: "255 four-byte characters", key: strings.Repeat("🔑", 255), want: http.StatusAccepted},
+		{name: "255 characters after trimming", key: "  " + strings.Repeat("é", 255) + "\t", want: http.StatusAccepted},
+		{name: "256 characters", key: strings.Repeat("k", 256), want: http.StatusBadRequest},
+		{name: "256 two-byte characters", key: strings.Repeat("é", 256), want: http.StatusBadRequest},
+		{name: "blank", key: " \t ", want: http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reqs := &keyRequests{}
+			h.Requests = reqs
+			*sent = (*sent)[:0]
+			resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{
+				HTTPMethod:     http.MethodPost,
+				Resource:       RouteTargets,
+				PathParameters: map[string]string{"journey_id": "J1"},
+				Headers: map[string]string{
+					"Content-Type":    "application/json",
+					"Authorization":   "Bearer " + secrets["$TOKEN"],
+					"Idempotency-Key": tt.key,
+				},
+				Body: `[{"source_system_id":"s1","account_id":"A1"}]`,
+			})
+			if err != nil || resp.StatusCode != tt.want {
+				t.Fatalf("Handle() = %d %s, %v; want %d", resp.StatusCode, resp.Body, err, tt.want)
+			}
+			if tt.want != http.StatusAccepted {
+				if !strings.Contains(resp.Body, "invalid-idempotency-key") || !strings.Contains(resp.Body, "1 to 255 characters") {
+					t.Errorf("body %s", resp.Body)
+				}
+				if len(reqs.keys) > 0 || len(*sent) > 0 {
+					t.Errorf("refused key: %d records written, %d messages sent", len(reqs.keys), len(*sent))
+				}
+				return
+			}
+			if want := domain.IdempotencyItemKey("t1", strings.TrimSpace(tt.key)); len(reqs.keys) != 1 || reqs.keys[0] != want {
+				t.Errorf("item keys %q, want [%q]", reqs.keys, want)
+			}
+		})
+	}
+}
