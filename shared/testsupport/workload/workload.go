@@ -1,0 +1,102 @@
+// Package workload is the traffic the tests, the benchmarks and the load
+// harness send: CRM accounts, request bodies and the API Gateway events that
+// carry them, built in one place so that every measurement uses the same shape.
+package workload
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/domain"
+)
+
+// Host is the API host the events name.
+const Host = "api.example.test"
+
+// Accounts is n active CRM accounts with Vault-sized ids (V4T000000000000,
+// ...), one email each (hcp000000@clinic.example.com, ...) and names.
+func Accounts(n int) []domain.Account {
+	out := make([]domain.Account, n)
+	for i := range out {
+		out[i] = domain.Account{
+			ID:        fmt.Sprintf("V4T%012d", i),
+			Emails:    []string{fmt.Sprintf("hcp%06d@clinic.example.com", i)},
+			FirstName: "Alex",
+			LastName:  fmt.Sprintf("Doctor%06d", i),
+			Status:    domain.AccountActive,
+		}
+	}
+	return out
+}
+
+// Targets is n targets naming accounts[from], accounts[from+1], ... (cycling):
+// the target of an even position names the account id, an odd one only the
+// account's first email with its first letter upper-cased, to exercise
+// normalising. Each has a distinct source_system_id and the account's names.
+func Targets(accounts []domain.Account, from, n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		pos := from + i
+		a := accounts[pos%len(accounts)]
+		t := map[string]any{"source_system_id": fmt.Sprintf("cdp-%07d", pos)}
+		if a.FirstName != "" {
+			t["first_name"] = a.FirstName
+		}
+		if a.LastName != "" {
+			t["last_name"] = a.LastName
+		}
+		if pos%2 == 0 || len(a.Emails) == 0 {
+			t["account_id"] = a.ID
+		} else {
+			e := a.Emails[0]
+			t["email"] = strings.ToUpper(e[:1]) + e[1:]
+		}
+		out[i] = t
+	}
+	return out
+}
+
+// Body is Targets as a JSON request body.
+func Body(accounts []domain.Account, from, n int) []byte {
+	return JSON(Targets(accounts, from, n))
+}
+
+// JSON marshals v, which must be marshallable (maps and slices of plain values).
+func JSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("workload: %v", err))
+	}
+	return b
+}
+
+// APIRequest is the event API Gateway hands the ingest function for a call
+// to resource (e.g. ingest.RouteTargets) with params filled in, stage v1, at
+// https://api.example.test; token "" sends no Authorization header.
+func APIRequest(method, resource string, params map[string]string, token, body string) events.APIGatewayProxyRequest {
+	path := resource
+	for k, v := range params {
+		path = strings.ReplaceAll(path, "{"+k+"}", v)
+	}
+	headers := map[string]string{"Content-Type": "application/json", "Host": Host, "X-Forwarded-Proto": "https"}
+	if token != "" {
+		headers["Authorization"] = "Bearer " + token
+	}
+	return events.APIGatewayProxyRequest{
+		Resource:       resource,
+		Path:           path,
+		HTTPMethod:     method,
+		Headers:        headers,
+		PathParameters: params,
+		Body:           body,
+		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1" + path, DomainName: Host},
+	}
+}
+
+// PostTargets is the event of POST /journeys/{journey_id}/targets with body.
+func PostTargets(journeyID, token string, body []byte) events.APIGatewayProxyRequest {
+	return APIRequest(http.MethodPost, "/journeys/{journey_id}/targets", map[string]string{"journey_id": journeyID}, token, string(body))
+}
