@@ -1,5 +1,5 @@
 // Command infra is the CDK app of Target Loader. Run it through the CDK CLI
-// (see Makefile.infra and infra/README.md):
+// (see Makefile and infra/README.md):
 //
 //	cdk synth|deploy|destroy -c stage=dev
 //

@@ -54,6 +54,7 @@ import (
 	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 	"github.com/targetloader/targetloader/shared/tokens"
 )
 
@@ -345,16 +346,7 @@ func seed(ctx context.Context, tg *target, o options) ([]domain.Account, []strin
 	if err := (store.Journeys{DB: tg.db, Table: tg.env["JOURNEYS_TABLE"]}).Put(ctx, domain.Journey{ID: journeyID, Name: "Load test"}); err != nil {
 		return nil, nil, err
 	}
-	accounts := make([]domain.Account, o.accounts)
-	for i := range accounts {
-		accounts[i] = domain.Account{
-			ID:        fmt.Sprintf("V4T%012d", i),
-			Emails:    []string{fmt.Sprintf("hcp%06d@clinic.example.com", i)},
-			FirstName: "Alex",
-			LastName:  fmt.Sprintf("Doctor%06d", i),
-			Status:    domain.AccountActive,
-		}
-	}
+	accounts := workload.Accounts(o.accounts)
 	acc := store.Accounts{DB: tg.db, Table: tg.env["ACCOUNTS_TABLE"], EmailsTable: tg.env["ACCOUNT_EMAILS_TABLE"]}
 	if _, err := acc.Import(ctx, accounts); err != nil {
 		return nil, nil, err
@@ -371,24 +363,12 @@ func seed(ctx context.Context, tg *target, o options) ([]domain.Account, []strin
 	return accounts, secrets, nil
 }
 
-// makeBodies cuts the accounts into request bodies: even targets by
-// account_id, odd ones by email. Requests cycle through them.
+// makeBodies cuts the accounts into request bodies of n targets (see
+// workload.Targets). Requests cycle through them.
 func makeBodies(accounts []domain.Account, n int) [][]byte {
 	var bodies [][]byte
 	for from := 0; from+n <= len(accounts); from += n {
-		ts := make([]map[string]string, n)
-		for i := range ts {
-			a := accounts[from+i]
-			t := map[string]string{"source_system_id": fmt.Sprintf("cdp-%07d", from+i), "first_name": a.FirstName, "last_name": a.LastName}
-			if (from+i)%2 == 0 {
-				t["account_id"] = a.ID
-			} else {
-				t["email"] = a.Emails[0]
-			}
-			ts[i] = t
-		}
-		b, _ := json.Marshal(ts)
-		bodies = append(bodies, b)
+		bodies = append(bodies, workload.Body(accounts, from, n))
 	}
 	return bodies
 }

@@ -4,29 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/targetloader/targetloader/shared/wire/consumerwire"
-	"github.com/targetloader/targetloader/shared/wire/ingestwire"
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
-	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
-	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 )
 
 // The budget (issue 6): one POST of 500 targets costs at most
@@ -57,11 +48,9 @@ var (
 
 // pipeline is one stage with every AWS client counting its requests.
 type pipeline struct {
-	counter  *callcount.Counter
-	stack    *testenv.Stack
-	ingest   *ingest.Handler
-	consumer *consumer.Handler
-	tokens   *tokens.Handler
+	counter *callcount.Counter
+	stack   *testenv.Stack
+	testenv.Handlers
 	accounts []domain.Account
 }
 
@@ -74,97 +63,42 @@ func newPipeline(t *testing.T, accounts int) *pipeline {
 	counted.HTTPClient = counter.Wrap(counted.HTTPClient)
 	stack.DynamoDB = dynamodb.NewFromConfig(counted)
 	stack.SQS = sqs.NewFromConfig(counted)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	ingestCfg := testenv.Config[config.Ingest](t, stack)
-	consumerCfg := testenv.Config[config.Consumer](t, stack)
-	tokensCfg := testenv.Config[config.Tokens](t, stack)
 	p := &pipeline{
 		counter:  counter,
 		stack:    stack,
-		ingest:   ingestwire.New(ingestCfg, stack.DynamoDB, stack.SQS, log),
-		consumer: consumerwire.New(consumerCfg, stack.DynamoDB, log),
-		tokens:   tokenswire.New(tokensCfg, stack.DynamoDB, log),
-	}
-	p.consumer.EnqueueWait = 0
-	for i := range accounts {
-		p.accounts = append(p.accounts, domain.Account{
-			ID:        fmt.Sprintf("V4T%012d", i),
-			Emails:    []string{fmt.Sprintf("hcp%05d@clinic.example.com", i)},
-			FirstName: "Alex",
-			LastName:  fmt.Sprintf("Doctor%05d", i),
-			Status:    domain.AccountActive,
-		})
+		Handlers: stack.Wire(t, slog.New(slog.DiscardHandler), testenv.Clients{}),
+		accounts: workload.Accounts(accounts),
 	}
 	start := time.Now()
-	if _, err := p.store().Import(context.Background(), p.accounts); err != nil {
-		t.Fatal(err)
-	}
+	stack.ImportAccounts(t, p.accounts)
 	t.Logf("imported %d accounts in %s with %d calls", accounts, time.Since(start).Round(time.Millisecond), counter.Snapshot().Calls(nil))
 	return p
 }
 
-func (p *pipeline) store() store.Accounts {
-	return store.Accounts{DB: p.stack.DynamoDB, Table: p.stack.Env["ACCOUNTS_TABLE"], EmailsTable: p.stack.Env["ACCOUNT_EMAILS_TABLE"]}
-}
-
 func (p *pipeline) journeyWithToken(t *testing.T, id string) string {
 	t.Helper()
-	ctx := context.Background()
-	if err := (store.Journeys{DB: p.stack.DynamoDB, Table: p.stack.Env["JOURNEYS_TABLE"]}).Put(ctx, domain.Journey{ID: id, Name: "Budget " + id}); err != nil {
-		t.Fatal(err)
+	p.stack.PutJourney(t, domain.Journey{ID: id, Name: "Budget " + id})
+	return testenv.CreateToken(t, p.Tokens, id, "30d").Token
+}
+
+// post sends the 500 targets of the accounts from `from` to ingest.
+func (p *pipeline) post(t *testing.T, journeyID, token string, from int, headers map[string]string) events.APIGatewayProxyResponse {
+	t.Helper()
+	req := workload.PostTargets(journeyID, token, workload.Body(p.accounts, from, targetsPerRequest))
+	for k, v := range headers {
+		req.Headers[k] = v
 	}
-	out, err := p.tokens.Handle(ctx, tokens.Request{Operation: tokens.OpCreate, JourneyID: id, Expires: "30d", By: "budget@example.com"})
+	resp, err := p.Ingest.Handle(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return out.(tokens.Created).Token
-}
-
-// Body builds a request of the accounts from..from+n: even targets name the
-// account id, odd ones only its email (in another case, to exercise normalising).
-func Body(accounts []domain.Account, from, n int) string {
-	targets := make([]map[string]string, n)
-	for i := range targets {
-		a := accounts[from+i]
-		t := map[string]string{"source_system_id": fmt.Sprintf("cdp-%07d", from+i), "first_name": a.FirstName, "last_name": a.LastName}
-		if (from+i)%2 == 0 {
-			t["account_id"] = a.ID
-		} else {
-			t["email"] = strings.ToUpper(a.Emails[0][:1]) + a.Emails[0][1:]
-		}
-		targets[i] = t
-	}
-	b, _ := json.Marshal(targets)
-	return string(b)
-}
-
-func postRequest(journeyID, token, body string) events.APIGatewayProxyRequest {
-	path := "/journeys/" + journeyID + "/targets"
-	return events.APIGatewayProxyRequest{
-		Resource:       ingest.RouteTargets,
-		Path:           path,
-		HTTPMethod:     http.MethodPost,
-		Headers:        map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + token, "Host": "api.example.test"},
-		PathParameters: map[string]string{"journey_id": journeyID},
-		Body:           body,
-		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1" + path, DomainName: "api.example.test"},
-	}
+	return resp
 }
 
 // drain runs the consumer through the poller until the queue is empty.
 func (p *pipeline) drain(t *testing.T) {
 	t.Helper()
-	pl := &poller.Poller{SQS: p.stack.SQS, QueueURL: p.stack.Resources.QueueURL, Handler: p.consumer.Handle, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
-	for range 200 {
-		n, err := pl.Once(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	t.Fatal("queue did not drain")
+	p.stack.Drain(t, p.Consumer.Handle)
 }
 
 func checkBatchLimits(t *testing.T, s callcount.Snapshot) {
@@ -193,11 +127,10 @@ func TestCallBudget(t *testing.T) {
 			ingestCalls := callcount.Snapshot{}
 			var uuids []string
 			for r := range requests {
-				body := Body(p.accounts, r*targetsPerRequest, targetsPerRequest)
 				p.counter.Reset()
-				resp, err := p.ingest.Handle(ctx, postRequest(journeyID, token, body))
-				if err != nil || resp.StatusCode != http.StatusAccepted {
-					t.Fatalf("POST %d = %d %s %v", r, resp.StatusCode, resp.Body, err)
+				resp := p.post(t, journeyID, token, r*targetsPerRequest, nil)
+				if resp.StatusCode != http.StatusAccepted {
+					t.Fatalf("POST %d = %d %s", r, resp.StatusCode, resp.Body)
 				}
 				calls := p.counter.Snapshot()
 				checkBatchLimits(t, calls)
@@ -232,7 +165,7 @@ func TestCallBudget(t *testing.T) {
 			checkBatchLimits(t, all)
 
 			// The work was done: every request completed, half matched by id, half by email.
-			reqs := store.Requests{DB: p.stack.DynamoDB, Table: p.stack.Env["REQUESTS_TABLE"]}
+			reqs := p.stack.Requests()
 			for _, u := range uuids {
 				r, err := reqs.Get(ctx, u)
 				if err != nil {
@@ -252,15 +185,13 @@ func TestCallBudget(t *testing.T) {
 // the same budget, and shows what a replayed retry costs.
 func TestCallBudgetIdempotencyKey(t *testing.T) {
 	p := newPipeline(t, targetsPerRequest)
-	ctx := context.Background()
 	token := p.journeyWithToken(t, "BUDGET-IDEM")
-	req := postRequest("BUDGET-IDEM", token, Body(p.accounts, 0, targetsPerRequest))
-	req.Headers["Idempotency-Key"] = "budget-key-1"
+	key := map[string]string{"Idempotency-Key": "budget-key-1"}
 
 	p.counter.Reset()
-	first, err := p.ingest.Handle(ctx, req)
-	if err != nil || first.StatusCode != http.StatusAccepted {
-		t.Fatalf("POST = %d %s %v", first.StatusCode, first.Body, err)
+	first := p.post(t, "BUDGET-IDEM", token, 0, key)
+	if first.StatusCode != http.StatusAccepted {
+		t.Fatalf("POST = %d %s", first.StatusCode, first.Body)
 	}
 	calls := p.counter.Snapshot()
 	checkBatchLimits(t, calls)
@@ -270,9 +201,9 @@ func TestCallBudgetIdempotencyKey(t *testing.T) {
 	}
 
 	p.counter.Reset()
-	replay, err := p.ingest.Handle(ctx, req)
-	if err != nil || replay.StatusCode != http.StatusAccepted || replay.Body != first.Body {
-		t.Fatalf("replay = %d %s %v, want the first response %s", replay.StatusCode, replay.Body, err, first.Body)
+	replay := p.post(t, "BUDGET-IDEM", token, 0, key)
+	if replay.StatusCode != http.StatusAccepted || replay.Body != first.Body {
+		t.Fatalf("replay = %d %s, want the first response %s", replay.StatusCode, replay.Body, first.Body)
 	}
 	calls = p.counter.Snapshot()
 	t.Logf("ingest, replayed retry with the same key and body:\n%s", calls.Table(1, "per request"))

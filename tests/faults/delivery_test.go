@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
+	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
 // Every message is delivered twice in sequence, then twice at once in the
@@ -35,10 +36,10 @@ func TestEveryMessageDeliveredTwiceAlsoConcurrently(t *testing.T) {
 	if len(msgs) < 5 {
 		t.Fatalf("queued %d messages, want at least 5", len(msgs))
 	}
-	e.handle(e.consumer, msgs)
-	e.handle(e.consumer, msgs)
-	concurrently(2, func(int) { e.handle(e.consumer, msgs) })
-	concurrently(2*len(msgs), func(i int) { e.handle(e.consumer, []events.SQSMessage{msgs[i/2]}) })
+	testenv.Handle(e.t, e.consumer, msgs)
+	testenv.Handle(e.t, e.consumer, msgs)
+	concurrently(2, func(int) { testenv.Handle(e.t, e.consumer, msgs) })
+	concurrently(2*len(msgs), func(i int) { testenv.Handle(e.t, e.consumer, []events.SQSMessage{msgs[i/2]}) })
 	e.assertExactlyOnce(acc)
 }
 
@@ -52,7 +53,7 @@ func TestFirstDeliveryIsConcurrent(t *testing.T) {
 		e.postOK(acc, e.targets(25, i))
 	}
 	msgs := e.receiveAll(time.Minute)
-	concurrently(3, func(int) { e.handle(e.consumer, msgs) })
+	concurrently(3, func(int) { testenv.Handle(e.t, e.consumer, msgs) })
 	e.assertExactlyOnce(acc)
 }
 
@@ -97,7 +98,7 @@ func TestConsumerCutOffMidBatchThenRedelivered(t *testing.T) {
 	}
 	t.Logf("%d message invocations were cut off", cuts)
 	// The final, complete redelivery.
-	e.handle(e.consumer, msgs)
+	testenv.Handle(e.t, e.consumer, msgs)
 	e.assertExactlyOnce(acc)
 }
 
@@ -126,9 +127,9 @@ func TestConcurrentRequestsAddingTheSameAccount(t *testing.T) {
 	race := faultinject.New(nil, 1, faultinject.Rule{
 		Match:        "DynamoDB_20120810.BatchWriteItem",
 		BodyContains: e.stack.Env["JOURNEY_TARGETS_TABLE"],
-		Before:       func(*http.Request) { once.Do(func() { e.handle(e.consumer, second) }) },
+		Before:       func(*http.Request) { once.Do(func() { testenv.Handle(e.t, e.consumer, second) }) },
 	})
-	e.handle(e.consumerWith(race), first)
+	testenv.Handle(e.t, e.consumerWith(race), first)
 	e.assertExactlyOnce(acc)
 	if ts := e.journeyTargets(); len(ts) == 1 && (ts[0].RequestUUID != r2 || ts[0].SourceSystemID != "from-r2") {
 		t.Errorf("the journey target request 2 added was overwritten by request 1: %+v", ts[0])

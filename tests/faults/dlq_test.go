@@ -52,7 +52,7 @@ func TestPoisonMessageReachesTheDLQWithoutHoldingUpOthers(t *testing.T) {
 	e.sendRaw(poison[1])
 
 	// First delivery: everything in one batch; only the poison fails.
-	p := e.poller(e.consumer.Handle)
+	p := e.stack.Poller(e.redeliverAtOnce(e.consumer.Handle))
 	if n, err := p.Once(ctx()); err != nil || n != 6 {
 		t.Fatalf("first poll: %d messages, %v", n, err)
 	}

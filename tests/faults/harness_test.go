@@ -10,18 +10,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/targetloader/targetloader/shared/wire/consumerwire"
-	"github.com/targetloader/targetloader/shared/wire/ingestwire"
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -30,15 +24,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/problem"
-	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 	"github.com/targetloader/targetloader/shared/tokens"
 )
 
@@ -56,11 +49,10 @@ type env struct {
 	stack    *testenv.Stack
 	log      *slog.Logger
 	ingest   *ingest.Handler
+	tokens   *tokens.Handler
+	token    string
+	shorts   []domain.Account
 	consumer *consumer.Handler
-	// consumerCfg wires further consumers (consumerWith).
-	consumerCfg config.Consumer
-	token       string
-	accounts    int
 }
 
 // faults are the transports wrapped around the handlers' clients (nil: none).
@@ -71,20 +63,16 @@ type faults struct {
 func newEnv(t *testing.T, f faults) *env {
 	t.Helper()
 	stack := testenv.NewStack(t)
-	e := &env{t: t, stack: stack, log: slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	ingestCfg := testenv.Config[config.Ingest](t, stack)
-	consumerCfg := testenv.Config[config.Consumer](t, stack)
-	e.ingest = ingestwire.New(ingestCfg, e.dynamo(f.ingestDB), e.sqs(f.ingestSQS), e.log)
-	e.consumerCfg = consumerCfg
+	e := &env{t: t, stack: stack, log: testenv.Logger(t, slog.LevelWarn, nil)}
+	h := stack.Wire(t, e.log, testenv.Clients{DynamoDB: e.dynamo(f.ingestDB), SQS: e.sqs(f.ingestSQS)})
+	e.ingest, e.tokens = h.Ingest, h.Tokens
 	e.consumer = e.consumerWith(f.consumerDB)
 	return e
 }
 
 // consumerWith is a consumer handler whose DynamoDB client goes through tr.
 func (e *env) consumerWith(tr *faultinject.Transport) *consumer.Handler {
-	h := consumerwire.New(e.consumerCfg, e.dynamo(tr), e.log)
-	h.EnqueueWait = 0
-	return h
+	return e.stack.Wire(e.t, e.log, testenv.Clients{DynamoDB: e.dynamo(tr)}).Consumer
 }
 
 // dynamo is a DynamoDB client of the stack's configuration with faults
@@ -107,54 +95,24 @@ func (e *env) sqs(tr *faultinject.Transport) *sqs.Client {
 	})
 }
 
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
-}
-
 func ctx() context.Context { return context.Background() }
 
 // seed creates journey J1, n active accounts A000.. with emails
 // a000@example.com and a token for J1.
 func (e *env) seed(n int) {
 	e.t.Helper()
-	db := e.stack.DynamoDB
-	if err := (store.Journeys{DB: db, Table: e.stack.Env["JOURNEYS_TABLE"]}).Put(ctx(), domain.Journey{ID: "J1", Name: "Journey J1"}); err != nil {
-		e.t.Fatal(err)
-	}
-	accounts := make([]domain.Account, n)
-	for i := range accounts {
-		accounts[i] = domain.Account{ID: fmt.Sprintf("A%03d", i), Emails: []string{fmt.Sprintf("a%03d@example.com", i)}, Status: domain.AccountActive}
-	}
-	if _, err := (store.Accounts{DB: db, Table: e.stack.Env["ACCOUNTS_TABLE"], EmailsTable: e.stack.Env["ACCOUNT_EMAILS_TABLE"]}).Import(ctx(), accounts); err != nil {
-		e.t.Fatal(err)
-	}
-	tokensCfg := testenv.Config[config.Tokens](e.t, e.stack)
-	out, err := tokenswire.New(tokensCfg, db, e.log).Handle(ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "30d", By: "marketer@example.com"})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.token = out.(tokens.Created).Token
-	e.accounts = n
+	e.shorts = workload.ShortAccounts(n)
+	e.stack.PutJourney(e.t, domain.Journey{ID: "J1", Name: "Journey J1"})
+	e.stack.ImportAccounts(e.t, e.shorts)
+	e.token = testenv.CreateToken(e.t, e.tokens, "J1", "30d").Token
 }
 
-// targets is a body of n targets: even ones by account id, odd ones by
-// email (upper-cased), accounts cycling through the seeded ones from offset;
-// every fifth refers to no account at all.
+// targets is a body of n targets of the seeded accounts from offset (see
+// workload.Targets); every fifth refers to no account at all.
 func (e *env) targets(n, offset int) []map[string]any {
-	out := make([]map[string]any, n)
-	for i := range out {
-		a := (offset + i) % e.accounts
-		switch {
-		case i%5 == 4:
-			out[i] = map[string]any{"source_system_id": fmt.Sprint("s", i), "account_id": fmt.Sprintf("NOPE%03d", i)}
-		case i%2 == 0:
-			out[i] = map[string]any{"source_system_id": fmt.Sprint("s", i), "account_id": fmt.Sprintf("A%03d", a)}
-		default:
-			out[i] = map[string]any{"source_system_id": fmt.Sprint("s", i), "email": fmt.Sprintf("A%03d@EXAMPLE.com", a)}
-		}
+	out := workload.Targets(e.shorts, offset, n)
+	for i := 4; i < n; i += 5 {
+		out[i] = map[string]any{"source_system_id": out[i]["source_system_id"], "account_id": fmt.Sprintf("NOPE%03d", i)}
 	}
 	return out
 }
@@ -168,19 +126,7 @@ func (e *env) post(body any) events.APIGatewayProxyResponse {
 // postWith posts with extra headers.
 func (e *env) postWith(headers map[string]string, body any) events.APIGatewayProxyResponse {
 	e.t.Helper()
-	raw, err := json.Marshal(body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req := events.APIGatewayProxyRequest{
-		Resource:       ingest.RouteTargets,
-		Path:           "/journeys/J1/targets",
-		HTTPMethod:     http.MethodPost,
-		Headers:        map[string]string{"Content-Type": "application/json", "Authorization": "Bearer " + e.token, "Host": "api.example.test"},
-		PathParameters: map[string]string{"journey_id": "J1"},
-		Body:           string(raw),
-		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1/journeys/J1/targets", DomainName: "api.example.test"},
-	}
+	req := workload.PostTargets("J1", e.token, workload.JSON(body))
 	for k, v := range headers {
 		req.Headers[k] = v
 	}
@@ -262,31 +208,16 @@ func (e *env) redeliverAtOnce(h poller.Handler) poller.Handler {
 	}
 }
 
-// poller is the event source mapping over the stack's queue, redelivering
-// failed messages immediately.
-func (e *env) poller(h poller.Handler) *poller.Poller {
-	return &poller.Poller{SQS: e.stack.SQS, QueueURL: e.stack.Resources.QueueURL, Handler: e.redeliverAtOnce(h), Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
-}
-
-// drain polls until a receive finds the queue empty and returns the rounds
-// it took. Nothing may be left in flight.
+// drain feeds the queue to h, redelivering failed messages at once, until a
+// receive finds it empty, and returns the rounds it took. Nothing may be
+// left in flight.
 func (e *env) drain(h poller.Handler) int {
 	e.t.Helper()
-	p := e.poller(h)
-	for round := 1; round <= 200; round++ {
-		n, err := p.Once(ctx())
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if n == 0 {
-			if d := e.queueDepth(e.stack.Resources.QueueURL); d != 0 {
-				e.t.Errorf("the queue looks empty but %d message(s) are in flight", d)
-			}
-			return round
-		}
+	rounds := e.stack.Drain(e.t, e.redeliverAtOnce(h))
+	if d := e.queueDepth(e.stack.Resources.QueueURL); d != 0 {
+		e.t.Errorf("the queue looks empty but %d message(s) are in flight", d)
 	}
-	e.t.Fatal("queue did not drain in 200 rounds")
-	return 0
+	return rounds
 }
 
 func (e *env) queueDepth(url string) int {
@@ -302,14 +233,6 @@ func (e *env) queueDepth(url string) int {
 		n += v
 	}
 	return n
-}
-
-func (e *env) handle(h *consumer.Handler, msgs []events.SQSMessage) {
-	e.t.Helper()
-	resp, err := h.Handle(ctx(), events.SQSEvent{Records: msgs})
-	if err != nil || len(resp.BatchItemFailures) > 0 {
-		e.t.Errorf("consumer: err %v, failures %v", err, resp.BatchItemFailures)
-	}
 }
 
 // allRecords scans the loader records table.
@@ -334,7 +257,7 @@ func (e *env) allRecords() []domain.LoaderRecord {
 
 func (e *env) journeyTargets() []domain.JourneyTarget {
 	e.t.Helper()
-	ts, _, err := store.JourneyTargets{DB: e.stack.DynamoDB, Table: e.stack.Env["JOURNEY_TARGETS_TABLE"]}.List(ctx(), "J1", "", 0)
+	ts, _, err := e.stack.JourneyTargets().List(ctx(), "J1", "", 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -376,7 +299,7 @@ func (e *env) assertExactlyOnce(acc accepted) {
 	if len(recs) != want {
 		t.Errorf("%d loader records, want %d (one per accepted target)", len(recs), want)
 	}
-	requests := store.Requests{DB: e.stack.DynamoDB, Table: e.stack.Env["REQUESTS_TABLE"]}
+	requests := e.stack.Requests()
 	for u, n := range acc {
 		r, err := requests.Get(ctx(), u)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 
 func TestAccountImportKeepsEmailLookupInStep(t *testing.T) {
 	e := newEnv(t)
-	s := e.accounts()
+	s := e.stack.Accounts()
 	a1 := domain.Account{ID: "A1", Emails: []string{"Old@Example.com"}, FirstName: "Ann", Status: domain.AccountActive}
 	a2 := domain.Account{ID: "A2", Emails: []string{"old@example.com"}, Status: domain.AccountActive}
 	stats, err := s.Import(e.ctx(), []domain.Account{a1, a2})

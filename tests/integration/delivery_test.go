@@ -17,6 +17,7 @@ import (
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 )
 
 // seed creates journey J1, n active accounts A000.. with emails a000@example.com
@@ -24,23 +25,14 @@ import (
 func (e *env) seed(n int) string {
 	e.t.Helper()
 	e.putJourney("J1", "")
-	accounts := make([]domain.Account, n)
-	for i := range accounts {
-		accounts[i] = domain.Account{ID: fmt.Sprintf("A%03d", i), Emails: []string{fmt.Sprintf("a%03d@example.com", i)}, Status: domain.AccountActive}
-	}
-	e.importAccounts(accounts...)
+	e.importAccounts(workload.ShortAccounts(n)...)
 	return e.createToken("J1", "30d").Token
 }
 
 func TestEveryMessageDeliveredTwiceAlsoConcurrently(t *testing.T) {
 	e := newEnv(t)
 	token := e.seed(40)
-	body := targetsJSON(40, func(i int) map[string]any {
-		if i%2 == 0 {
-			return map[string]any{"source_system_id": fmt.Sprint("s", i), "account_id": fmt.Sprintf("A%03d", i)}
-		}
-		return map[string]any{"source_system_id": fmt.Sprint("s", i), "email": fmt.Sprintf("A%03d@EXAMPLE.com", i)}
-	})
+	body := workload.Targets(workload.ShortAccounts(40), 0, 40)
 	var uuids []string
 	for range 3 {
 		resp := e.post("J1", token, body)
@@ -89,7 +81,7 @@ func TestEveryMessageDeliveredTwiceAlsoConcurrently(t *testing.T) {
 
 func (e *env) handle(ev events.SQSEvent) {
 	e.t.Helper()
-	resp, err := e.consumer.Handle(e.ctx(), ev)
+	resp, err := e.Consumer.Handle(e.ctx(), ev)
 	if err != nil || len(resp.BatchItemFailures) > 0 {
 		e.t.Errorf("consumer: err %v, failures %v", err, resp.BatchItemFailures)
 	}
@@ -102,7 +94,7 @@ func TestBadMessageNeverFailsItsNeighbours(t *testing.T) {
 	good := e.receiveAll(time.Minute)
 	poison := events.SQSMessage{MessageId: "poison", Body: `{"not":"a batch"`}
 	unknownRequest := events.SQSMessage{MessageId: "orphan", Body: `{"request_uuid":"7d0f6c3e-0000-4000-8000-000000000000","journey_id":"J1","part":0,"parts":1,"targets":[]}`}
-	out, err := e.consumer.Handle(e.ctx(), events.SQSEvent{Records: append([]events.SQSMessage{poison, unknownRequest}, good...)})
+	out, err := e.Consumer.Handle(e.ctx(), events.SQSEvent{Records: append([]events.SQSMessage{poison, unknownRequest}, good...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,8 +175,8 @@ func TestQueueFailureLeavesNothingToProcess(t *testing.T) {
 	// The same wiring with a queue URL that does not exist: SendMessageBatch fails.
 	cfg := testenv.Config[config.Ingest](t, e.stack)
 	cfg.QueueURL = e.stack.Resources.QueueURL + "-missing"
-	broken := ingestwire.New(cfg, e.stack.DynamoDB, e.stack.SQS, e.ingest.Logger)
-	req := apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, `[{"source_system_id":"s","account_id":"A000"}]`)
+	broken := ingestwire.New(cfg, e.stack.DynamoDB, e.stack.SQS, e.Ingest.Logger)
+	req := workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, `[{"source_system_id":"s","account_id":"A000"}]`)
 	resp, _ := broken.Handle(e.ctx(), req)
 	assertProblem(t, resp, http.StatusServiceUnavailable)
 	if strings.Contains(resp.Body, "missing") || strings.Contains(resp.Body, "NonExistentQueue") {
@@ -210,12 +202,12 @@ func TestMessagesOfAnUnfinishedRequestWaitThenAreDropped(t *testing.T) {
 	}
 	b := domain.Batch{RequestUUID: r.UUID, JourneyID: "J1", Parts: 1, ReceivedAt: received, Targets: []domain.Target{{SourceSystemID: "s", AccountID: "A000"}}}
 	// While ingest may still be enqueuing, the message is retried later.
-	if err := e.consumer.Process(e.ctx(), b); err == nil {
+	if err := e.Consumer.Process(e.ctx(), b); err == nil {
 		t.Fatal("a message of a request still enqueuing was processed")
 	}
 	// Past the enqueue timeout, ingest has failed or died: the request is aborted and its messages dropped.
-	e.consumer.Now = func() time.Time { return received.Add(domain.EnqueueTimeout + time.Second) }
-	if err := e.consumer.Process(context.Background(), b); err != nil {
+	e.Consumer.Now = func() time.Time { return received.Add(domain.EnqueueTimeout + time.Second) }
+	if err := e.Consumer.Process(context.Background(), b); err != nil {
 		t.Fatalf("stale message: %v", err)
 	}
 	got, err := requests.Get(e.ctx(), r.UUID)

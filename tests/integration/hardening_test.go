@@ -11,11 +11,12 @@ import (
 
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 )
 
 func (e *env) postWithKey(token, key, body string) eventsResponse {
 	e.t.Helper()
-	req := apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, body)
+	req := workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, body)
 	req.Headers["Idempotency-Key"] = key
 	return e.call(req)
 }
@@ -71,8 +72,8 @@ func TestIdempotencyKeyInFlightAndConcurrent(t *testing.T) {
 	e := newEnv(t)
 	token := e.seed(1)
 	body := `[{"source_system_id":"s","account_id":"A000"}]`
-	gate := &gatedQueue{Queue: e.ingest.Queue, started: make(chan struct{}), release: make(chan struct{})}
-	e.ingest.Queue = gate
+	gate := &gatedQueue{Queue: e.Ingest.Queue, started: make(chan struct{}), release: make(chan struct{})}
+	e.Ingest.Queue = gate
 
 	firstDone := make(chan eventsResponse)
 	go func() { firstDone <- e.postWithKey(token, "k1", body) }()
@@ -118,10 +119,10 @@ func TestIdempotencyKeyAfterAFailedAttemptRetriesForReal(t *testing.T) {
 	e := newEnv(t)
 	token := e.seed(1)
 	body := `[{"source_system_id":"s","account_id":"A000"}]`
-	real := e.ingest.Queue
-	e.ingest.Queue = failingQueue{}
+	real := e.Ingest.Queue
+	e.Ingest.Queue = failingQueue{}
 	assertProblem(t, e.postWithKey(token, "k", body), http.StatusServiceUnavailable)
-	e.ingest.Queue = real
+	e.Ingest.Queue = real
 	resp := e.postWithKey(token, "k", body)
 	if resp.StatusCode != http.StatusAccepted || resp.Headers["Idempotent-Replayed"] != "" {
 		t.Fatalf("retry after a 5xx = %d %v %s", resp.StatusCode, resp.Headers, resp.Body)
@@ -136,9 +137,9 @@ func TestPerTokenRateLimit(t *testing.T) {
 	e := newEnv(t)
 	token := e.seed(1)
 	other := e.createToken("J1", "30d").Token
-	e.ingest.RatePolicy = domain.RatePolicy{PerSecond: 1, Burst: 3}
+	e.Ingest.RatePolicy = domain.RatePolicy{PerSecond: 1, Burst: 3}
 	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
-	e.ingest.Now = func() time.Time { return now }
+	e.Ingest.Now = func() time.Time { return now }
 	body := `[{"source_system_id":"s","account_id":"A000"}]`
 
 	for i := range 3 {

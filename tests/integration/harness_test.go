@@ -5,11 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/targetloader/targetloader/shared/wire/consumerwire"
-	"github.com/targetloader/targetloader/shared/wire/ingestwire"
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
-
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -20,48 +15,29 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
-	"github.com/targetloader/targetloader/shared/local/poller"
-	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 	"github.com/targetloader/targetloader/shared/tokens"
 )
 
 // env is one test's stack with the three handlers wired as the Lambdas wire them.
 type env struct {
-	t        *testing.T
-	stack    *testenv.Stack
-	ingest   *ingest.Handler
-	consumer *consumer.Handler
-	tokens   *tokens.Handler
-	logs     *testenv.SyncBuffer
-	now      time.Time
+	t     *testing.T
+	stack *testenv.Stack
+	testenv.Handlers
+	logs *testenv.SyncBuffer
+	now  time.Time
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	stack := testenv.NewStack(t)
 	e := &env{t: t, stack: stack, logs: &testenv.SyncBuffer{}, now: time.Now().UTC()}
-	logger := slog.New(slog.NewJSONHandler(io.MultiWriter(e.logs, testWriter{t}), nil))
-	ingestCfg := testenv.Config[config.Ingest](t, stack)
-	consumerCfg := testenv.Config[config.Consumer](t, stack)
-	tokensCfg := testenv.Config[config.Tokens](t, stack)
-	e.ingest = ingestwire.New(ingestCfg, stack.DynamoDB, stack.SQS, logger)
-	e.consumer = consumerwire.New(consumerCfg, stack.DynamoDB, logger)
-	e.consumer.EnqueueWait = 0
-	e.tokens = tokenswire.New(tokensCfg, stack.DynamoDB, logger)
+	e.Handlers = stack.Wire(t, testenv.Logger(t, slog.LevelInfo, e.logs), testenv.Clients{})
 	t.Cleanup(func() { assertNoSecrets(t, e.logs.String()) })
 	return e
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // secrets are every token secret and hash the tests created, process-wide.
@@ -78,36 +54,20 @@ func assertNoSecrets(t *testing.T, logs string) {
 
 func (e *env) ctx() context.Context { return context.Background() }
 
-func (e *env) journeys() store.Journeys {
-	return store.Journeys{DB: e.stack.DynamoDB, Table: e.stack.Env["JOURNEYS_TABLE"]}
-}
-
-func (e *env) accounts() store.Accounts {
-	return store.Accounts{DB: e.stack.DynamoDB, Table: e.stack.Env["ACCOUNTS_TABLE"], EmailsTable: e.stack.Env["ACCOUNT_EMAILS_TABLE"]}
-}
-
 func (e *env) putJourney(id, endDate string) {
 	e.t.Helper()
-	if err := e.journeys().Put(e.ctx(), domain.Journey{ID: id, Name: "Journey " + id, EndDate: endDate}); err != nil {
-		e.t.Fatal(err)
-	}
+	e.stack.PutJourney(e.t, domain.Journey{ID: id, Name: "Journey " + id, EndDate: endDate})
 }
 
 func (e *env) importAccounts(accounts ...domain.Account) {
 	e.t.Helper()
-	if _, err := e.accounts().Import(e.ctx(), accounts); err != nil {
-		e.t.Fatal(err)
-	}
+	e.stack.ImportAccounts(e.t, accounts)
 }
 
 // createToken runs the tokens create operation and returns the secret.
 func (e *env) createToken(journeyID, expires string) tokens.Created {
 	e.t.Helper()
-	out, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: journeyID, Expires: expires, By: "marketer@example.com"})
-	if err != nil {
-		e.t.Fatalf("create token: %v", err)
-	}
-	c := out.(tokens.Created)
+	c := testenv.CreateToken(e.t, e.Tokens, journeyID, expires)
 	secrets.Store(c.Token, true)
 	secrets.Store(domain.HashToken(c.Token), true)
 	return c
@@ -124,41 +84,21 @@ func (e *env) post(journeyID, token string, body any) events.APIGatewayProxyResp
 		}
 		raw = string(b)
 	}
-	return e.call(apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": journeyID}, token, raw))
+	return e.call(workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": journeyID}, token, raw))
 }
 
 func (e *env) call(req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
 	e.t.Helper()
-	resp, err := e.ingest.Handle(e.ctx(), req)
+	resp, err := e.Ingest.Handle(e.ctx(), req)
 	if err != nil {
 		e.t.Fatalf("ingest returned an error: %v", err)
 	}
 	return resp
 }
 
-func apiRequest(method, resource string, params map[string]string, token, body string) events.APIGatewayProxyRequest {
-	path := resource
-	for k, v := range params {
-		path = strings.ReplaceAll(path, "{"+k+"}", v)
-	}
-	headers := map[string]string{"Content-Type": "application/json", "Host": "api.example.test", "X-Forwarded-Proto": "https"}
-	if token != "" {
-		headers["Authorization"] = "Bearer " + token
-	}
-	return events.APIGatewayProxyRequest{
-		Resource:       resource,
-		Path:           path,
-		HTTPMethod:     method,
-		Headers:        headers,
-		PathParameters: params,
-		Body:           body,
-		RequestContext: events.APIGatewayProxyRequestContext{Stage: "v1", Path: "/v1" + path, DomainName: "api.example.test"},
-	}
-}
-
 func (e *env) status(journeyID, token, requestUUID string, query map[string]string) (events.APIGatewayProxyResponse, ingest.Status) {
 	e.t.Helper()
-	req := apiRequest(http.MethodGet, ingest.RouteRequest, map[string]string{"journey_id": journeyID, "request_uuid": requestUUID}, token, "")
+	req := workload.APIRequest(http.MethodGet, ingest.RouteRequest, map[string]string{"journey_id": journeyID, "request_uuid": requestUUID}, token, "")
 	req.QueryStringParameters = query
 	resp := e.call(req)
 	var st ingest.Status
@@ -179,22 +119,12 @@ func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
 // drain runs the consumer through the poller until the queue is empty.
 func (e *env) drain() {
 	e.t.Helper()
-	p := &poller.Poller{SQS: e.stack.SQS, QueueURL: e.stack.Resources.QueueURL, Handler: e.consumer.Handle, Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), BatchSize: 10, InvokeTimeout: time.Minute}
-	for range 100 {
-		n, err := p.Once(e.ctx())
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	e.t.Fatal("queue did not drain")
+	e.stack.Drain(e.t, e.Consumer.Handle)
 }
 
 func (e *env) records(requestUUID string) []domain.LoaderRecord {
 	e.t.Helper()
-	recs, _, err := store.LoaderRecords{DB: e.stack.DynamoDB, Table: e.stack.Env["LOADER_RECORDS_TABLE"]}.ListByRequest(e.ctx(), requestUUID, "", 0)
+	recs, _, err := e.stack.LoaderRecords().ListByRequest(e.ctx(), requestUUID, "", 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -203,7 +133,7 @@ func (e *env) records(requestUUID string) []domain.LoaderRecord {
 
 func (e *env) journeyTargets(journeyID string) []domain.JourneyTarget {
 	e.t.Helper()
-	ts, _, err := store.JourneyTargets{DB: e.stack.DynamoDB, Table: e.stack.Env["JOURNEY_TARGETS_TABLE"]}.List(e.ctx(), journeyID, "", 0)
+	ts, _, err := e.stack.JourneyTargets().List(e.ctx(), journeyID, "", 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 	"github.com/targetloader/targetloader/shared/tokens"
 )
 
@@ -20,7 +21,7 @@ func TestTokensLifecycleThroughDynamoDB(t *testing.T) {
 	endDate := e.now.AddDate(0, 5, 0).Format(domain.DateLayout)
 	e.putJourney("J1", endDate)
 
-	out, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpOptions, JourneyID: "J1"})
+	out, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpOptions, JourneyID: "J1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,10 +37,10 @@ func TestTokensLifecycleThroughDynamoDB(t *testing.T) {
 	if !domain.ValidTokenFormat(created.Token) || created.Endpoint != "https://api.example.test/v1/journeys/J1/targets" {
 		t.Errorf("created = token format %v, endpoint %q", domain.ValidTokenFormat(created.Token), created.Endpoint)
 	}
-	if _, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "1y", By: "m"}); errorType(err) != "InvalidRequest" {
+	if _, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "1y", By: "m"}); errorType(err) != "InvalidRequest" {
 		t.Errorf("1y on a journey ending in 5 months: err = %v", err)
 	}
-	if _, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "NOPE", Expires: "30d", By: "m"}); errorType(err) != "NotFound" {
+	if _, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "NOPE", Expires: "30d", By: "m"}); errorType(err) != "NotFound" {
 		t.Errorf("unknown journey: err = %v", err)
 	}
 
@@ -59,7 +60,7 @@ func TestTokensLifecycleThroughDynamoDB(t *testing.T) {
 	if resp := e.post("J1", created.Token, oneTarget); resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("POST with a fresh token = %d %s", resp.StatusCode, resp.Body)
 	}
-	expired, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpExpire, TokenID: created.TokenID, By: "boss@example.com"})
+	expired, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpExpire, TokenID: created.TokenID, By: "boss@example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestTokensLifecycleThroughDynamoDB(t *testing.T) {
 	if list := e.listTokens("J1"); list[0].Status != domain.TokenRevoked || list[0].RevokedBy != "boss@example.com" {
 		t.Errorf("after expire, list = %+v", list)
 	}
-	if _, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpExpire, TokenID: "no-such-token", By: "m"}); errorType(err) != "NotFound" {
+	if _, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpExpire, TokenID: "no-such-token", By: "m"}); errorType(err) != "NotFound" {
 		t.Errorf("expire unknown token: %v", err)
 	}
 }
@@ -116,7 +117,7 @@ func TestRefusedTokens(t *testing.T) {
 	var tamperedBody, unknownBody string
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := apiRequest(http.MethodPost, "/journeys/{journey_id}/targets", map[string]string{"journey_id": c.journey}, "", `[{"source_system_id":"s","account_id":"A1"}]`)
+			req := workload.APIRequest(http.MethodPost, "/journeys/{journey_id}/targets", map[string]string{"journey_id": c.journey}, "", `[{"source_system_id":"s","account_id":"A1"}]`)
 			if c.header != "" {
 				req.Headers["Authorization"] = c.header
 			}
@@ -159,7 +160,7 @@ func (e *env) storeToken(journeyID string, expiresAt time.Time) string {
 
 func (e *env) listTokens(journeyID string) []tokens.TokenView {
 	e.t.Helper()
-	out, err := e.tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpList, JourneyID: journeyID})
+	out, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpList, JourneyID: journeyID})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -11,13 +11,14 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 )
 
 func TestBadInputIsRefusedAndNothingQueued(t *testing.T) {
 	e := newEnv(t)
 	token := e.seed(1)
 	post := func(contentType, body string) eventsResponse {
-		req := apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, body)
+		req := workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, body)
 		req.Headers["Content-Type"] = contentType
 		return e.call(req)
 	}
@@ -53,14 +54,14 @@ func TestBadInputIsRefusedAndNothingQueued(t *testing.T) {
 	}
 
 	// A base64-encoded body, as API Gateway sends binary media, is accepted.
-	req := apiRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, base64.StdEncoding.EncodeToString([]byte(`[{"source_system_id":"s","account_id":"A000"}]`)))
+	req := workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, base64.StdEncoding.EncodeToString([]byte(`[{"source_system_id":"s","account_id":"A000"}]`)))
 	req.IsBase64Encoded = true
 	if resp := e.call(req); resp.StatusCode != http.StatusAccepted {
 		t.Errorf("base64 body = %d %s", resp.StatusCode, resp.Body)
 	}
 	// Unknown routes and methods.
-	assertProblem(t, e.call(apiRequest(http.MethodGet, "/nope", nil, token, "")), http.StatusNotFound)
-	assertProblem(t, e.call(apiRequest(http.MethodGet, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, "")), http.StatusMethodNotAllowed)
+	assertProblem(t, e.call(workload.APIRequest(http.MethodGet, "/nope", nil, token, "")), http.StatusNotFound)
+	assertProblem(t, e.call(workload.APIRequest(http.MethodGet, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, token, "")), http.StatusMethodNotAllowed)
 	// Status of an unknown or malformed request uuid.
 	resp, _ := e.status("J1", token, "not-a-uuid", nil)
 	assertProblem(t, resp, http.StatusNotFound)

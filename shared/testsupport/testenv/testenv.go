@@ -103,14 +103,17 @@ func StageName(t testing.TB) string {
 	return name + "-" + hex.EncodeToString(b)
 }
 
-// Logger writes JSON log lines to w (the test's output when nil).
-func Logger(t testing.TB, w io.Writer) *slog.Logger {
-	if w == nil {
-		w = testWriter{t}
+// Logger writes JSON log lines at level and above to the test's output and
+// to also (when not nil), e.g. a SyncBuffer the test searches.
+func Logger(t testing.TB, level slog.Level, also io.Writer) *slog.Logger {
+	var w io.Writer = testWriter{t}
+	if also != nil {
+		w = io.MultiWriter(also, w)
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
+// testWriter writes each log line to the test's output.
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {

@@ -32,6 +32,16 @@ func Accounts(n int) []domain.Account {
 	return out
 }
 
+// ShortAccounts is n active accounts with short ids (A000, A001, ...) and
+// emails (a000@example.com, ...), for tests whose hand-written bodies name them.
+func ShortAccounts(n int) []domain.Account {
+	out := make([]domain.Account, n)
+	for i := range out {
+		out[i] = domain.Account{ID: fmt.Sprintf("A%03d", i), Emails: []string{fmt.Sprintf("a%03d@example.com", i)}, Status: domain.AccountActive}
+	}
+	return out
+}
+
 // Targets is n targets naming accounts[from], accounts[from+1], ... (cycling):
 // the target of an even position names the account id, an odd one only the
 // account's first email with its first letter upper-cased, to exercise

@@ -1,0 +1,141 @@
+package testenv
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/consumer"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/local/poller"
+	"github.com/targetloader/targetloader/shared/queue"
+	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+)
+
+// Clients are the SDK clients handlers are wired with; a nil field means the
+// stack's own client. Tests pass counting or fault-injecting clients here.
+type Clients struct {
+	DynamoDB store.DynamoDB
+	SQS      queue.SQS
+}
+
+// Handlers are the three functions' handlers, wired as the Lambdas wire them.
+type Handlers struct {
+	Ingest   *ingest.Handler
+	Consumer *consumer.Handler
+	Tokens   *tokens.Handler
+}
+
+// Wire builds the handlers from the stack's environment, as each function
+// loads it from its own. The consumer does not wait for a request still
+// being enqueued (EnqueueWait 0): tests drive ingest and the consumer in turn.
+func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
+	t.Helper()
+	var db store.DynamoDB = s.DynamoDB
+	if c.DynamoDB != nil {
+		db = c.DynamoDB
+	}
+	var q queue.SQS = s.SQS
+	if c.SQS != nil {
+		q = c.SQS
+	}
+	h := Handlers{
+		Ingest:   ingestwire.New(Config[config.Ingest](t, s), db, q, log),
+		Consumer: consumerwire.New(Config[config.Consumer](t, s), db, log),
+		Tokens:   tokenswire.New(Config[config.Tokens](t, s), db, log),
+	}
+	h.Consumer.EnqueueWait = 0
+	return h
+}
+
+// The stack's tables through the service's own adapters, for seeding and checking.
+
+func (s *Stack) table(t resources.Table) string { return s.Env[t.EnvVar] }
+
+func (s *Stack) Journeys() store.Journeys {
+	return store.Journeys{DB: s.DynamoDB, Table: s.table(resources.Journeys)}
+}
+
+func (s *Stack) Accounts() store.Accounts {
+	return store.Accounts{DB: s.DynamoDB, Table: s.table(resources.Accounts), EmailsTable: s.table(resources.AccountEmails)}
+}
+
+func (s *Stack) Requests() store.Requests {
+	return store.Requests{DB: s.DynamoDB, Table: s.table(resources.Requests), IdempotencyTable: s.table(resources.Idempotency)}
+}
+
+func (s *Stack) LoaderRecords() store.LoaderRecords {
+	return store.LoaderRecords{DB: s.DynamoDB, Table: s.table(resources.LoaderRecords)}
+}
+
+func (s *Stack) JourneyTargets() store.JourneyTargets {
+	return store.JourneyTargets{DB: s.DynamoDB, Table: s.table(resources.JourneyTargets)}
+}
+
+// PutJourney stores j.
+func (s *Stack) PutJourney(t testing.TB, j domain.Journey) {
+	t.Helper()
+	if err := s.Journeys().Put(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ImportAccounts imports accounts as `tl accounts import` does.
+func (s *Stack) ImportAccounts(t testing.TB, accounts []domain.Account) {
+	t.Helper()
+	if _, err := s.Accounts().Import(context.Background(), accounts); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// CreateToken creates a token of journeyID through the tokens handler h.
+func CreateToken(t testing.TB, h *tokens.Handler, journeyID, expires string) tokens.Created {
+	t.Helper()
+	out, err := h.Handle(context.Background(), tokens.Request{Operation: tokens.OpCreate, JourneyID: journeyID, Expires: expires, By: "marketer@example.com"})
+	if err != nil {
+		t.Fatalf("create token: %v", err)
+	}
+	return out.(tokens.Created)
+}
+
+// Drain feeds the stack's queue to h, as the SQS event source mapping does,
+// until a receive finds it empty; it returns the rounds that took.
+func (s *Stack) Drain(t testing.TB, h poller.Handler) int {
+	t.Helper()
+	p := s.Poller(h)
+	for round := 1; round <= 200; round++ {
+		n, err := p.Once(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return round
+		}
+	}
+	t.Fatal("the queue did not drain in 200 rounds")
+	return 0
+}
+
+// Poller feeds the stack's queue to h as the event source mapping does.
+func (s *Stack) Poller(h poller.Handler) *poller.Poller {
+	return &poller.Poller{SQS: s.SQS, QueueURL: s.Resources.QueueURL, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: 10, InvokeTimeout: time.Minute}
+}
+
+// Handle runs the consumer handler h on msgs and fails the test if any
+// message failed.
+func Handle(t testing.TB, h *consumer.Handler, msgs []events.SQSMessage) {
+	t.Helper()
+	resp, err := h.Handle(context.Background(), events.SQSEvent{Records: msgs})
+	if err != nil || len(resp.BatchItemFailures) > 0 {
+		t.Errorf("consumer: err %v, failures %v", err, resp.BatchItemFailures)
+	}
+}
