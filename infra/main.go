@@ -23,6 +23,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 func main() {
@@ -36,7 +38,8 @@ func main() {
 		fail(err)
 	}
 	dirs := map[string]string{}
-	for _, name := range FunctionNames {
+	for _, def := range resources.Functions {
+		name := def.Name
 		dir := filepath.Join(root, "dist", name)
 		if os.Getenv("TL_SKIP_BUILD") == "" {
 			if err := buildFunction(root, name, dir); err != nil {
