@@ -21,7 +21,9 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/poller"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testsupport/iamcheck"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/tokens"
 	"github.com/targetloader/targetloader/shared/wire"
@@ -46,10 +48,14 @@ func newEnv(t *testing.T) *env {
 	ingestCfg := testenv.Config[config.Ingest](t, stack)
 	consumerCfg := testenv.Config[config.Consumer](t, stack)
 	tokensCfg := testenv.Config[config.Tokens](t, stack)
-	e.ingest = wire.Ingest(ingestCfg, stack.DynamoDB, stack.SQS, logger)
-	e.consumer = wire.Consumer(consumerCfg, stack.DynamoDB, logger)
+	// Each handler may only make the calls its role allows in AWS.
+	ingestIAM := iamcheck.New(t, resources.IngestFunction, stack.Env)
+	consumerIAM := iamcheck.New(t, resources.ConsumerFunction, stack.Env)
+	tokensIAM := iamcheck.New(t, resources.TokensFunction, stack.Env)
+	e.ingest = wire.Ingest(ingestCfg, ingestIAM.DynamoDB(stack.DynamoDB), ingestIAM.SQS(stack.SQS), logger)
+	e.consumer = wire.Consumer(consumerCfg, consumerIAM.DynamoDB(stack.DynamoDB), logger)
 	e.consumer.EnqueueWait = 0
-	e.tokens = wire.Tokens(tokensCfg, stack.DynamoDB, logger)
+	e.tokens = wire.Tokens(tokensCfg, tokensIAM.DynamoDB(stack.DynamoDB), logger)
 	t.Cleanup(func() { assertNoSecrets(t, e.logs.String()) })
 	return e
 }
