@@ -32,6 +32,7 @@ import (
 	"github.com/targetloader/targetloader/shared/awsclient"
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/provision"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 var endpoint string
@@ -146,7 +147,7 @@ func NewStack(t testing.TB, opts ...func(*config.LoadOptions) error) *Stack {
 		t.Fatal(err)
 	}
 	s.Env = s.Resources.Env()
-	s.Env["API_BASE_URL"] = "https://api.example.test/v1"
+	s.Env[resources.EnvAPIBaseURL] = "https://api.example.test/v1"
 	return s
 }
 
