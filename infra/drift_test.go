@@ -3,8 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // The drift tests compare the SAM template (template.yaml at the repository
@@ -282,11 +284,7 @@ func TestDriftFunctions(t *testing.T) {
 	// WHEN / THEN the functions have the same runtime, architecture, handler, sizing, log format and env names
 	compareMaps(t, "function", cdk, sam)
 
-	// AND each SAM function is built by `make build-<LogicalId>` from functions/<name>
-	mk, err := os.ReadFile(filepath.Join("..", "Makefile.infra"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// AND each SAM function is built by `make build-<LogicalId>` with the Makefile's one Lambda build recipe
 	for name, p := range samFns {
 		id := logical[name]
 		res := loadSAM(t)["Resources"].(map[string]any)[id].(map[string]any)
@@ -294,74 +292,117 @@ func TestDriftFunctions(t *testing.T) {
 		if meta["BuildMethod"] != "makefile" || p["CodeUri"] != "." {
 			t.Errorf("SAM %s: want CodeUri . and Metadata.BuildMethod makefile", id)
 		}
-		re := regexp.MustCompile(`(?m)^build-` + regexp.QuoteMeta(id) + `:\n\t.*-o \$\(ARTIFACTS_DIR\)/bootstrap \./functions/` + regexp.QuoteMeta(name) + `\s*$`)
-		if !re.Match(mk) {
-			t.Errorf("Makefile.infra: no build-%s target building ./functions/%s into $(ARTIFACTS_DIR)/bootstrap", id, name)
+		if got, want := makeDryRun(t, "build-"+id, "ARTIFACTS_DIR=/artifacts"), lambdaBuild(name, "/artifacts"); got != want {
+			t.Errorf("make build-%s runs\n  %s\nwant\n  %s", id, got, want)
 		}
-		if !slices.Contains(FunctionNames, name) {
-			t.Errorf("SAM function %s is not one of %v", name, FunctionNames)
+		if !slices.Contains(functionNames(), name) {
+			t.Errorf("SAM function %s is not one of %v", name, functionNames())
 		}
 	}
 }
 
-func TestDriftGrants(t *testing.T) {
-	// GIVEN the CDK grants and the SAM policy templates
-	r := synth(t, "dev")
-	cdk := cdkGrants(r)
-	samTables := map[string]string{} // logical id -> table suffix
-	for id, res := range samResources(t, "AWS::DynamoDB::Table") {
-		samTables[id] = samName(props(res)["TableName"])
+// TestMakeBuildsEveryFunction: `make build` (which deploy and synth run)
+// builds exactly the functions of shared/resources, each with the one recipe.
+func TestMakeBuildsEveryFunction(t *testing.T) {
+	var want []string
+	for _, name := range functionNames() {
+		want = append(want, lambdaBuild(name, "dist/"+name))
 	}
+	var got []string
+	for _, line := range strings.Split(makeDryRun(t, "build"), "\n") {
+		if strings.Contains(line, " go build ") {
+			got = append(got, line)
+		}
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("make build runs\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// lambdaBuild is the build command of function name into dir: linux/arm64,
+// static, no RPC shim, stripped (provided.al2023).
+func lambdaBuild(name, dir string) string {
+	return `GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags "-s -w" -o ` + dir + `/bootstrap ./functions/` + name
+}
+
+// makeDryRun is what `make -n target vars...` would run in the repository root.
+func makeDryRun(t *testing.T, target string, vars ...string) string {
+	t.Helper()
+	out, err := exec.Command("make", append([]string{"-s", "-n", "-C", "..", target, "GO=go"}, vars...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n %s: %v\n%s", target, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// samLogicalIDs maps the logical id of each SAM table and queue to
+// "table:<id>" or "queue:<id>", as logicalIDs does for the CDK stack.
+func samLogicalIDs(t *testing.T) map[string]string {
+	out := map[string]string{}
+	for lid, res := range samResources(t, "AWS::DynamoDB::Table") {
+		out[lid] = "table:" + samName(props(res)["TableName"])
+	}
+	for lid, res := range samResources(t, "AWS::SQS::Queue") {
+		out[lid] = "queue:" + samName(props(res)["QueueName"])
+	}
+	return out
+}
+
+func TestDriftFunctionsMatchDefinitions(t *testing.T) {
+	// GIVEN template.yaml's functions
 	samFns, _ := samFunctions(t)
-	sam := grants{reads: map[string][]string{}, writes: map[string][]string{}, sends: map[string]bool{}}
-	for name, p := range samFns {
-		for _, pol := range asList(p["Policies"]) {
-			pm, ok := pol.(map[string]any)
-			if !ok {
-				t.Errorf("SAM %s: policy %v is not a policy template", name, pol)
+	logical := samLogicalIDs(t)
+	if got, want := keysOf(samFns), functionNames(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("SAM functions %v, want %v", got, want)
+	}
+	for _, def := range resources.Functions {
+		// WHEN looking at the one with each definition's name
+		p, ok := samFns[def.Name]
+		if !ok {
+			continue
+		}
+		// THEN its memory and timeout are the definition's
+		if num(p["MemorySize"]) != float64(def.MemoryMB) || num(p["Timeout"]) != def.Timeout.Seconds() {
+			t.Errorf("SAM %s: %v MB / %v s, want %d MB / %v", def.Name, p["MemorySize"], p["Timeout"], def.MemoryMB, def.Timeout)
+		}
+		// AND its environment names exactly the definition's variables
+		vars, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		if got, want := keysOf(vars), sortedCopy(def.Env()); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("SAM %s env = %v, want %v", def.Name, got, want)
+		}
+		for _, a := range def.Tables {
+			if got := refTo(vars[a.Table.EnvVar], logical); got != "table:"+a.Table.ID {
+				t.Errorf("SAM %s: %s refers to %v", def.Name, a.Table.EnvVar, got)
+			}
+		}
+		for _, a := range def.Queues {
+			if got := refTo(vars[a.Queue.EnvVar], logical); got != "queue:"+a.Queue.ID {
+				t.Errorf("SAM %s: %s refers to %v", def.Name, a.Queue.EnvVar, got)
+			}
+		}
+	}
+}
+
+func TestDriftPolicies(t *testing.T) {
+	// GIVEN template.yaml's functions
+	samFns, _ := samFunctions(t)
+	logical := samLogicalIDs(t)
+	for _, def := range resources.Functions {
+		// WHEN collecting the actions its inline policies allow per table, index and queue
+		var statements []any
+		for _, pol := range asList(samFns[def.Name]["Policies"]) {
+			doc, ok := pol.(map[string]any)
+			if !ok || doc["Statement"] == nil {
+				t.Errorf("SAM %s: policy %v is not an inline policy document", def.Name, pol)
 				continue
 			}
-			for tmpl, args := range pm {
-				ref := func(key string) string {
-					v, _ := args.(map[string]any)[key].(map[string]any)
-					if s, ok := v["Ref"].(string); ok {
-						return s
-					}
-					if ga, ok := v["Fn::GetAtt"].([]any); ok {
-						return fmt.Sprint(ga[0])
-					}
-					return ""
-				}
-				switch tmpl {
-				case "DynamoDBReadPolicy":
-					sam.reads[name] = append(sam.reads[name], samTables[ref("TableName")])
-				case "DynamoDBCrudPolicy":
-					sam.reads[name] = append(sam.reads[name], samTables[ref("TableName")])
-					sam.writes[name] = append(sam.writes[name], samTables[ref("TableName")])
-				case "SQSSendMessagePolicy":
-					if ref("QueueName") != "TargetsQueue" {
-						t.Errorf("SAM %s: SQSSendMessagePolicy on %s", name, ref("QueueName"))
-					}
-					sam.sends[name] = true
-				default:
-					t.Errorf("SAM %s: unexpected policy %s", name, tmpl)
-				}
-			}
+			statements = append(statements, asList(doc["Statement"])...)
 		}
-		sort.Strings(sam.reads[name])
-		sort.Strings(sam.writes[name])
-	}
-	// WHEN / THEN both give each function the same table and queue access
-	for _, fn := range FunctionNames {
-		if fmt.Sprint(cdk.reads[fn]) != fmt.Sprint(sam.reads[fn]) {
-			t.Errorf("%s reads: CDK %v, SAM %v", fn, cdk.reads[fn], sam.reads[fn])
-		}
-		if fmt.Sprint(cdk.writes[fn]) != fmt.Sprint(sam.writes[fn]) {
-			t.Errorf("%s writes: CDK %v, SAM %v", fn, cdk.writes[fn], sam.writes[fn])
-		}
-		if cdk.sends[fn] != sam.sends[fn] {
-			t.Errorf("%s sends: CDK %v, SAM %v", fn, cdk.sends[fn], sam.sends[fn])
-		}
+		// THEN they are exactly its access table (the SQS event adds the
+		// poller's permissions on the queue by itself)
+		compareAccess(t, "SAM "+def.Name, access(t, statements, logical), wantAccess(def))
 	}
 }
 
@@ -420,7 +461,7 @@ func TestDriftEventSource(t *testing.T) {
 			if em["Type"] != "SQS" {
 				continue
 			}
-			if name != FnConsumer {
+			if name != resources.ConsumerFunction.Name {
 				t.Errorf("SQS event on %s", name)
 			}
 			ep := em["Properties"].(map[string]any)
@@ -431,6 +472,12 @@ func TestDriftEventSource(t *testing.T) {
 	// WHEN / THEN batch size, window, max concurrency and ReportBatchItemFailures agree
 	if fmt.Sprint(cdk) != fmt.Sprint(sam) {
 		t.Errorf("event source: CDK %+v, SAM %+v", cdk, sam)
+	}
+	// AND are the consumer's definition
+	es := resources.ConsumerFunction.EventSource
+	want := []esmDesc{{float64(es.BatchSize), es.MaxBatchingWindow.Seconds(), float64(es.MaxConcurrency), "[ReportBatchItemFailures]"}}
+	if fmt.Sprint(sam) != fmt.Sprint(want) {
+		t.Errorf("event source: SAM %+v, definition %+v", sam, want)
 	}
 }
 
@@ -449,7 +496,7 @@ func TestDriftAPI(t *testing.T) {
 			if em["Type"] != "Api" {
 				continue
 			}
-			if name != FnIngest {
+			if name != resources.IngestFunction.Name {
 				t.Errorf("Api event on %s", name)
 			}
 			ep := em["Properties"].(map[string]any)

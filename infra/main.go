@@ -8,10 +8,10 @@
 // limit enforced by ingest, default 10 / 20), tracing ("true" for X-Ray),
 // alarmTopicArn (SNS topic the alarms notify; none by default).
 //
-// Before synthesis the app builds the three functions for linux/arm64 into
-// <repo>/dist/<name>/bootstrap (the same command as `make build`); the Go
-// build cache makes this fast after the first time. Set TL_SKIP_BUILD=1 to use
-// binaries already in dist/.
+// Before synthesis the app runs `make build` (the one Lambda build recipe:
+// linux/arm64 into <repo>/dist/<name>/bootstrap); the Go build cache makes
+// this fast after the first time. Set TL_SKIP_BUILD=1 to use binaries
+// already in dist/ (the Makefile's synth and deploy build first).
 package main
 
 import (
@@ -23,6 +23,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 func main() {
@@ -35,14 +37,15 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	dirs := map[string]string{}
-	for _, name := range FunctionNames {
-		dir := filepath.Join(root, "dist", name)
-		if os.Getenv("TL_SKIP_BUILD") == "" {
-			if err := buildFunction(root, name, dir); err != nil {
-				fail(err)
-			}
+	if os.Getenv("TL_SKIP_BUILD") == "" {
+		if err := buildFunctions(root); err != nil {
+			fail(err)
 		}
+	}
+	dirs := map[string]string{}
+	for _, def := range resources.Functions {
+		name := def.Name
+		dir := filepath.Join(root, "dist", name)
 		if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
 			fail(fmt.Errorf("function %s: %w (run make build)", name, err))
 		}
@@ -70,17 +73,13 @@ func main() {
 	app.Synth(nil)
 }
 
-// buildFunction compiles functions/<name> for Lambda (linux/arm64, no RPC
-// shim, static, stripped) into dir/bootstrap.
-func buildFunction(root, name, dir string) error {
-	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w",
-		"-o", filepath.Join(dir, "bootstrap"), "./functions/"+name)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+// buildFunctions runs `make build` in the repository root.
+func buildFunctions(root string) error {
+	cmd := exec.Command("make", "-C", root, "build")
 	cmd.Stdout = os.Stderr
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("building function %s: %w", name, err)
+		return fmt.Errorf("make build: %w", err)
 	}
 	return nil
 }

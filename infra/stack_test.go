@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -43,7 +44,8 @@ func synth(t *testing.T, stage string) *synthResult {
 		t.Fatal(err)
 	}
 	dirs := map[string]string{}
-	for _, name := range FunctionNames {
+	for _, def := range resources.Functions {
+		name := def.Name
 		dir := filepath.Join(assetRoot, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Fatal(err)
@@ -152,30 +154,55 @@ func TestFunctionsAreArmAL2023WithJSONLogs(t *testing.T) {
 	})
 }
 
-func TestFunctionEnvironmentMatchesConfig(t *testing.T) {
-	// GIVEN the synthesized dev stack
-	r := synth(t, "dev")
-	// WHEN reading each function's environment variable names
-	want := map[string][]string{
-		"targetloader-dev-ingest":   {"IDEMPOTENCY_TABLE", "JOURNEYS_TABLE", "LOADER_RECORDS_TABLE", "QUEUE_URL", "RATE_LIMITS_TABLE", "RATE_LIMIT_BURST", "RATE_LIMIT_PER_SECOND", "REQUESTS_TABLE", "TOKENS_TABLE"},
-		"targetloader-dev-consumer": {"ACCOUNTS_TABLE", "ACCOUNT_EMAILS_TABLE", "JOURNEYS_TABLE", "JOURNEY_TARGETS_TABLE", "LOADER_RECORDS_TABLE", "REQUESTS_TABLE"},
-		"targetloader-dev-tokens":   {"API_BASE_URL", "JOURNEYS_TABLE", "TOKENS_TABLE"},
-	}
-	got := map[string][]string{}
+// functionsByName returns the synthesized functions' properties by definition name.
+func (r *synthResult) functionsByName(t *testing.T, stage string) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
 	for _, res := range r.resources("AWS::Lambda::Function") {
 		p := props(res)
-		vars := p["Environment"].(map[string]any)["Variables"].(map[string]any)
-		var names []string
-		for k := range vars {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		got[p["FunctionName"].(string)] = names
+		out[strings.TrimPrefix(p["FunctionName"].(string), resources.PhysicalName(stage, ""))] = p
 	}
-	// THEN they are exactly the ones shared/config reads
-	for fn, w := range want {
-		if fmt.Sprint(got[fn]) != fmt.Sprint(w) {
-			t.Errorf("%s env = %v, want %v", fn, got[fn], w)
+	if len(out) != len(resources.Functions) {
+		t.Fatalf("want %d functions, got %v", len(resources.Functions), keysOf(out))
+	}
+	return out
+}
+
+func TestFunctionSizingMatchesDefinition(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	fns := synth(t, "dev").functionsByName(t, "dev")
+	for _, def := range resources.Functions {
+		// WHEN looking at each function of shared/resources
+		p := fns[def.Name]
+		// THEN its memory and timeout are the definition's
+		if p["MemorySize"] != float64(def.MemoryMB) || p["Timeout"] != def.Timeout.Seconds() {
+			t.Errorf("%s: %v MB / %v s, want %d MB / %v", def.Name, p["MemorySize"], p["Timeout"], def.MemoryMB, def.Timeout)
+		}
+	}
+}
+
+func TestFunctionEnvironmentMatchesDefinition(t *testing.T) {
+	// GIVEN the synthesized dev stack
+	r := synth(t, "dev")
+	fns := r.functionsByName(t, "dev")
+	logical := r.logicalIDs()
+	for _, def := range resources.Functions {
+		// WHEN reading each function's environment variables
+		vars := fns[def.Name]["Environment"].(map[string]any)["Variables"].(map[string]any)
+		// THEN their names are exactly the ones its definition declares (and shared/config reads)
+		if got, want := keysOf(vars), sortedCopy(def.Env()); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s env = %v, want %v", def.Name, got, want)
+		}
+		// AND each table's and queue's variable refers to that table or queue
+		for _, a := range def.Tables {
+			if got := refTo(vars[a.Table.EnvVar], logical); got != "table:"+a.Table.ID {
+				t.Errorf("%s: %s refers to %v", def.Name, a.Table.EnvVar, got)
+			}
+		}
+		for _, a := range def.Queues {
+			if got := refTo(vars[a.Queue.EnvVar], logical); got != "queue:"+a.Queue.ID {
+				t.Errorf("%s: %s refers to %v", def.Name, a.Queue.EnvVar, got)
+			}
 		}
 	}
 }
@@ -273,9 +300,10 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 		if p["SqsManagedSseEnabled"] != true {
 			t.Errorf("%v: SSE not enabled", p["QueueName"])
 		}
+		// AND the targets queue's visibility timeout fits the consumer it feeds
 		if p["QueueName"] == "targetloader-dev-targets" {
-			if vt, _ := p["VisibilityTimeout"].(float64); vt < 6*sizing[FnConsumer].TimeoutSec {
-				t.Errorf("visibility timeout %v < 6x consumer timeout", vt)
+			if vt, want := p["VisibilityTimeout"], resources.ConsumerFunction.QueueVisibilityTimeout().Seconds(); vt != want {
+				t.Errorf("visibility timeout %v, want %v", vt, want)
 			}
 		}
 	}
@@ -284,14 +312,15 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 func TestConsumerEventSource(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
-	// WHEN / THEN the consumer reads batches of 10 with partial batch failures
+	es := resources.ConsumerFunction.EventSource
+	// WHEN / THEN the consumer reads batches as its definition says, with partial batch failures
 	noPanic(t, "event source mapping", func() {
 		r.tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
 		r.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), &map[string]any{
 			"FunctionResponseTypes":          []any{"ReportBatchItemFailures"},
-			"BatchSize":                      ConsumerBatchSize,
-			"MaximumBatchingWindowInSeconds": ConsumerMaxBatchingWindow,
-			"ScalingConfig":                  map[string]any{"MaximumConcurrency": ConsumerMaxConcurrency},
+			"BatchSize":                      es.BatchSize,
+			"MaximumBatchingWindowInSeconds": es.MaxBatchingWindow.Seconds(),
+			"ScalingConfig":                  map[string]any{"MaximumConcurrency": es.MaxConcurrency},
 		})
 	})
 }
@@ -351,92 +380,180 @@ func TestLeastPrivilege(t *testing.T) {
 	}
 }
 
-// grants summarises, per function (name suffix), the tables it may read and
-// write and whether it may send to the queue, from the IAM policies.
-type grants struct {
-	reads, writes map[string][]string
-	sends         map[string]bool
+// logicalIDs maps the logical id of each table and queue to "table:<id>" or
+// "queue:<id>" (resources.Table.ID, resources.Queue.ID).
+func (r *synthResult) logicalIDs() map[string]string {
+	out := map[string]string{}
+	for lid, res := range r.resources("AWS::DynamoDB::Table") {
+		out[lid] = "table:" + strings.TrimPrefix(props(res)["TableName"].(string), cdkPrefix)
+	}
+	for lid, res := range r.resources("AWS::SQS::Queue") {
+		out[lid] = "queue:" + strings.TrimPrefix(props(res)["QueueName"].(string), cdkPrefix)
+	}
+	return out
 }
 
-func cdkGrants(r *synthResult) grants {
-	fnRole := map[string]string{} // role logical id -> function name
-	for _, res := range r.resources("AWS::Lambda::Function") {
-		p := props(res)
-		role := p["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-		fnRole[role] = strings.TrimPrefix(p["FunctionName"].(string), "targetloader-dev-")
+var subArn = regexp.MustCompile(`^\$\{(\w+)\.Arn\}(.*)$`)
+
+// refTo names what a Ref, Fn::GetAtt Arn, Fn::Join of an Arn and a suffix,
+// or Fn::Sub "${X.Arn}suffix" points to: "table:<id>", "queue:<id>", or
+// "table:<id>/index/<name>" for an index ARN. Anything else is returned as
+// its JSON so that a comparison shows it.
+func refTo(v any, logical map[string]string) string {
+	m, _ := v.(map[string]any)
+	if id, ok := m["Ref"].(string); ok && logical[id] != "" {
+		return logical[id]
 	}
-	tableID := map[string]string{} // logical id -> table id
-	for lid, res := range r.resources("AWS::DynamoDB::Table") {
-		tableID[lid] = strings.TrimPrefix(props(res)["TableName"].(string), "targetloader-dev-")
+	if ga, ok := m["Fn::GetAtt"].([]any); ok && len(ga) == 2 && ga[1] == "Arn" {
+		if id := logical[fmt.Sprint(ga[0])]; id != "" {
+			return id
+		}
 	}
-	reads := map[string]map[string]bool{}
-	writes := map[string]map[string]bool{}
-	sends := map[string]bool{}
+	if j, ok := m["Fn::Join"].([]any); ok && len(j) == 2 && j[0] == "" {
+		if parts, _ := j[1].([]any); len(parts) == 2 {
+			if base, suffix := refTo(parts[0], logical), fmt.Sprint(parts[1]); strings.Contains(base, ":") {
+				return base + suffix
+			}
+		}
+	}
+	if sub, ok := m["Fn::Sub"].(string); ok {
+		if g := subArn.FindStringSubmatch(sub); g != nil && logical[g[1]] != "" {
+			return logical[g[1]] + g[2]
+		}
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// access lists, per resource (see refTo), the sorted actions allowed by statements.
+func access(t *testing.T, statements []any, logical map[string]string) map[string]string {
+	t.Helper()
+	byRes := map[string]map[string]bool{}
+	for _, s := range statements {
+		sm := s.(map[string]any)
+		if sm["Effect"] != "Allow" {
+			t.Errorf("statement %v is not an Allow", sm)
+		}
+		for _, res := range asList(sm["Resource"]) {
+			key := refTo(res, logical)
+			if byRes[key] == nil {
+				byRes[key] = map[string]bool{}
+			}
+			for _, a := range strs(sm["Action"]) {
+				byRes[key][a] = true
+			}
+		}
+	}
+	out := map[string]string{}
+	for res, acts := range byRes {
+		out[res] = strings.Join(keysOf(acts), ",")
+	}
+	return out
+}
+
+// wantAccess is what a function may do according to its access table.
+func wantAccess(def resources.Function) map[string]string {
+	out := map[string]string{}
+	join := func(actions []resources.Action) string {
+		var s []string
+		for _, a := range actions {
+			s = append(s, string(a))
+		}
+		return actionSet(s...)
+	}
+	for _, a := range def.Tables {
+		if len(a.Actions) > 0 {
+			out["table:"+a.Table.ID] = join(a.Actions)
+		}
+		for _, ix := range a.QueriedIndexes {
+			out["table:"+a.Table.ID+"/index/"+ix] = string(resources.Query)
+		}
+	}
+	for _, a := range def.Queues {
+		out["queue:"+a.Queue.ID] = join(a.Actions)
+	}
+	return out
+}
+
+// actionSet joins comma-separated lists of actions into one, sorted and
+// without duplicates.
+func actionSet(lists ...string) string {
+	set := map[string]bool{}
+	for _, l := range lists {
+		for _, a := range strings.Split(l, ",") {
+			if a != "" {
+				set[a] = true
+			}
+		}
+	}
+	return strings.Join(keysOf(set), ",")
+}
+
+// compareAccess reports each table, index or queue on which a template
+// (got) allows other actions than the access table (want).
+func compareAccess(t *testing.T, who string, got, want map[string]string) {
+	t.Helper()
+	all := map[string]bool{}
+	for k := range got {
+		all[k] = true
+	}
+	for k := range want {
+		all[k] = true
+	}
+	for _, res := range keysOf(all) {
+		if got[res] != want[res] {
+			t.Errorf("%s on %s: template allows [%s], access table says [%s]", who, res, got[res], want[res])
+		}
+	}
+}
+
+// pollerActions are what the SQS event source grants the function's role
+// on its queue, for Lambda to poll it (not used by the function's code).
+const pollerActions = "sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage"
+
+// rolePolicies returns, per function name, the statements of the policies
+// attached to the function's role.
+func (r *synthResult) rolePolicies(t *testing.T) map[string][]any {
+	t.Helper()
+	fnOfRole := map[string]string{}
+	for name, p := range r.functionsByName(t, "dev") {
+		fnOfRole[p["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)] = name
+	}
+	out := map[string][]any{}
 	for _, res := range r.resources("AWS::IAM::Policy") {
 		p := props(res)
 		for _, role := range asList(p["Roles"]) {
-			fn := fnRole[role.(map[string]any)["Ref"].(string)]
-			if fn == "" {
-				continue
-			}
-			for _, s := range asList(p["PolicyDocument"].(map[string]any)["Statement"]) {
-				sm := s.(map[string]any)
-				acts := strings.Join(strs(sm["Action"]), ",")
-				for _, res := range asList(sm["Resource"]) {
-					ga, ok := res.(map[string]any)["Fn::GetAtt"].([]any)
-					if !ok {
-						continue
-					}
-					if tid := tableID[ga[0].(string)]; tid != "" {
-						if reads[fn] == nil {
-							reads[fn], writes[fn] = map[string]bool{}, map[string]bool{}
-						}
-						if strings.Contains(acts, "dynamodb:GetItem") {
-							reads[fn][tid] = true
-						}
-						if strings.Contains(acts, "dynamodb:PutItem") {
-							writes[fn][tid] = true
-						}
-					}
-					if strings.Contains(acts, "sqs:SendMessage") {
-						sends[fn] = true
-					}
-				}
+			if fn := fnOfRole[role.(map[string]any)["Ref"].(string)]; fn != "" {
+				out[fn] = append(out[fn], asList(p["PolicyDocument"].(map[string]any)["Statement"])...)
 			}
 		}
 	}
-	g := grants{reads: map[string][]string{}, writes: map[string][]string{}, sends: sends}
-	for fn, m := range reads {
-		g.reads[fn] = keys(m)
-	}
-	for fn, m := range writes {
-		g.writes[fn] = keys(m)
-	}
-	return g
+	return out
 }
 
-func TestFunctionGrants(t *testing.T) {
+func TestFunctionPoliciesAreExactlyTheAccessTable(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
-	// WHEN collecting, per function role, the tables it may read and write
-	g := cdkGrants(r)
-	// THEN each function reads and writes exactly what its code uses
-	want := map[string][2][]string{ // fn -> {reads, writes}
-		"ingest":   {{"idempotency", "journeys", "loader-records", "rate-limits", "requests", "tokens"}, {"idempotency", "rate-limits", "requests"}},
-		"consumer": {{"account-emails", "accounts", "journey-targets", "journeys", "loader-records", "requests"}, {"journey-targets", "loader-records", "requests"}},
-		"tokens":   {{"journeys", "tokens"}, {"tokens"}},
-	}
-	for fn, w := range want {
-		if got := g.reads[fn]; fmt.Sprint(got) != fmt.Sprint(w[0]) {
-			t.Errorf("%s reads %v, want %v", fn, got, w[0])
+	policies := r.rolePolicies(t)
+	logical := r.logicalIDs()
+	for _, def := range resources.Functions {
+		// WHEN collecting, per table, index and queue, the actions its role allows
+		got := access(t, policies[def.Name], logical)
+		// THEN they are exactly the actions of its access table
+		want := wantAccess(def)
+		// AND, on the queue of its event source, what Lambda needs to poll it
+		if es := def.EventSource; es != nil {
+			key := "queue:" + es.Queue.ID
+			want[key] = actionSet(want[key], pollerActions)
 		}
-		if got := g.writes[fn]; fmt.Sprint(got) != fmt.Sprint(w[1]) {
-			t.Errorf("%s writes %v, want %v", fn, got, w[1])
-		}
+		compareAccess(t, "CDK "+def.Name, got, want)
 	}
-	// AND only ingest may send to the queue
-	if !g.sends["ingest"] || g.sends["consumer"] || g.sends["tokens"] {
-		t.Errorf("only ingest may send to the queue: %v", g.sends)
+	// AND only ingest may send to the targets queue
+	for _, def := range resources.Functions {
+		sends := strings.Contains(access(t, policies[def.Name], logical)["queue:"+resources.TargetsQueue.ID], string(resources.SendMessage))
+		if sends != (def.Name == resources.IngestFunction.Name) {
+			t.Errorf("%s may send to the queue: %v", def.Name, sends)
+		}
 	}
 }
 
@@ -594,11 +711,17 @@ func strs(v any) []string {
 	return out
 }
 
-func keys(m map[string]bool) []string {
-	var out []string
+func keysOf[V any](m map[string]V) []string {
+	out := []string{}
 	for k := range m {
 		out = append(out, k)
 	}
+	sort.Strings(out)
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string{}, s...)
 	sort.Strings(out)
 	return out
 }
@@ -607,8 +730,8 @@ func TestAlarmTopic(t *testing.T) {
 	// GIVEN a stack deployed with an SNS topic for alarms
 	dir := t.TempDir()
 	dirs := map[string]string{}
-	for _, name := range FunctionNames {
-		dirs[name] = dir
+	for _, def := range resources.Functions {
+		dirs[def.Name] = dir
 	}
 	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), nil, 0o755); err != nil {
 		t.Fatal(err)
@@ -627,4 +750,13 @@ func TestAlarmTopic(t *testing.T) {
 			"OKActions":    []any{topic},
 		})
 	})
+}
+
+// functionNames lists the names of resources.Functions, sorted.
+func functionNames() []string {
+	var out []string
+	for _, def := range resources.Functions {
+		out = append(out, def.Name)
+	}
+	return sortedCopy(out)
 }

@@ -52,6 +52,7 @@ import (
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
@@ -294,7 +295,7 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 		return nil, fmt.Errorf("stage %s at %s: %w", o.stage, o.endpoint, err)
 	}
 	env := res.Env()
-	env["API_BASE_URL"] = o.apiURL
+	env[resources.EnvAPIBaseURL] = o.apiURL
 	tokensCfg, err := config.LoadFrom[config.Tokens](env)
 	if err != nil {
 		return nil, err

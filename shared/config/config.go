@@ -1,6 +1,8 @@
 // Package config is each function's typed environment configuration, parsed
-// and validated once at cold start. The env names come from shared/resources so
-// that the CDK stack, the SAM template and the local stack set the same ones.
+// and validated once at cold start. Struct tags cannot name constants, so the
+// env names are spelled out here; config_test checks that each struct reads
+// exactly the variables its function's definition in shared/resources
+// declares, the ones the CDK stack, template.yaml and the local stack set.
 package config
 
 import (

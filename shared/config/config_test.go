@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // setEnv sets vars for the test; the value unset unsets the variable.
@@ -27,13 +28,15 @@ func setEnv(t *testing.T, vars map[string]string) {
 
 const unset = "\x00unset"
 
-// allVars are every variable any config reads, so that the test process's
-// own environment cannot leak in.
-var allVars = []string{
-	"TOKENS_TABLE", "JOURNEYS_TABLE", "REQUESTS_TABLE", "LOADER_RECORDS_TABLE", "IDEMPOTENCY_TABLE",
-	"RATE_LIMITS_TABLE", "QUEUE_URL", "RATE_LIMIT_PER_SECOND", "RATE_LIMIT_BURST",
-	"ACCOUNTS_TABLE", "ACCOUNT_EMAILS_TABLE", "JOURNEY_TARGETS_TABLE", "API_BASE_URL",
-}
+// allVars are every variable any function reads, so that the test
+// process's own environment cannot leak in.
+var allVars = func() []string {
+	var vars []string
+	for _, fn := range resources.Functions {
+		vars = append(vars, fn.Env()...)
+	}
+	return vars
+}()
 
 func env(t *testing.T, base, override map[string]string) {
 	t.Helper()

@@ -35,13 +35,6 @@ import (
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
-// Function timeouts, as template.yaml sets them.
-const (
-	IngestTimeout   = 10 * time.Second
-	ConsumerTimeout = 60 * time.Second
-	TokensTimeout   = 10 * time.Second
-)
-
 // Options configure Start. Zero values take the `make dev` defaults.
 type Options struct {
 	// Endpoint is the AWS endpoint for DynamoDB and SQS.
@@ -132,7 +125,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	s.log.Info("tables and queues ready", "stage", s.Stage, "queue", s.Resources.QueueURL)
 
 	s.Env = s.Resources.Env()
-	s.Env["API_BASE_URL"] = s.APIURL
+	s.Env[resources.EnvAPIBaseURL] = s.APIURL
 	ingestCfg, err := config.LoadFrom[config.Ingest](s.Env)
 	if err == nil {
 		var consumerCfg config.Consumer
@@ -161,13 +154,13 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		Routes:       []string{ingest.RouteTargets, ingest.RouteRequest},
 		Stage:        s.Stage,
 		FunctionName: resources.PhysicalName(s.Stage, "ingest"),
-		Timeout:      IngestTimeout,
+		Timeout:      resources.IngestFunction.Timeout,
 		Logger:       apiLog,
 	}
 	invoke := &InvokeAPI{Logger: lambdaLog, Functions: []Function{
-		{Name: resources.PhysicalName(s.Stage, "tokens"), Aliases: []string{"tokens", "TokensFunction"}, Handler: tokensH.Handle, Timeout: TokensTimeout},
-		{Name: resources.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: IngestTimeout},
-		{Name: resources.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: ConsumerTimeout},
+		{Name: resources.PhysicalName(s.Stage, "tokens"), Aliases: []string{"tokens", "TokensFunction"}, Handler: tokensH.Handle, Timeout: resources.TokensFunction.Timeout},
+		{Name: resources.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: resources.IngestFunction.Timeout},
+		{Name: resources.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: resources.ConsumerFunction.Timeout},
 	}}
 	for _, srv := range []struct {
 		ln  net.Listener
@@ -192,9 +185,9 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		QueueURL:      s.Resources.QueueURL,
 		Handler:       consumerH.Handle,
 		Logger:        consumerLog,
-		BatchSize:     10,
+		BatchSize:     int32(resources.ConsumerFunction.EventSource.BatchSize),
 		WaitTime:      opts.PollWait,
-		InvokeTimeout: ConsumerTimeout,
+		InvokeTimeout: resources.ConsumerFunction.Timeout,
 	}
 	s.wg.Add(1)
 	go func() {

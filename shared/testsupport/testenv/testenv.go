@@ -27,6 +27,7 @@ import (
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 var endpoint string
@@ -82,7 +83,7 @@ func NewStack(t testing.TB, opts ...func(*config.LoadOptions) error) *Stack {
 		t.Fatal(err)
 	}
 	s.Env = s.Resources.Env()
-	s.Env["API_BASE_URL"] = "https://api.example.test/v1"
+	s.Env[resources.EnvAPIBaseURL] = "https://api.example.test/v1"
 	return s
 }
 

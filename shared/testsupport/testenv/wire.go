@@ -15,6 +15,7 @@ import (
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testsupport/iamcheck"
 	"github.com/targetloader/targetloader/shared/tokens"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
@@ -38,6 +39,7 @@ type Handlers struct {
 // Wire builds the handlers from the stack's environment, as each function
 // loads it from its own. The consumer does not wait for a request still
 // being enqueued (EnqueueWait 0): tests drive ingest and the consumer in turn.
+// Every call is held to the function's access table (iamcheck).
 func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	t.Helper()
 	var db store.DynamoDB = s.DynamoDB
@@ -48,10 +50,14 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	if c.SQS != nil {
 		q = c.SQS
 	}
+	// Each handler may only make the calls its role allows in AWS.
+	ingestIAM := iamcheck.New(t, resources.IngestFunction, s.Env)
+	consumerIAM := iamcheck.New(t, resources.ConsumerFunction, s.Env)
+	tokensIAM := iamcheck.New(t, resources.TokensFunction, s.Env)
 	h := Handlers{
-		Ingest:   ingestwire.New(Config[config.Ingest](t, s), db, q, log),
-		Consumer: consumerwire.New(Config[config.Consumer](t, s), db, log),
-		Tokens:   tokenswire.New(Config[config.Tokens](t, s), db, log),
+		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
+		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), log),
+		Tokens:   tokenswire.New(Config[config.Tokens](t, s), tokensIAM.DynamoDB(db), log),
 	}
 	h.Consumer.EnqueueWait = 0
 	return h
