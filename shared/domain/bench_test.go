@@ -2,31 +2,20 @@ package domain_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"testing"
 
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 )
+
+// benchAccounts are the accounts the 500-target body names.
+var benchAccounts = workload.Accounts(domain.MaxTargets)
 
 // benchBody is a 500-target body: even targets by account_id, odd ones by
 // email, all with names, as the budget tests and the load harness send.
 func benchBody(b *testing.B) []byte {
 	b.Helper()
-	targets := make([]map[string]string, domain.MaxTargets)
-	for i := range targets {
-		t := map[string]string{"source_system_id": fmt.Sprintf("cdp-%07d", i), "first_name": "Alex", "last_name": fmt.Sprintf("Doctor%05d", i)}
-		if i%2 == 0 {
-			t["account_id"] = fmt.Sprintf("V4T%012d", i)
-		} else {
-			t["email"] = fmt.Sprintf("Hcp%05d@clinic.example.com", i)
-		}
-		targets[i] = t
-	}
-	body, err := json.Marshal(targets)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return body
+	return workload.Body(benchAccounts, 0, domain.MaxTargets)
 }
 
 // BenchmarkDecodeTargets is decode plus validation of a 500-target body.
@@ -84,11 +73,11 @@ func BenchmarkMatch500(b *testing.B) {
 		b.Fatal(err)
 	}
 	known := domain.Accounts{ByID: map[string]domain.Account{}, ByEmail: map[string][]string{}}
-	for i := range domain.MaxTargets {
-		id := fmt.Sprintf("V4T%012d", i)
-		email := fmt.Sprintf("hcp%05d@clinic.example.com", i)
-		known.ByID[id] = domain.Account{ID: id, Emails: []string{email}, Status: domain.AccountActive}
-		known.ByEmail[email] = []string{id}
+	for _, a := range benchAccounts {
+		known.ByID[a.ID] = a
+		for _, e := range a.Emails {
+			known.ByEmail[domain.NormalizedEmail(e)] = append(known.ByEmail[domain.NormalizedEmail(e)], a.ID)
+		}
 	}
 	b.ReportAllocs()
 	for b.Loop() {

@@ -15,36 +15,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
-
-// Function-field fakes of the handler's ports.
-type (
-	fzReader   func(ctx context.Context, tokenHash, journeyID, requestUUID string) (domain.Snapshot, error)
-	fzRequests struct {
-		created int
-	}
-	fzQueue   func(context.Context, []domain.Batch) error
-	fzRecords func(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
-	fzLimiter func(ctx context.Context, tokenID string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error)
-)
-
-func (f fzReader) Read(ctx context.Context, h, j, r string) (domain.Snapshot, error) {
-	return f(ctx, h, j, r)
-}
-func (f *fzRequests) Create(context.Context, domain.Request) error { f.created++; return nil }
-func (f *fzRequests) CreateIdempotent(context.Context, domain.Request, domain.IdempotencyRecord, time.Time, string) (*domain.IdempotencyRecord, error) {
-	f.created++
-	return nil, nil
-}
-func (f *fzRequests) MarkQueued(context.Context, string) error     { return nil }
-func (f *fzRequests) Abort(context.Context, string) (bool, error)  { return true, nil }
-func (f fzQueue) Send(ctx context.Context, b []domain.Batch) error { return f(ctx, b) }
-func (f fzRecords) ListByRequest(ctx context.Context, u, c string, l int) ([]domain.LoaderRecord, string, error) {
-	return f(ctx, u, c, l)
-}
-func (f fzLimiter) Take(ctx context.Context, id string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error) {
-	return f(ctx, id, p, now)
-}
 
 // fuzzRequestUUID is the one request the fake reader knows (queued, journey J1).
 const fuzzRequestUUID = "0b5c3a9e-1111-4000-8000-000000000001"
@@ -78,7 +50,7 @@ func newFuzzHandler(t testing.TB) (*Handler, fuzzTokens, *[]domain.Batch) {
 	journeys := map[string]domain.Journey{"J1": {ID: "J1", Name: "One"}, "J2": {ID: "J2", Name: "Two"}, "JEND": {ID: "JEND", Name: "Ended", EndDate: "2026-01-31"}}
 	var sent []domain.Batch
 	h := &Handler{
-		Reader: fzReader(func(_ context.Context, hash, journeyID, requestUUID string) (domain.Snapshot, error) {
+		Reader: fakes.Reader{ReadFunc: func(_ context.Context, hash, journeyID, requestUUID string) (domain.Snapshot, error) {
 			var s domain.Snapshot
 			if tok, ok := byHash[hash]; ok {
 				s.Token = &tok
@@ -90,13 +62,13 @@ func newFuzzHandler(t testing.TB) (*Handler, fuzzTokens, *[]domain.Batch) {
 				s.Request = &domain.Request{UUID: requestUUID, JourneyID: "J1", Accepted: 3, Parts: 1, State: domain.RequestQueued, ReceivedAt: now}
 			}
 			return s, nil
-		}),
-		Requests: &fzRequests{},
-		Queue: fzQueue(func(_ context.Context, b []domain.Batch) error {
+		}},
+		Requests: fuzzRequests(),
+		Queue: fakes.Queue{SendFunc: func(_ context.Context, b []domain.Batch) error {
 			sent = append(sent, b...)
 			return nil
-		}),
-		Records: fzRecords(func(_ context.Context, _, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
+		}},
+		Records: fakes.Records{ListByRequestFunc: func(_ context.Context, _, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
 			if limit < 1 || limit > maxPageSize {
 				t.Fatalf("ListByRequest with limit %d", limit)
 			}
@@ -104,15 +76,27 @@ func newFuzzHandler(t testing.TB) (*Handler, fuzzTokens, *[]domain.Batch) {
 				return nil, "", domain.Errorf(domain.KindInvalid, "the page cursor is not valid")
 			}
 			return []domain.LoaderRecord{{RequestUUID: fuzzRequestUUID, Journey: "J1"}}, "", nil
-		}),
-		RateLimiter: fzLimiter(func(_ context.Context, _ string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error) {
-			return domain.RateDecision{Allowed: true, Remaining: p.Burst - 1, Reset: now.Add(p.Window())}, nil
-		}),
-		RatePolicy: domain.RatePolicy{PerSecond: 10, Burst: 20},
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:        func() time.Time { return now },
+		}},
+		RateLimiter: fakes.Allow(),
+		RatePolicy:  domain.RatePolicy{PerSecond: 10, Burst: 20},
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:         func() time.Time { return now },
 	}
 	return h, secrets, &sent
+}
+
+// fuzzRequests is a Requests port on which every write succeeds: new
+// requests are created (no earlier use of an Idempotency-Key), marked queued
+// and aborted.
+func fuzzRequests() fakes.Requests {
+	return fakes.Requests{
+		CreateFunc: func(context.Context, domain.Request) error { return nil },
+		CreateIdempotentFunc: func(context.Context, domain.Request, domain.IdempotencyRecord, time.Time, string) (*domain.IdempotencyRecord, error) {
+			return nil, nil
+		},
+		MarkQueuedFunc: func(context.Context, string) error { return nil },
+		AbortFunc:      func(context.Context, string) (bool, error) { return true, nil },
+	}
 }
 
 // Flags of FuzzIngestHandler's flags argument.

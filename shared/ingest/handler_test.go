@@ -9,18 +9,17 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
 
-// keyRequests records the idempotency item keys it is asked to create.
-type keyRequests struct {
-	fzRequests
-	keys []string
-}
-
-func (k *keyRequests) CreateIdempotent(_ context.Context, _ domain.Request, rec domain.IdempotencyRecord, _ time.Time, _ string) (*domain.IdempotencyRecord, error) {
-	k.keys = append(k.keys, rec.Key)
-	return nil, nil
-}
+// The shared fakes satisfy the handler's ports.
+var (
+	_ Reader      = fakes.Reader{}
+	_ Requests    = fakes.Requests{}
+	_ Queue       = fakes.Queue{}
+	_ Records     = fakes.Records{}
+	_ RateLimiter = fakes.RateLimiter{}
+)
 
 // The Idempotency-Key limit counts characters, as every other text limit does.
 func TestIdempotencyKeyLengthCountsCharacters(t *testing.T) {
@@ -40,7 +39,13 @@ func TestIdempotencyKeyLengthCountsCharacters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reqs := &keyRequests{}
+			// GIVEN a Requests port that records the idempotency item keys it is asked to create
+			var keys []string
+			reqs := fuzzRequests()
+			reqs.CreateIdempotentFunc = func(_ context.Context, _ domain.Request, rec domain.IdempotencyRecord, _ time.Time, _ string) (*domain.IdempotencyRecord, error) {
+				keys = append(keys, rec.Key)
+				return nil, nil
+			}
 			h.Requests = reqs
 			*sent = (*sent)[:0]
 			resp, err := h.Handle(context.Background(), events.APIGatewayProxyRequest{
@@ -61,13 +66,13 @@ func TestIdempotencyKeyLengthCountsCharacters(t *testing.T) {
 				if !strings.Contains(resp.Body, "invalid-idempotency-key") || !strings.Contains(resp.Body, "1 to 255 characters") {
 					t.Errorf("body %s", resp.Body)
 				}
-				if len(reqs.keys) > 0 || len(*sent) > 0 {
-					t.Errorf("refused key: %d records written, %d messages sent", len(reqs.keys), len(*sent))
+				if len(keys) > 0 || len(*sent) > 0 {
+					t.Errorf("refused key: %d records written, %d messages sent", len(keys), len(*sent))
 				}
 				return
 			}
-			if want := domain.IdempotencyItemKey("t1", strings.TrimSpace(tt.key)); len(reqs.keys) != 1 || reqs.keys[0] != want {
-				t.Errorf("item keys %q, want [%q]", reqs.keys, want)
+			if want := domain.IdempotencyItemKey("t1", strings.TrimSpace(tt.key)); len(keys) != 1 || keys[0] != want {
+				t.Errorf("item keys %q, want [%q]", keys, want)
 			}
 		})
 	}

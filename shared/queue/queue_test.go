@@ -9,15 +9,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
 
-type fakeSQS struct {
-	send func(*sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error)
-}
-
-func (f fakeSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	return f.send(in)
-}
+// The shared fake satisfies the sender's client interface.
+var _ SQS = fakes.SQS{}
 
 func bigTargets(n int) []domain.Target {
 	ts := make([]domain.Target, n)
@@ -31,7 +27,7 @@ func bigTargets(n int) []domain.Target {
 func TestSendPacksAtMostTenEntriesAnd256KiBPerCall(t *testing.T) {
 	batches, _ := domain.SplitBatches(domain.Batch{RequestUUID: "u"}, bigTargets(500))
 	calls, sent := 0, 0
-	s := Sender{QueueURL: "q", SQS: fakeSQS{send: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+	s := Sender{QueueURL: "q", SQS: fakes.SQS{SendMessageBatchFunc: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
 		calls++
 		size := 0
 		for _, e := range in.Entries {
@@ -52,7 +48,7 @@ func TestSendPacksAtMostTenEntriesAnd256KiBPerCall(t *testing.T) {
 }
 
 func TestSendReportsPartialFailure(t *testing.T) {
-	s := Sender{QueueURL: "q", SQS: fakeSQS{send: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+	s := Sender{QueueURL: "q", SQS: fakes.SQS{SendMessageBatchFunc: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
 		return &sqs.SendMessageBatchOutput{Failed: []types.BatchResultErrorEntry{{Id: in.Entries[0].Id, Code: aws.String("InternalError")}}}, nil
 	}}}
 	if err := s.Send(context.Background(), []domain.Batch{{RequestUUID: "u"}}); err == nil {

@@ -10,22 +10,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
 
-// fakeDB is a function-field fake of the DynamoDB interface; unset methods panic.
-type fakeDB struct {
-	DynamoDB
-	batchGet   func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
-	batchWrite func(*dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error)
-}
-
-func (f fakeDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
-	return f.batchGet(in)
-}
-
-func (f fakeDB) BatchWriteItem(_ context.Context, in *dynamodb.BatchWriteItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error) {
-	return f.batchWrite(in)
-}
+// The shared fake satisfies the adapters' client interface.
+var _ DynamoDB = fakes.DynamoDB{}
 
 func keysOf(n int) []keyRef {
 	keys := make([]keyRef, n)
@@ -38,7 +27,7 @@ func keysOf(n int) []keyRef {
 func TestBatchGetNeverAsksMoreThan100KeysAndRetriesUnprocessed(t *testing.T) {
 	var mu sync.Mutex
 	calls, seen := 0, map[string]int{}
-	db := fakeDB{batchGet: func(in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
+	db := fakes.DynamoDB{BatchGetItemFunc: func(in *dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		calls++
@@ -75,7 +64,7 @@ func TestBatchGetNeverAsksMoreThan100KeysAndRetriesUnprocessed(t *testing.T) {
 func TestBatchWriteNeverSendsMoreThan25Items(t *testing.T) {
 	var mu sync.Mutex
 	written := 0
-	db := fakeDB{batchWrite: func(in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
+	db := fakes.DynamoDB{BatchWriteItemFunc: func(in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if n := len(in.RequestItems["t"]); n > MaxBatchWriteItems {
@@ -97,7 +86,7 @@ func TestBatchWriteNeverSendsMoreThan25Items(t *testing.T) {
 }
 
 func TestUnprocessedItemsUntilTheDeadlineIsAnError(t *testing.T) {
-	db := fakeDB{batchWrite: func(in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
+	db := fakes.DynamoDB{BatchWriteItemFunc: func(in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
 		return &dynamodb.BatchWriteItemOutput{UnprocessedItems: in.RequestItems}, nil
 	}}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
@@ -110,7 +99,7 @@ func TestUnprocessedItemsUntilTheDeadlineIsAnError(t *testing.T) {
 
 func TestBatchErrorsAreReturned(t *testing.T) {
 	boom := errors.New("boom")
-	db := fakeDB{batchGet: func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) { return nil, boom }}
+	db := fakes.DynamoDB{BatchGetItemFunc: func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error) { return nil, boom }}
 	if _, err := batchGet(context.Background(), db, keysOf(3), false); !errors.Is(err, boom) {
 		t.Errorf("err = %v", err)
 	}

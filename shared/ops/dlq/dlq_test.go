@@ -11,71 +11,80 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/targetloader/targetloader/shared/ops/dlq"
+	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
 
-// fakeSQS holds two queues in memory. Receive hides what it returns.
-type fakeSQS struct {
+// The shared fake satisfies Redrive's client interface.
+var _ dlq.SQS = fakes.SQS{}
+
+// memQueues is two queues held in memory, served by the fakes.SQS its client
+// method builds. Receive hides what it returns.
+type memQueues struct {
 	queues   map[string][]types.Message // visible
 	hidden   map[string]types.Message   // receipt -> message
 	failBody string                     // SendMessageBatch fails entries with this body
 	sends    int
 }
 
-func newFake(n int) *fakeSQS {
-	f := &fakeSQS{queues: map[string][]types.Message{}, hidden: map[string]types.Message{}}
+// newFake is a DLQ ("dlq") holding n messages, each with one attribute, and
+// an empty queue ("main").
+func newFake(n int) *memQueues {
+	q := &memQueues{queues: map[string][]types.Message{}, hidden: map[string]types.Message{}}
 	for i := range n {
-		f.queues["dlq"] = append(f.queues["dlq"], types.Message{
+		q.queues["dlq"] = append(q.queues["dlq"], types.Message{
 			MessageId:         aws.String(fmt.Sprint("m", i)),
 			Body:              aws.String(fmt.Sprint("body", i)),
 			MessageAttributes: map[string]types.MessageAttributeValue{"k": {DataType: aws.String("String"), StringValue: aws.String("v")}},
 		})
 	}
-	return f
+	return q
 }
 
-func (f *fakeSQS) ReceiveMessage(_ context.Context, in *sqs.ReceiveMessageInput, _ ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
-	q := f.queues[*in.QueueUrl]
-	n := min(int(in.MaxNumberOfMessages), len(q))
-	out := &sqs.ReceiveMessageOutput{}
-	for _, m := range q[:n] {
-		m.ReceiptHandle = aws.String("r-" + *m.MessageId)
-		f.hidden[*m.ReceiptHandle] = m
-		out.Messages = append(out.Messages, m)
+func (q *memQueues) client() fakes.SQS {
+	return fakes.SQS{
+		ReceiveMessageFunc: func(in *sqs.ReceiveMessageInput) (*sqs.ReceiveMessageOutput, error) {
+			visible := q.queues[*in.QueueUrl]
+			n := min(int(in.MaxNumberOfMessages), len(visible))
+			out := &sqs.ReceiveMessageOutput{}
+			for _, m := range visible[:n] {
+				m.ReceiptHandle = aws.String("r-" + *m.MessageId)
+				q.hidden[*m.ReceiptHandle] = m
+				out.Messages = append(out.Messages, m)
+			}
+			q.queues[*in.QueueUrl] = visible[n:]
+			return out, nil
+		},
+		SendMessageBatchFunc: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+			q.sends++
+			if len(in.Entries) > 10 {
+				return nil, errors.New("too many entries")
+			}
+			out := &sqs.SendMessageBatchOutput{}
+			for _, e := range in.Entries {
+				if *e.MessageBody == q.failBody {
+					out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, Code: aws.String("InternalError"), SenderFault: false})
+					continue
+				}
+				if e.MessageAttributes["k"].StringValue == nil {
+					return nil, errors.New("attributes lost")
+				}
+				q.queues[*in.QueueUrl] = append(q.queues[*in.QueueUrl], types.Message{MessageId: aws.String("new-" + *e.MessageBody), Body: e.MessageBody})
+				out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id})
+			}
+			return out, nil
+		},
+		DeleteMessageBatchFunc: func(in *sqs.DeleteMessageBatchInput) (*sqs.DeleteMessageBatchOutput, error) {
+			for _, e := range in.Entries {
+				delete(q.hidden, *e.ReceiptHandle)
+			}
+			return &sqs.DeleteMessageBatchOutput{}, nil
+		},
 	}
-	f.queues[*in.QueueUrl] = q[n:]
-	return out, nil
-}
-
-func (f *fakeSQS) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
-	f.sends++
-	if len(in.Entries) > 10 {
-		return nil, errors.New("too many entries")
-	}
-	out := &sqs.SendMessageBatchOutput{}
-	for _, e := range in.Entries {
-		if *e.MessageBody == f.failBody {
-			out.Failed = append(out.Failed, types.BatchResultErrorEntry{Id: e.Id, Code: aws.String("InternalError"), SenderFault: false})
-			continue
-		}
-		if e.MessageAttributes["k"].StringValue == nil {
-			return nil, errors.New("attributes lost")
-		}
-		f.queues[*in.QueueUrl] = append(f.queues[*in.QueueUrl], types.Message{MessageId: aws.String("new-" + *e.MessageBody), Body: e.MessageBody})
-		out.Successful = append(out.Successful, types.SendMessageBatchResultEntry{Id: e.Id})
-	}
-	return out, nil
-}
-
-func (f *fakeSQS) DeleteMessageBatch(_ context.Context, in *sqs.DeleteMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
-	for _, e := range in.Entries {
-		delete(f.hidden, *e.ReceiptHandle)
-	}
-	return &sqs.DeleteMessageBatchOutput{}, nil
 }
 
 func TestRedriveMovesEveryMessageInBatches(t *testing.T) {
 	f := newFake(23)
-	moved, err := dlq.Redrive(context.Background(), f, "dlq", "main")
+	moved, err := dlq.Redrive(context.Background(), f.client(), "dlq", "main")
 	if err != nil || moved != 23 {
 		t.Fatalf("moved %d, err %v", moved, err)
 	}
@@ -90,7 +99,7 @@ func TestRedriveMovesEveryMessageInBatches(t *testing.T) {
 func TestRedriveKeepsWhatItCouldNotSend(t *testing.T) {
 	f := newFake(12)
 	f.failBody = "body3"
-	moved, err := dlq.Redrive(context.Background(), f, "dlq", "main")
+	moved, err := dlq.Redrive(context.Background(), f.client(), "dlq", "main")
 	if moved != 11 || err == nil || !strings.Contains(err.Error(), "m3") {
 		t.Fatalf("moved %d, err %v; want 11 and an error naming m3", moved, err)
 	}
@@ -100,7 +109,7 @@ func TestRedriveKeepsWhatItCouldNotSend(t *testing.T) {
 }
 
 func TestRedriveOfAnEmptyDLQ(t *testing.T) {
-	moved, err := dlq.Redrive(context.Background(), newFake(0), "dlq", "main")
+	moved, err := dlq.Redrive(context.Background(), newFake(0).client(), "dlq", "main")
 	if moved != 0 || err != nil {
 		t.Errorf("moved %d, err %v", moved, err)
 	}
