@@ -35,6 +35,9 @@ type Request struct {
 	ReceivedAt time.Time    `json:"received_at" dynamodbav:"received_at"`
 	// BodyHash (SHA-256 of the body) tells an idempotent retry from a new body.
 	BodyHash string `json:"-" dynamodbav:"body_hash"`
+	// PartDigests holds the PartDigest of each queued part, so the consumer
+	// processes only the messages ingest queued (CheckBatch).
+	PartDigests []string `json:"-" dynamodbav:"part_digests"`
 	// PartResults holds, per processed message ("p0", "p1", ...), its counts.
 	// Setting a part's entry is idempotent, so a redelivered message never
 	// counts twice.
