@@ -98,10 +98,12 @@ func TestRequestCheckBatch(t *testing.T) {
 		"an edited target":          edit(func(b *domain.Batch) { b.Targets[1].SourceSystemID = "evil" }),
 		"another account":           edit(func(b *domain.Batch) { b.Targets[0].AccountID = "A9" }),
 		"a target of another part":  edit(func(b *domain.Batch) { b.Targets[2] = targets[3] }),
-		"an index beyond accepted":  edit(func(b *domain.Batch) { b.Targets = append(b.Targets, domain.Target{Index: 5, SourceSystemID: "s", AccountID: "A"}) }),
-		"a negative index":          edit(func(b *domain.Batch) { b.Targets[0].Index = -1 }),
-		"a repeated index":          edit(func(b *domain.Batch) { b.Targets[1].Index = 0 }),
-		"a dropped target":          edit(func(b *domain.Batch) { b.Targets = b.Targets[:2] }),
+		"an index beyond accepted": edit(func(b *domain.Batch) {
+			b.Targets = append(b.Targets, domain.Target{Index: 5, SourceSystemID: "s", AccountID: "A"})
+		}),
+		"a negative index": edit(func(b *domain.Batch) { b.Targets[0].Index = -1 }),
+		"a repeated index": edit(func(b *domain.Batch) { b.Targets[1].Index = 0 }),
+		"a dropped target": edit(func(b *domain.Batch) { b.Targets = b.Targets[:2] }),
 	}
 	for name, b := range forged {
 		if err := r.CheckBatch(b); !errors.Is(err, domain.ErrBatchMismatch) {
