@@ -24,3 +24,25 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Con
 	}, opts...)
 	return config.LoadDefaultConfig(ctx, opts...)
 }
+
+// Retry budget of a synchronous API call (ForAPI).
+const (
+	APIMaxAttempts = 3
+	APIMaxBackoff  = 200 * time.Millisecond
+)
+
+// ForAPI is cfg for the clients of a function that answers a caller while
+// it waits (ingest, behind API Gateway): a failing call is retried at most
+// APIMaxAttempts times with short backoff, so the caller soon gets a 503 to
+// retry rather than a response that comes too late. Functions fed by a
+// queue keep Load's patient retryer: their work is retried anyway.
+func ForAPI(cfg aws.Config) aws.Config {
+	cfg = cfg.Copy()
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = APIMaxAttempts
+			o.MaxBackoff = APIMaxBackoff
+		})
+	}
+	return cfg
+}

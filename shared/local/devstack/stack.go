@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/awsclient"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/localaws"
@@ -145,7 +146,9 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	lambdaLog := opts.Logger.With("component", "lambda")
 	consumerLog := opts.Logger.With("component", "consumer")
 
-	ingestH := ingestwire.New(ingestCfg, s.DynamoDB, s.SQS, apiLog)
+	// Ingest's clients have its short retry budget, as in its Lambda main.
+	apiAWS := awsclient.ForAPI(s.AWS)
+	ingestH := ingestwire.New(ingestCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, consumerLog)
 	tokensH := tokenswire.New(tokensCfg, s.DynamoDB, lambdaLog)
 
