@@ -3,6 +3,8 @@ package domain
 import (
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // RequestState is where an ingest request is in its hand-over to the queue.
@@ -23,6 +25,14 @@ const (
 // and marking it queued; afterwards the consumer may abort it. It is longer
 // than the ingest function's timeout and API Gateway's 29 s limit.
 const EnqueueTimeout = 60 * time.Second
+
+// ValidRequestUUID reports whether s is a request uuid in the form ingest
+// issues them (lower-case, hyphenated). uuid.Parse alone also takes braces,
+// URNs and other forms no request has.
+func ValidRequestUUID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
+}
 
 // Request is the record of one accepted ingest request and its progress.
 type Request struct {

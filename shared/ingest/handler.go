@@ -157,7 +157,7 @@ func (h *Handler) withToken(ctx context.Context, req events.APIGatewayProxyReque
 	if !domain.ValidJourneyID(journeyID) {
 		return problem.New(http.StatusNotFound, "not-found", "No journey has that id.").Response(nil)
 	}
-	if requestUUID != "" && !canonicalUUID(requestUUID) {
+	if requestUUID != "" && !domain.ValidRequestUUID(requestUUID) {
 		return problem.New(http.StatusNotFound, "not-found", "No request has that uuid.").Response(nil)
 	}
 	snap, err := h.Reader.Read(ctx, domain.HashToken(secret), journeyID, requestUUID)
@@ -459,14 +459,6 @@ func requestBody(req events.APIGatewayProxyRequest) ([]byte, error) {
 		return base64.StdEncoding.DecodeString(req.Body)
 	}
 	return []byte(req.Body), nil
-}
-
-// canonicalUUID reports whether s is a UUID in the form request uuids are
-// issued in (lower-case, hyphenated); uuid.Parse alone also takes braces,
-// URNs and other forms no request has.
-func canonicalUUID(s string) bool {
-	u, err := uuid.Parse(s)
-	return err == nil && u.String() == s
 }
 
 func bodyHash(body []byte) string {
