@@ -123,12 +123,12 @@ var (
 		MemoryMB: 512,
 		Timeout:  60 * time.Second,
 		Tables: []TableAccess{
-			{Table: Journeys, Actions: []Action{BatchGetItem}},                       // Reader.Read
-			{Table: Accounts, Actions: []Action{BatchGetItem}},                       // Accounts.Lookup
-			{Table: AccountEmails, Actions: []Action{BatchGetItem}},                  // Accounts.Lookup
-			{Table: Requests, Actions: []Action{BatchGetItem, UpdateItem}},           // Reader.Read; RecordPart and Abort
-			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},                // LoaderRecords.Put
-			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew
+			{Table: Journeys, Actions: []Action{BatchGetItem}},                // Reader.Read
+			{Table: Accounts, Actions: []Action{BatchGetItem}},                // Accounts.Lookup
+			{Table: AccountEmails, Actions: []Action{BatchGetItem}},           // Accounts.Lookup
+			{Table: Requests, Actions: []Action{BatchGetItem, UpdateItem}},    // Reader.Read; RecordPart and Abort
+			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},         // LoaderRecords.Put
+			{Table: JourneyTargets, Actions: []Action{BatchGetItem, PutItem}}, // AddNew: conditional puts
 		},
 		EventSource: &SQSEventSource{
 			Queue:             TargetsQueue,
