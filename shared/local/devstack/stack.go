@@ -170,7 +170,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		h   http.Handler
 		log *slog.Logger
 	}{{apiLn, api, apiLog}, {lambdaLn, invoke, lambdaLog}} {
-		hs := &http.Server{Handler: srv.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn)}
+		hs := newServer(srv.h, srv.log, serverTimeouts)
 		s.servers = append(s.servers, hs)
 		s.wg.Add(1)
 		go func() {
@@ -197,6 +197,30 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		defer s.wg.Done()
 		_ = p.Run(ctx)
 	}()
+}
+
+// timeouts cut off a client that stalls, as API Gateway's front end does,
+// so that no request holds a connection and a handler for ever.
+type timeouts struct {
+	// ReadHeader bounds reading a request's headers, Read the whole request
+	// with its body (a body shorter than its Content-Length is answered 408),
+	// Idle how long a kept-alive connection may wait for its next request.
+	ReadHeader, Read, Idle time.Duration
+}
+
+// serverTimeouts are the local servers' timeouts. Read leaves a 10 MiB body
+// time to arrive over a slow link; the handlers then have API Gateway's
+// 29 s (or the function's timeout) to answer.
+var serverTimeouts = timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Idle: 2 * time.Minute}
+
+func newServer(h http.Handler, log *slog.Logger, t timeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		IdleTimeout:       t.Idle,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // Banner is the startup summary printed by `make dev`.
