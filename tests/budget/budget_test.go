@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -212,5 +213,48 @@ func TestCallBudgetIdempotencyKey(t *testing.T) {
 	}
 	if calls[opSendBatch].Calls != 0 {
 		t.Errorf("a replayed POST queued again")
+	}
+}
+
+// Requests refused on their face cost no AWS call at all: a missing or
+// mistyped token, and, with a well-formed token anyone can compute (its
+// checksum is public), a journey id no journey can have or a request uuid
+// in a form no request has. On AWS an over-long journey id would make
+// DynamoDB refuse the read: a 503 and a 5xx alarm for a forged request.
+func TestRefusedRequestsCostNoCalls(t *testing.T) {
+	p := newPipeline(t, 1)
+	forged, err := domain.NewTokenSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mistyped := forged[:len(forged)-1] + "x"
+	if mistyped == forged {
+		mistyped = forged[:len(forged)-1] + "y"
+	}
+	body := `[{"source_system_id":"s","account_id":"A"}]`
+	uuid := "0b5c3a9e-1111-4000-8000-000000000001"
+	for _, tc := range []struct {
+		name string
+		req  events.APIGatewayProxyRequest
+		want int
+	}{
+		{"no token", workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, "", body), http.StatusUnauthorized},
+		{"mistyped token", workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": "J1"}, mistyped, body), http.StatusUnauthorized},
+		{"journey id of 129 characters", workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": strings.Repeat("j", domain.MaxJourneyIDChars+1)}, forged, body), http.StatusNotFound},
+		{"journey id of 100,000 characters", workload.APIRequest(http.MethodPost, ingest.RouteTargets, map[string]string{"journey_id": strings.Repeat("j", 100_000)}, forged, body), http.StatusNotFound},
+		{"status of a journey id of 2,000 characters", workload.APIRequest(http.MethodGet, ingest.RouteRequest, map[string]string{"journey_id": strings.Repeat("j", 2000), "request_uuid": uuid}, forged, ""), http.StatusNotFound},
+		{"request uuid as a URN", workload.APIRequest(http.MethodGet, ingest.RouteRequest, map[string]string{"journey_id": "J1", "request_uuid": "urn:uuid:" + uuid}, forged, ""), http.StatusNotFound},
+		{"request uuid of 10,000 characters", workload.APIRequest(http.MethodGet, ingest.RouteRequest, map[string]string{"journey_id": "J1", "request_uuid": strings.Repeat("a", 10_000)}, forged, ""), http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p.counter.Reset()
+			resp, err := p.Ingest.Handle(context.Background(), tc.req)
+			if err != nil || resp.StatusCode != tc.want {
+				t.Errorf("answer = %d %s, %v; want %d", resp.StatusCode, resp.Body, err, tc.want)
+			}
+			if calls := p.counter.Snapshot(); calls.Calls(nil) != 0 {
+				t.Errorf("refusing it cost AWS calls:\n%s", calls.Table(1, "per request"))
+			}
+		})
 	}
 }
