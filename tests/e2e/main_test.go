@@ -83,12 +83,14 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	stack, err = devstack.Start(ctx, devstack.Options{
-		Endpoint:   endpoint,
-		NoMoto:     true,
-		APIAddr:    "127.0.0.1:0",
-		LambdaAddr: "127.0.0.1:0",
-		Stage:      "e2e-" + hex.EncodeToString(suffix),
-		Logger:     slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Endpoint: endpoint,
+		NoMoto:   true,
+		// An endpoint named by TL_TEST_ENDPOINT is used whatever it is.
+		AllowAnyEndpoint: os.Getenv("TL_TEST_ENDPOINT") != "",
+		APIAddr:          "127.0.0.1:0",
+		LambdaAddr:       "127.0.0.1:0",
+		Stage:            "e2e-" + hex.EncodeToString(suffix),
+		Logger:           slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	wg.Wait()
 	if err != nil {
@@ -118,13 +120,18 @@ func tl(t *testing.T, args ...string) string {
 	return out
 }
 
-func tlRun(args ...string) (stdout, stderr string, err error) {
-	cmd := exec.Command(tlBin, args...)
-	cmd.Env = append(os.Environ(),
+// tlEnv is the environment that points tl at the test's stack.
+func tlEnv() []string {
+	return append(os.Environ(),
 		"TL_ENDPOINT="+stack.Endpoint,
 		"TL_LAMBDA_ENDPOINT="+stack.LambdaURL,
 		"TL_STAGE="+stack.Stage,
 	)
+}
+
+func tlRun(args ...string) (stdout, stderr string, err error) {
+	cmd := exec.Command(tlBin, args...)
+	cmd.Env = tlEnv()
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
