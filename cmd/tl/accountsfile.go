@@ -80,21 +80,16 @@ func parseAccounts(name string, r io.Reader) (parsedFile, error) {
 // as the next row.
 func parseCSV(r *bufio.Reader) ([]accountRow, error) {
 	lines := lineReader{r: r}
-	var header []string
-	for header == nil {
-		line, text, err := lines.next()
-		if err == io.EOF {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		if header, err = csvRecord(text); err != nil {
-			return nil, fmt.Errorf("line %d: the CSV header is %w", line, err)
-		}
+	line, text, err := lines.next()
+	if err == io.EOF {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	header, err := csvRecord(text)
+	if err != nil {
+		return nil, fmt.Errorf("line %d: the CSV header is %w", line, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -121,9 +116,6 @@ func parseCSV(r *bufio.Reader) ([]accountRow, error) {
 		}
 		if err != nil {
 			return rows, err
-		}
-		if strings.TrimSpace(text) == "" {
-			continue
 		}
 		rec, err := csvRecord(text)
 		if err != nil {
@@ -166,30 +158,24 @@ func csvRecord(line string) ([]string, error) {
 	}
 }
 
-// lineReader yields the lines of a file with their numbers, without the
-// line break (LF or CRLF).
+// lineReader yields the lines of a file that are not blank, with their
+// numbers, without the line break (LF or CRLF).
 type lineReader struct {
 	r    *bufio.Reader
 	line int
-	done bool
 }
 
 func (l *lineReader) next() (int, string, error) {
-	if l.done {
-		return l.line, "", io.EOF
-	}
-	text, err := l.r.ReadString('\n')
-	if err == io.EOF {
-		l.done = true
-		if text == "" {
-			return l.line, "", io.EOF
+	for {
+		text, err := l.r.ReadString('\n')
+		if err != nil && (err != io.EOF || text == "") {
+			return l.line, "", err
 		}
-	} else if err != nil {
-		return l.line, "", err
+		l.line++
+		if text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r"); strings.TrimSpace(text) != "" {
+			return l.line, text, nil
+		}
 	}
-	l.line++
-	text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r")
-	return l.line, text, nil
 }
 
 // splitEmails splits a cell holding several emails separated by ';'.
@@ -246,9 +232,7 @@ func parseJSONL(r *bufio.Reader) ([]accountRow, error) {
 		if err != nil {
 			return rows, err
 		}
-		if t := bytes.TrimSpace([]byte(text)); len(t) > 0 {
-			rows = append(rows, parseJSONLine(line, t))
-		}
+		rows = append(rows, parseJSONLine(line, bytes.TrimSpace([]byte(text))))
 	}
 }
 

@@ -116,17 +116,10 @@ func (s Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {
 // List returns every journey, ordered by id, reading the table page by page
 // (one small item per journey).
 func (s Journeys) List(ctx context.Context) ([]domain.Journey, error) {
-	var journeys []domain.Journey
-	for p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table}); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var page []domain.Journey
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, err
-		}
-		journeys = append(journeys, page...)
+	journeys, err := readPages[domain.Journey](ctx, dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table}),
+		func(o *dynamodb.ScanOutput) []item { return o.Items })
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(journeys, func(a, b domain.Journey) int { return cmp.Compare(a.ID, b.ID) })
 	return journeys, nil

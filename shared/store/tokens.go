@@ -53,19 +53,7 @@ func (s Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.T
 		ExpressionAttributeValues: expr.Values(),
 		ScanIndexForward:          aws.Bool(false),
 	}
-	var tokens []domain.Token
-	for p := dynamodb.NewQueryPaginator(s.DB, in); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var page []domain.Token
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, err
-		}
-		tokens = append(tokens, page...)
-	}
-	return tokens, nil
+	return readPages[domain.Token](ctx, dynamodb.NewQueryPaginator(s.DB, in), func(o *dynamodb.QueryOutput) []item { return o.Items })
 }
 
 // Revoke marks the token with id revoked by who at now, unless it already is.
