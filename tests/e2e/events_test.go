@@ -177,7 +177,7 @@ func TestEventsREADMECommands(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", script)
 	cmd.Dir = repoRoot
-	cmd.Env = append(tlEnv(), "PATH="+filepath.Dir(tlBin)+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_CONFIG_FILE="+filepath.Join(t.TempDir(), "none"))
+	cmd.Env = append(tlEnv(), "PATH="+filepath.Dir(tlBin)+string(os.PathListSeparator)+os.Getenv("PATH"), "AWS_CONFIG_FILE="+filepath.Join(t.TempDir(), "none"), "TMPDIR="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("events/README.md commands: %v\n%s", err, out)
