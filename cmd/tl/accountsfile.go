@@ -139,6 +139,11 @@ func parseCSV(r *bufio.Reader) ([]accountRow, error) {
 
 // csvRecord parses one line of CSV.
 func csvRecord(line string) ([]string, error) {
+	if !strings.Contains(line, `"`) {
+		// What encoding/csv makes of a line without quotes, without its
+		// buffer per line (fields are trimmed by the caller).
+		return strings.Split(line, ","), nil
+	}
 	cr := csv.NewReader(strings.NewReader(line))
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
