@@ -202,7 +202,7 @@ func (h *Handler) signedIn(ctx context.Context, req events.APIGatewayProxyReques
 		// API Gateway's authorizer refuses a missing or invalid token before
 		// the function runs; this is an access token, or a route deployed
 		// without the authorizer.
-		return SignInRequired().Response(map[string]string{"WWW-Authenticate": `Bearer realm="target-loader"`})
+		return Unauthorized()
 	}
 	log := h.Logger.With("user", who.Email, "resource", req.Resource)
 	if !who.may(group) {
@@ -216,11 +216,19 @@ func (h *Handler) signedIn(ctx context.Context, req events.APIGatewayProxyReques
 	return next(ctx, call{req: req, who: who, now: h.Now().UTC(), log: log, limit: limit})
 }
 
-// SignInRequired is the 401 of a request without a valid Cognito ID token.
-// API Gateway answers it (a gateway response of the stack) when its
+// SignInRequired is the problem of a request without a valid Cognito ID
+// token. API Gateway answers it (a gateway response of the stack) when its
 // authorizer refuses the token, and the local stack's emulation does too.
 func SignInRequired() problem.Details {
 	return problem.New(http.StatusUnauthorized, "sign-in-required", "Sign in and send your Cognito ID token as 'Authorization: Bearer <token>'.")
+}
+
+// WWWAuthenticate is the challenge of every 401 of the management API.
+const WWWAuthenticate = `Bearer realm="target-loader"`
+
+// Unauthorized is the 401 response: SignInRequired with the challenge.
+func Unauthorized() events.APIGatewayProxyResponse {
+	return SignInRequired().Response(map[string]string{"WWW-Authenticate": WWWAuthenticate})
 }
 
 func (h *Handler) listJourneys(ctx context.Context, c call) events.APIGatewayProxyResponse {

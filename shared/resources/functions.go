@@ -181,6 +181,18 @@ const (
 // Groups lists the user pool's groups.
 var Groups = []string{GroupMarketers, GroupAdmins}
 
+// The user pool's rules, as the CDK stack and the local stack create it.
+const (
+	// PasswordMinLength: with upper and lower case letters, digits and
+	// symbols all required.
+	PasswordMinLength = 12
+	// IDTokenValidity is how long an ID (and access) token is valid;
+	// clients refresh it with their refresh token.
+	IDTokenValidity = time.Hour
+	// RefreshTokenValidity is how long a sign-in lasts: a working day.
+	RefreshTokenValidity = 12 * time.Hour
+)
+
 // Physical names of the user pool and of its app client (tl and the console).
 func UserPoolName(stage string) string       { return PhysicalName(stage, "users") }
 func UserPoolClientName(stage string) string { return PhysicalName(stage, "console") }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -84,6 +85,8 @@ func NewStack(t testing.TB, opts ...func(*config.LoadOptions) error) *Stack {
 	}
 	s.Env = s.Resources.Env()
 	s.Env[resources.EnvAPIBaseURL] = "https://api.example.test/v1"
+	// A user pool that is not there, until the test asks for one (UserPool).
+	maps.Copy(s.Env, provision.UserPool{ID: localaws.CognitoRegion + "_none", ClientID: "none", Endpoint: endpoint}.Env())
 	return s
 }
 
