@@ -19,7 +19,7 @@ import (
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/manage"
 )
 
 // env is one test's stack with the three handlers wired as the Lambdas wire them.
@@ -64,10 +64,10 @@ func (e *env) importAccounts(accounts ...domain.Account) {
 	e.stack.ImportAccounts(e.t, accounts)
 }
 
-// createToken runs the tokens create operation and returns the secret.
-func (e *env) createToken(journeyID, expires string) tokens.Created {
+// createToken creates a token through the manage handler as a marketer.
+func (e *env) createToken(journeyID, expires string) manage.Created {
 	e.t.Helper()
-	c := testenv.CreateToken(e.t, e.Tokens, journeyID, expires)
+	c := testenv.CreateToken(e.t, e.Manage, journeyID, expires)
 	secrets.Store(c.Token, true)
 	secrets.Store(domain.HashToken(c.Token), true)
 	return c

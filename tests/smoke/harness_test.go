@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-lambda-go/events"
 	"io"
 	"maps"
 	"net"
@@ -160,6 +161,21 @@ func (f *function) invokeOK(t *testing.T, what string, payload []byte, out any) 
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		t.Fatalf("%s: %v: %s", what, err, body)
+	}
+	return id
+}
+
+// invokeAPI invokes an API Gateway proxy function with payload, checks the
+// proxy response's status and decodes its body into out.
+func (f *function) invokeAPI(t *testing.T, what string, payload []byte, status int, out any) string {
+	t.Helper()
+	var resp events.APIGatewayProxyResponse
+	id := f.invokeOK(t, what, payload, &resp)
+	if resp.StatusCode != status {
+		t.Fatalf("%s: status %d, want %d: %s", what, resp.StatusCode, status, resp.Body)
+	}
+	if err := json.Unmarshal([]byte(resp.Body), out); err != nil {
+		t.Fatalf("%s: %v: %s", what, err, resp.Body)
 	}
 	return id
 }
