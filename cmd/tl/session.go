@@ -23,9 +23,9 @@ import (
 // session is one signed-in user of one API, as kept in the user's
 // configuration directory. It holds Cognito's tokens: readable by the user only.
 type session struct {
-	APIURL string       `json:"api_url"`
+	APIURL string        `json:"api_url"`
 	Pool   manage.SignIn `json:"pool"`
-	Email  string       `json:"email"`
+	Email  string        `json:"email"`
 	// IDToken is what the management API takes; RefreshToken renews it.
 	IDToken      string    `json:"id_token"`
 	RefreshToken string    `json:"refresh_token"`

@@ -168,7 +168,9 @@ func TestGroups(t *testing.T) {
 	records := fakes.Records{ListFunc: func(context.Context, domain.RecordQuery, string, int) ([]domain.LoaderRecord, string, error) {
 		return nil, "", nil
 	}}
-	targets := fakes.Targets{ListFunc: func(context.Context, string, string, int) ([]domain.JourneyTarget, string, error) { return nil, "", nil }}
+	targets := fakes.Targets{ListFunc: func(context.Context, string, string, int) ([]domain.JourneyTarget, string, error) {
+		return nil, "", nil
+	}}
 	h, logs := handler(ports{journeys: journeys(open), records: records, targets: targets})
 	recordsOf := get(manage.RouteJourneyRecords, map[string]string{"journey_id": open.ID}, nil)
 	targetsOf := get(manage.RouteTargets, map[string]string{"journey_id": open.ID}, nil)

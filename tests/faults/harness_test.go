@@ -28,11 +28,11 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/poller"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/manage"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }

@@ -17,9 +17,9 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/manage"
 )
 
 // env is one test's stack with the three handlers wired as the Lambdas wire them.

@@ -88,10 +88,10 @@ type Stack struct {
 	cognitoMoto *localaws.Moto
 	// background bounds what runs until Close: the poller, the key cache.
 	background context.Context
-	servers   []*http.Server
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	servers    []*http.Server
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	closeOnce  sync.Once
 }
 
 // Start brings the stack up and returns once every part serves. ctx bounds

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	ciptypes "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider/types"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/targetloader/targetloader/shared/local/authorizer"
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/local/localaws"
