@@ -54,7 +54,6 @@ import (
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/manage"
-	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
@@ -297,7 +296,6 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 		return nil, fmt.Errorf("stage %s at %s: %w", o.stage, o.endpoint, err)
 	}
 	env := res.Env()
-	env[resources.EnvAPIBaseURL] = o.apiURL
 	// Tokens are created by the handler itself: the user pool is not used.
 	maps.Copy(env, provision.UserPool{ID: localaws.CognitoRegion + "_loadtest", ClientID: "loadtest", Endpoint: o.endpoint}.Env())
 	manageCfg, err := config.LoadFrom[config.Manage](env)

@@ -219,7 +219,7 @@ func TestTokens(t *testing.T) {
 			secrets = append(secrets, v)
 		}
 	}
-	if len(endpoints) != 1 || endpoints[0] != "https://api.example.test/v1/journeys/J1/targets" {
+	if len(endpoints) != 1 || endpoints[0] != h.api.URL+"/journeys/J1/targets" {
 		t.Errorf("endpoint lines = %q", endpoints)
 	}
 	if len(secrets) != 1 || !domain.ValidTokenFormat(secrets[0]) {

@@ -43,8 +43,6 @@ type Manage struct {
 	JourneysTable       string `env:"JOURNEYS_TABLE,required,notEmpty"`
 	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
 	LoaderRecordsTable  string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
-	// APIBaseURL is the ingest API's base URL, returned with each new token.
-	APIBaseURL string `env:"API_BASE_URL,required,notEmpty"`
 	// UserPoolID, UserPoolClientID and CognitoEndpoint tell clients where
 	// to sign in (GET /console/config.json).
 	UserPoolID       string `env:"USER_POOL_ID,required,notEmpty"`
@@ -84,11 +82,9 @@ func (c *Ingest) validate() error {
 }
 
 func (c *Manage) validate() error {
-	for _, v := range []struct{ name, url string }{{"API_BASE_URL", c.APIBaseURL}, {"COGNITO_ENDPOINT", c.CognitoEndpoint}} {
-		u, err := url.Parse(v.url)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%s must be an absolute http(s) URL, got %q", v.name, v.url)
-		}
+	u, err := url.Parse(c.CognitoEndpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("COGNITO_ENDPOINT must be an absolute http(s) URL, got %q", c.CognitoEndpoint)
 	}
 	if _, ok := UserPoolRegion(c.UserPoolID); !ok {
 		return fmt.Errorf("USER_POOL_ID must be a Cognito user pool id such as eu-west-1_AbC123, got %q", c.UserPoolID)

@@ -87,3 +87,19 @@ func PageLimit(req events.APIGatewayProxyRequest) (int, *problem.Details) {
 	}
 	return n, nil
 }
+
+// BaseURL is the API's base URL as the caller reached it, stage (or a
+// custom domain's base path) included: API Gateway sets Host and
+// X-Forwarded-Proto, and the context path is the request path behind it.
+func BaseURL(req events.APIGatewayProxyRequest) string {
+	proto := Header(req, "X-Forwarded-Proto")
+	if proto == "" {
+		proto = "https"
+	}
+	host := Header(req, "Host")
+	if host == "" {
+		host = req.RequestContext.DomainName
+	}
+	prefix := strings.TrimSuffix(req.RequestContext.Path, req.Path)
+	return proto + "://" + host + prefix
+}

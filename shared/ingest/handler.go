@@ -309,7 +309,7 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 }
 
 func statusURL(req events.APIGatewayProxyRequest, journeyID, requestUUID string) string {
-	return baseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
+	return httpapi.BaseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
 }
 
 func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResponse {
@@ -373,18 +373,4 @@ func bearerToken(req events.APIGatewayProxyRequest) (string, bool) {
 func bodyHash(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:])
-}
-
-// baseURL is the API's base URL as the caller reached it, stage included.
-func baseURL(req events.APIGatewayProxyRequest) string {
-	proto := httpapi.Header(req, "X-Forwarded-Proto")
-	if proto == "" {
-		proto = "https"
-	}
-	host := httpapi.Header(req, "Host")
-	if host == "" {
-		host = req.RequestContext.DomainName
-	}
-	prefix := strings.TrimSuffix(req.RequestContext.Path, req.Path)
-	return proto + "://" + host + prefix
 }

@@ -78,11 +78,9 @@ type Handler struct {
 	Journeys Journeys
 	Targets  Targets
 	Records  Records
-	// APIBaseURL is the ingest API's base URL, returned with each new token.
-	APIBaseURL string
-	SignIn     SignIn
-	Logger     *slog.Logger
-	Now        func() time.Time
+	SignIn   SignIn
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // JourneyView is a journey as listings show it.
@@ -294,9 +292,10 @@ func (h *Handler) createToken(ctx context.Context, c call) events.APIGatewayProx
 	}
 	c.log.InfoContext(ctx, "token created", "token_id", t.ID, "journey_id", j.ID, "expires_at", expiresAt)
 	return httpapi.JSON(http.StatusCreated, Created{
-		TokenID:   t.ID,
-		Token:     secret,
-		Endpoint:  strings.TrimRight(h.APIBaseURL, "/") + "/journeys/" + j.ID + "/targets",
+		TokenID: t.ID,
+		Token:   secret,
+		// The ingest API is this API: the endpoint is where the caller reached it.
+		Endpoint:  httpapi.BaseURL(c.req) + "/journeys/" + j.ID + "/targets",
 		ExpiresAt: expiresAt,
 	}, map[string]string{"Cache-Control": "no-store"})
 }

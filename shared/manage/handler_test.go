@@ -63,14 +63,13 @@ type ports struct {
 func handler(p ports) (*manage.Handler, *bytes.Buffer) {
 	var logs bytes.Buffer
 	return &manage.Handler{
-		Tokens:     p.tokens,
-		Journeys:   p.journeys,
-		Targets:    p.targets,
-		Records:    p.records,
-		APIBaseURL: "https://api.example.test/v1/",
-		SignIn:     manage.SignIn{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC", ClientID: "client", CognitoEndpoint: "https://cognito-idp.eu-west-1.amazonaws.com"},
-		Logger:     slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:        func() time.Time { return now },
+		Tokens:   p.tokens,
+		Journeys: p.journeys,
+		Targets:  p.targets,
+		Records:  p.records,
+		SignIn:   manage.SignIn{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC", ClientID: "client", CognitoEndpoint: "https://cognito-idp.eu-west-1.amazonaws.com"},
+		Logger:   slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:      func() time.Time { return now },
 	}, &logs
 }
 

@@ -39,7 +39,6 @@ type QueueAccess struct {
 // Environment variables besides table names and queue URLs. Their values
 // come from the deployment (stack parameters, the API's URL).
 const (
-	EnvAPIBaseURL         = "API_BASE_URL"
 	EnvRateLimitPerSecond = "RATE_LIMIT_PER_SECOND"
 	EnvRateLimitBurst     = "RATE_LIMIT_BURST"
 	// EnvUserPoolID and EnvUserPoolClientID name the Cognito user pool
@@ -164,7 +163,7 @@ var (
 			// LoaderRecords.List: a request's records from the table, a journey's from its index.
 			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
 		},
-		Settings: []string{EnvAPIBaseURL, EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
+		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
 	}
 )
 

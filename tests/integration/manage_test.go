@@ -126,7 +126,7 @@ func TestMarketerAndAdminManageTokensSignedIn(t *testing.T) {
 	}
 
 	// The marketer generates a token; a header naming someone else changes nothing.
-	req := httptest.NewRequest(http.MethodPost, "/manage/journeys/J1/tokens", strings.NewReader(`{"expires":"90d","created_by":"mallory@example.com"}`))
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:3000/manage/journeys/J1/tokens", strings.NewReader(`{"expires":"90d","created_by":"mallory@example.com"}`))
 	req.Header.Set("Authorization", "Bearer "+marketer)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-User-Email", "mallory@example.com")
@@ -134,7 +134,7 @@ func TestMarketerAndAdminManageTokensSignedIn(t *testing.T) {
 	m.api.ServeHTTP(w, req)
 	wantStatus(t, apiResult{status: w.Code, body: w.Body.String()}, http.StatusCreated)
 	var created manage.Created
-	if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil || !domain.ValidTokenFormat(created.Token) || created.Endpoint != "https://api.example.test/v1/journeys/J1/targets" {
+	if err := json.Unmarshal(w.Body.Bytes(), &created); err != nil || !domain.ValidTokenFormat(created.Token) || created.Endpoint != "http://127.0.0.1:3000/journeys/J1/targets" {
 		t.Fatalf("created %s", w.Body)
 	}
 	secrets.Store(created.Token, true)

@@ -22,7 +22,7 @@ import (
 )
 
 // functionEnv is the environment a deployed function gets from the stack
-// (its tables, QUEUE_URL, API_BASE_URL) plus what points the SDK at moto.
+// (its tables, QUEUE_URL, the user pool) plus what points the SDK at moto.
 // Nothing else of this process's environment reaches the bootstrap: not
 // AWS_PROFILE, a developer's credentials or AWS_CA_BUNDLE (which this
 // machine sets; it was checked not to break the plain-http endpoint).

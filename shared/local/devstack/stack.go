@@ -77,7 +77,7 @@ type Stack struct {
 	UserPool    provision.UserPool
 	Users       []provision.User
 	CognitoMoto bool
-	// Env is the environment the functions get (tables, queues, API_BASE_URL, the user pool).
+	// Env is the environment the functions get (tables, queues, the user pool).
 	Env      map[string]string
 	AWS      aws.Config
 	DynamoDB *dynamodb.Client
@@ -150,7 +150,6 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 
 	s.Env = s.Resources.Env()
-	s.Env[resources.EnvAPIBaseURL] = s.APIURL
 	maps.Copy(s.Env, s.UserPool.Env())
 	ingestCfg, err := config.LoadFrom[config.Ingest](s.Env)
 	if err != nil {

@@ -15,11 +15,10 @@ import (
 func New(cfg config.Manage, db store.DynamoDB, log *slog.Logger) *manage.Handler {
 	region, _ := config.UserPoolRegion(cfg.UserPoolID) // checked when cfg was loaded
 	return &manage.Handler{
-		Tokens:     store.Tokens{DB: db, Table: cfg.TokensTable},
-		Journeys:   store.Journeys{DB: db, Table: cfg.JourneysTable},
-		Targets:    store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
-		Records:    store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
-		APIBaseURL: cfg.APIBaseURL,
+		Tokens:   store.Tokens{DB: db, Table: cfg.TokensTable},
+		Journeys: store.Journeys{DB: db, Table: cfg.JourneysTable},
+		Targets:  store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
+		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
 		SignIn: manage.SignIn{
 			Region:          region,
 			UserPoolID:      cfg.UserPoolID,
