@@ -106,7 +106,8 @@ func (a *app) logoutCmd() *cobra.Command {
 			// Best effort: the session is forgotten whatever Cognito says.
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Second)
 			defer cancel()
-			if _, err := cognito(s.Pool).RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(s.Pool.ClientID), Token: aws.String(s.RefreshToken)}); err != nil {
+			once := func(o *cip.Options) { o.RetryMaxAttempts = 1 }
+			if _, err := cognito(s.Pool).RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(s.Pool.ClientID), Token: aws.String(s.RefreshToken)}, once); err != nil {
 				a.warnf("tl: could not revoke the refresh token (%v); the session is forgotten all the same\n", err)
 			}
 			if err := a.sessions.remove(apiURL); err != nil {
