@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,10 +132,11 @@ func (a *app) journeysListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			journeys, err := s.List(cmd.Context())
+			journeys, _, err := s.List(cmd.Context(), "", 0)
 			if err != nil {
 				return a.explain(err, resources.Journeys.ID)
 			}
+			slices.SortFunc(journeys, func(x, y domain.Journey) int { return cmp.Compare(x.ID, y.ID) })
 			if asJSON {
 				return printJSONList(a, journeys)
 			}

@@ -61,9 +61,8 @@ func TestREADMEListsEveryLocalSetting(t *testing.T) {
 	}
 	for _, want := range [][]string{
 		{"`--endpoint`", "`TL_ENDPOINT`", "`" + defaultEndpoint + "`"},
-		{"`--lambda-endpoint`", "`TL_LAMBDA_ENDPOINT`", "`" + localaws.DefaultLambdaAddr + "`"},
+		{"`--api-url`", "`TL_API_URL`", "`" + localaws.DefaultAPIAddr + "`"},
 		{"`--stage`", "`TL_STAGE`", "`" + defaultLocalStage + "`"},
-		{"`--tokens-function`", "`TL_TOKENS_FUNCTION`", "`" + defaultLocalFunction + "`"},
 	} {
 		if rowWith(rows, want...) == "" {
 			t.Errorf("README's local settings lack a row with %v", want)

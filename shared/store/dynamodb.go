@@ -188,27 +188,6 @@ func getItem[T any](ctx context.Context, db DynamoDB, table, attr, value, notFou
 	return v, err
 }
 
-// readPages reads every page of an SDK paginator (Query, Scan) and decodes
-// the items of each, which items picks from the page, into T.
-func readPages[T, O any](ctx context.Context, p interface {
-	HasMorePages() bool
-	NextPage(context.Context, ...func(*dynamodb.Options)) (O, error)
-}, items func(O) []item) ([]T, error) {
-	var out []T
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var decoded []T
-		if err := attributevalue.UnmarshalListOfMaps(items(page), &decoded); err != nil {
-			return nil, err
-		}
-		out = append(out, decoded...)
-	}
-	return out, nil
-}
-
 // projection is a projection expression reading the named attributes.
 func projection(names ...string) (expression.Expression, error) {
 	list := make([]expression.NameBuilder, len(names))

@@ -1,9 +1,7 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -113,16 +111,13 @@ func (s Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {
 	return getItem[domain.Journey](ctx, s.DB, s.Table, resources.AttrJourneyID, id, "journey "+id+" does not exist")
 }
 
-// List returns every journey, ordered by id, reading the table page by page
-// (one small item per journey).
-func (s Journeys) List(ctx context.Context) ([]domain.Journey, error) {
-	journeys, err := readPages[domain.Journey](ctx, dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table}),
-		func(o *dynamodb.ScanOutput) []item { return o.Items })
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(journeys, func(a, b domain.Journey) int { return cmp.Compare(a.ID, b.ID) })
-	return journeys, nil
+// List returns one page of the journeys, in no particular order, and the
+// cursor of the next page ("" when this is the last): a Scan, which reads
+// the whole (small) table a page at a time. limit <= 0 reads every page.
+func (s Journeys) List(ctx context.Context, cursor string, limit int) ([]domain.Journey, string, error) {
+	var out []domain.Journey
+	next, err := scanPages(ctx, s.DB, s.Table, cursor, limit, []string{resources.AttrJourneyID}, &out)
+	return out, next, err
 }
 
 // Attributes of a journey (domain.Journey's dynamodbav tags).

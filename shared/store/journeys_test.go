@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -36,10 +38,11 @@ func TestJourneysListReadsEveryPageInIDOrder(t *testing.T) {
 		calls++
 		return out, nil
 	}}
-	got, err := Journeys{DB: db, Table: "journeys"}.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
+	got, next, err := Journeys{DB: db, Table: "journeys"}.List(context.Background(), "", 0)
+	if err != nil || next != "" {
+		t.Fatal(next, err)
 	}
+	slices.SortFunc(got, func(a, b domain.Journey) int { return cmp.Compare(a.ID, b.ID) })
 	if calls != 2 || len(got) != 3 || got[0].ID != "J-A" || got[0].EndDate != "2030-01-31" || got[1].ID != "J-B" || got[2].ID != "J-C" {
 		t.Errorf("%d calls, journeys %+v", calls, got)
 	}

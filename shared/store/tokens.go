@@ -38,22 +38,18 @@ func (s Tokens) Create(ctx context.Context, t domain.Token) error {
 	return err
 }
 
-// ListByJourney lists a journey's tokens, newest first.
-func (s Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.Token, error) {
-	keyCond := expression.Key(resources.AttrJourneyID).Equal(expression.Value(journeyID))
-	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
-	if err != nil {
-		return nil, err
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		IndexName:                 aws.String(resources.IndexTokensByJourney),
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ScanIndexForward:          aws.Bool(false),
-	}
-	return readPages[domain.Token](ctx, dynamodb.NewQueryPaginator(s.DB, in), func(o *dynamodb.QueryOutput) []item { return o.Items })
+// ListByJourney returns one page of a journey's tokens, newest first, and
+// the cursor of the next page ("" when this is the last). limit <= 0 reads
+// every page.
+func (s Tokens) ListByJourney(ctx context.Context, journeyID, cursor string, limit int) ([]domain.Token, string, error) {
+	var out []domain.Token
+	next, err := queryPages(ctx, s.DB, pageQuery{
+		in:       &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(resources.IndexTokensByJourney), ScanIndexForward: aws.Bool(false)},
+		pk:       resources.AttrJourneyID,
+		value:    journeyID,
+		keyAttrs: []string{resources.AttrTokenHash, resources.AttrJourneyID, resources.AttrCreatedAt},
+	}, cursor, limit, &out)
+	return out, next, err
 }
 
 // Revoke marks the token with id revoked by who at now, unless it already is.

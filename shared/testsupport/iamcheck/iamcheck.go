@@ -112,7 +112,7 @@ func (d dynamoDB) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func
 	if in.IndexName != nil {
 		resource += "/index/" + *in.IndexName
 	}
-	d.c.check("dynamodb:Scan", resource)
+	d.c.check(resources.Scan, resource)
 	return d.db.Scan(ctx, in, opts...)
 }
 
