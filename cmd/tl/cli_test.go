@@ -26,27 +26,6 @@ func keysOf(m map[string]any) []string {
 	return ks
 }
 
-func TestJourneysPutGet(t *testing.T) {
-	h := newHarness(t)
-	h.ok("journeys", "put", "--id", "J1", "--name", "Spring launch", "--end", "2030-06-30")
-	r := h.ok("journeys", "get", "--id", "J1")
-	for _, want := range []string{"journey_id: J1", "name: Spring launch", "end_date: 2030-06-30"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("get output %q lacks %q", r.stdout, want)
-		}
-	}
-	// Replacing the journey drops the end date.
-	h.ok("journeys", "put", "--id", "J1", "--name", "Evergreen")
-	j := decodeJSON[map[string]any](t, h.ok("journeys", "get", "--id", "J1", "--json").stdout)
-	if j["journey_id"] != "J1" || j["name"] != "Evergreen" || j["end_date"] != nil {
-		t.Errorf("get --json = %v", j)
-	}
-
-	h.fails("journey NOPE does not exist", "journeys", "get", "--id", "NOPE")
-	h.fails("is not a date in the form YYYY-MM-DD", "journeys", "put", "--id", "J2", "--name", "x", "--end", "30/06/2030")
-	h.fails(`required flag(s) "name" not set`, "journeys", "put", "--id", "J2")
-}
-
 func TestUnknownStageAndStoppedStack(t *testing.T) {
 	h := newHarness(t)
 	r := h.fails("is `make dev` running", "journeys", "get", "--id", "J1", "--stage", "nosuchstage")
@@ -59,135 +38,7 @@ func TestUnknownStageAndStoppedStack(t *testing.T) {
 	}
 	dead := "http://127.0.0.1:" + strconv.Itoa(port)
 	h.fails("cannot reach the local AWS endpoint at "+dead+": is `make dev` running?", "journeys", "get", "--id", "J1", "--endpoint", dead)
-	h.fails("cannot reach the local Lambda endpoint at "+dead+": is `make dev` running?", "tokens", "list", "--journey", "J1", "--lambda-endpoint", dead)
-	h.fails(`function "other" not found`, "tokens", "list", "--journey", "J1", "--tokens-function", "other")
-}
-
-const sampleCSV = `account_id,email,first_name,last_name,status
-V4T001,ada@example.com,Ada,Lovelace,active
-V4T002,grace@example.com; g.hopper@example.org,Grace,Hopper,active
-V4T003,,Alan,Turing,inactive
-V4T004,not-an-email,Bad,Email,active
-,nobody@example.com,No,Id,active
-V4T005,edsger@example.com,Edsger,Dijkstra,retired
-V4T006,shared@example.com,Kathleen,Booth,active
-V4T007,shared@example.com,Andrew,Booth,active
-`
-
-func writeFile(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func TestAccountsImportCSV(t *testing.T) {
-	h := newHarness(t)
-	file := writeFile(t, "accounts.csv", sampleCSV)
-	r := h.ok("accounts", "import", file)
-	for _, want := range []string{
-		file + `:5: email "not-an-email" is not a plain email address`,
-		file + ":6: account_id is required",
-		file + `:7: status must be "active" or "inactive", got "retired"`,
-		"imported 5/5 accounts",
-	} {
-		if !strings.Contains(r.stderr, want) {
-			t.Errorf("stderr %q lacks %q", r.stderr, want)
-		}
-	}
-	if want := "rows read: 8\nimported: 5\nunchanged: 0\nbad: 3\n"; r.stdout != want {
-		t.Errorf("summary = %q, want %q", r.stdout, want)
-	}
-
-	// The accounts and the email lookups are stored.
-	s := h.accounts()
-	got, err := s.Lookup(context.Background(), []string{"V4T002", "V4T003"}, []string{"SHARED@example.com", "g.hopper@example.org"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a := got.ByID["V4T002"]; !slices.Equal(a.Emails, []string{"grace@example.com", "g.hopper@example.org"}) || a.Status != domain.AccountActive {
-		t.Errorf("V4T002 = %+v", a)
-	}
-	if a := got.ByID["V4T003"]; a.Status != domain.AccountInactive || len(a.Emails) != 0 {
-		t.Errorf("V4T003 = %+v", a)
-	}
-	if ids := got.ByEmail["shared@example.com"]; !slices.Equal(ids, []string{"V4T006", "V4T007"}) {
-		t.Errorf("shared@example.com -> %v", ids)
-	}
-
-	// Re-importing changes nothing.
-	r = h.ok("accounts", "import", file, "--json")
-	sum := decodeJSON[importSummary](t, r.stdout)
-	if sum.Rows != 8 || sum.Imported != 0 || sum.Unchanged != 5 || sum.Bad != 3 {
-		t.Errorf("re-import summary = %+v", sum)
-	}
-}
-
-func TestAccountsImportJSONL(t *testing.T) {
-	h := newHarness(t)
-	content := strings.Join([]string{
-		`{"account_id":"V4T101","email":"one@example.com","first_name":"One","last_name":"A","status":"active"}`,
-		``,
-		`{"account_id":"V4T102","email":["two@example.com","Two.Alt@Example.com"],"status":"inactive"}`,
-		`{"account_id":"V4T103","email":42,"status":"active"}`,
-		`{"account_id":"V4T104","status":"active"`,
-		`["not","an","object"]`,
-		`{"account_id":"V4T105","email":"five@example.com","status":"ACTIVE","extra":"ignored"}`,
-		`{"account_id":"V4T101","email":"one@example.org","first_name":"One","last_name":"A","status":"active"}`,
-	}, "\n")
-	// No extension: the format is detected from the content.
-	file := writeFile(t, "accounts.txt", content)
-	r := h.ok("accounts", "import", file, "--json")
-	sum := decodeJSON[importSummary](t, r.stdout)
-	want := importSummary{File: file, Format: formatJSONL, Rows: 7, Imported: 3, Unchanged: 0, Bad: 3, Duplicates: 1}
-	if sum != want {
-		t.Errorf("summary = %+v, want %+v", sum, want)
-	}
-	for _, w := range []string{
-		file + ":4: email must be a string or an array of strings",
-		file + ":5: not valid JSON",
-		file + ":6: not a JSON object",
-	} {
-		if !strings.Contains(r.stderr, w) {
-			t.Errorf("stderr %q lacks %q", r.stderr, w)
-		}
-	}
-	got, err := h.accounts().Lookup(context.Background(), []string{"V4T101", "V4T102", "V4T105"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if e := got.ByID["V4T101"].Emails; !slices.Equal(e, []string{"one@example.org"}) {
-		t.Errorf("V4T101 emails = %v; the last row should win", e)
-	}
-	if e := got.ByID["V4T102"].Emails; !slices.Equal(e, []string{"two@example.com", "two.alt@example.com"}) {
-		t.Errorf("V4T102 emails = %v", e)
-	}
-	if s := got.ByID["V4T105"].Status; s != domain.AccountActive {
-		t.Errorf("V4T105 status = %q", s)
-	}
-
-	// Standard input works too, and the same accounts change nothing.
-	r = h.tlIn(content, "accounts", "import", "-")
-	if r.code != 0 || !strings.Contains(r.stdout, "imported: 0\nunchanged: 3\nbad: 3") {
-		t.Errorf("stdin import: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
-	}
-}
-
-func TestAccountsImportFailures(t *testing.T) {
-	h := newHarness(t)
-	h.fails("cannot read /no/such/file.csv: no such file or directory", "accounts", "import", "/no/such/file.csv")
-	h.fails("holds no valid accounts (2 bad rows)", "accounts", "import",
-		writeFile(t, "bad.csv", "account_id,email,first_name,last_name,status\nA,x,,,active\nB,,,,gone\n"))
-	h.fails("holds no accounts", "accounts", "import", writeFile(t, "empty.csv", ""))
-	h.fails("the CSV header must name the columns", "accounts", "import", writeFile(t, "nohdr.csv", "A,a@b.com,,,active\n"))
-
-	// The shipped example imports with its one bad row reported.
-	r := h.ok("accounts", "import", filepath.Join("..", "..", "examples", "accounts.csv"))
-	if !strings.Contains(r.stdout, "bad: 1\n") || strings.Count(r.stderr, "accounts.csv:") != 1 {
-		t.Errorf("example import: stdout %q, stderr %q", r.stdout, r.stderr)
-	}
+	h.fails("cannot reach the local API at "+dead+": is `make dev` running?", "tokens", "list", "--journey", "J1", "--api-url", dead)
 }
 
 func TestTokens(t *testing.T) {
@@ -210,7 +61,7 @@ func TestTokens(t *testing.T) {
 	}
 
 	// Create: exactly one endpoint line and one token line.
-	r = h.ok("tokens", "create", "--journey", "J1", "--expires", "30d", "--by", "alice")
+	r = h.ok("tokens", "create", "--journey", "J1", "--expires", "30d")
 	var endpoints, secrets []string
 	for _, line := range strings.Split(strings.TrimRight(r.stdout, "\n"), "\n") {
 		if v, ok := strings.CutPrefix(line, "endpoint: "); ok {
@@ -220,7 +71,7 @@ func TestTokens(t *testing.T) {
 			secrets = append(secrets, v)
 		}
 	}
-	if len(endpoints) != 1 || endpoints[0] != "https://api.example.test/v1/journeys/J1/targets" {
+	if len(endpoints) != 1 || endpoints[0] != h.api.URL+"/journeys/J1/targets" {
 		t.Errorf("endpoint lines = %q", endpoints)
 	}
 	if len(secrets) != 1 || !domain.ValidTokenFormat(secrets[0]) {
@@ -230,7 +81,7 @@ func TestTokens(t *testing.T) {
 		t.Error("the secret is on stderr")
 	}
 
-	// --json has exactly the four fields; --by defaults to $USER.
+	// --json has exactly the four fields.
 	created := decodeJSON[map[string]any](t, h.ok("tokens", "create", "--journey", "J1", "--expires", "journey_end", "--json").stdout)
 	if got := keysOf(created); !slices.Equal(got, []string{"endpoint", "expires_at", "token", "token_id"}) {
 		t.Errorf("create --json keys = %v", got)
@@ -242,7 +93,7 @@ func TestTokens(t *testing.T) {
 		t.Errorf("journey_end token expires at %v, want end of %s", created["expires_at"], end)
 	}
 
-	// Errors from the function go to stderr with a non-zero exit.
+	// Errors from the API go to stderr with a non-zero exit.
 	h.fails("1y", "tokens", "create", "--journey", "J1", "--expires", "1y")
 	h.fails("journey NOPE does not exist", "tokens", "create", "--journey", "NOPE", "--expires", "30d")
 	past := time.Now().UTC().AddDate(0, 0, -2).Format(domain.DateLayout)
@@ -254,11 +105,12 @@ func TestTokens(t *testing.T) {
 	if len(list) != 2 {
 		t.Fatalf("list = %v", list)
 	}
-	if list[0]["token_id"] != created["token_id"] || list[0]["created_by"] != "tester" || list[0]["status"] != "active" {
+	// The creator is the signed-in user: locally, without tl login, the local admin.
+	if list[0]["token_id"] != created["token_id"] || list[0]["created_by"] != "admin@example.com" || list[0]["status"] != "active" {
 		t.Errorf("newest token = %v", list[0])
 	}
 	first := list[1]
-	if first["created_by"] != "alice" || first["token"] != domain.ObscureToken(secrets[0]) {
+	if first["created_by"] != "admin@example.com" || first["token"] != domain.ObscureToken(secrets[0]) {
 		t.Errorf("first token = %v", first)
 	}
 	table := h.ok("tokens", "list", "--journey", "J1").stdout
@@ -270,18 +122,21 @@ func TestTokens(t *testing.T) {
 			t.Errorf("list header lacks %s: %q", col, table)
 		}
 	}
+	h.ok("journeys", "put", "--id", "EMPTY", "--name", "No tokens")
 	if got := h.ok("tokens", "list", "--journey", "EMPTY", "--json").stdout; strings.TrimSpace(got) != "[]" {
 		t.Errorf("empty list --json = %q", got)
 	}
+	h.fails("journey NOPE does not exist", "tokens", "list", "--journey", "NOPE")
 
-	// Expire.
+	// Expire, as a marketer who signed in: the expirer is the marketer.
+	h.login("marketer@example.com")
 	id := first["token_id"].(string)
-	r = h.ok("tokens", "expire", "--id", id, "--by", "bob")
-	if !strings.Contains(r.stdout, "revoked by bob") {
+	r = h.ok("tokens", "expire", "--id", id)
+	if !strings.Contains(r.stdout, "revoked by marketer@example.com") {
 		t.Errorf("expire output = %q", r.stdout)
 	}
 	list = decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
-	if list[1]["status"] != "revoked" || list[1]["revoked_by"] != "bob" || list[1]["revoked_at"] == nil {
+	if list[1]["status"] != "revoked" || list[1]["revoked_by"] != "marketer@example.com" || list[1]["revoked_at"] == nil {
 		t.Errorf("expired token = %v", list[1])
 	}
 	h.fails("no token has id nope", "tokens", "expire", "--id", "nope")
@@ -367,8 +222,25 @@ func TestTargetsAndLoaderList(t *testing.T) {
 			t.Errorf("loader table lacks %q:\n%s", w, table)
 		}
 	}
-	h.fails("if any flags in the group [journey request] are set none of the others can be", "loader", "list", "--journey", "J1", "--request", req)
 	h.fails("at least one of the flags in the group [journey request] is required", "loader", "list")
+	h.fails("journey NOPE does not exist", "loader", "list", "--journey", "NOPE")
+
+	// Filters: within a journey, by request, outcome and status.
+	got := decodeJSON[[]map[string]any](t, h.ok("loader", "list", "--journey", "J1", "--request", req, "--processing-status", "failed__v", "--json").stdout)
+	if len(got) != 1 || got[0]["source_system_id__v"] != "cdp-9" {
+		t.Errorf("failed records = %v", got)
+	}
+	if r := h.ok("loader", "list", "--request", req, "--matching-outcome", "conflict__v"); !strings.Contains(r.stdout, "no target loader records that match") {
+		t.Errorf("no conflicts: %q", r.stdout)
+	}
+	h.fails("matching_outcome must be one of", "loader", "list", "--journey", "J1", "--matching-outcome", "matched")
+
+	// Loader records are for admins: a marketer is refused.
+	h.login("marketer@example.com")
+	h.fails("Only members of the admins group may do this.", "loader", "list", "--journey", "J1")
+	if got := decodeJSON[[]map[string]any](t, h.ok("targets", "list", "--journey", "J1", "--json").stdout); len(got) != 2 {
+		t.Errorf("a marketer's targets list = %v", got)
+	}
 }
 
 func (h *harness) accounts() store.Accounts {
@@ -379,20 +251,18 @@ func TestDefaultsFromEnvironment(t *testing.T) {
 	h := newHarness(t)
 	h.ok("journeys", "put", "--id", "J1", "--name", "Env")
 	env := map[string]string{
-		"TL_STAGE":           h.stack.Resources.Stage,
-		"TL_ENDPOINT":        testenv.Endpoint(),
-		"TL_LAMBDA_ENDPOINT": h.lambda.URL,
-		"TL_TOKENS_FUNCTION": "tokens",
-		"USER":               "envuser",
+		"TL_STAGE":    h.stack.Resources.Stage,
+		"TL_ENDPOINT": testenv.Endpoint(),
+		"TL_API_URL":  h.api.URL,
 	}
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"tokens", "create", "--journey", "J1", "--expires", "30d", "--json"},
-		Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }})
+		Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }, ConfigDir: func() (string, error) { return h.configDir, nil }})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	list := decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
-	if len(list) != 1 || list[0]["created_by"] != "envuser" {
+	if len(list) != 1 || list[0]["created_by"] != "admin@example.com" {
 		t.Errorf("tokens = %v", list)
 	}
 }
@@ -407,32 +277,39 @@ func TestAWSMode(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 
-	awsRun := func(args ...string) result {
+	awsRun := func(stdin string, args ...string) result {
 		var stdout, stderr strings.Builder
-		code := run(context.Background(), append([]string{"--aws"}, args...), Env{Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
+		code := run(context.Background(), append([]string{"--aws"}, args...), Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv,
+			ConfigDir: func() (string, error) { return h.configDir, nil }})
 		return result{code, stdout.String(), stderr.String()}
 	}
 	// DynamoDB through AWS_ENDPOINT_URL, tables of --stage.
 	t.Setenv("AWS_ENDPOINT_URL", testenv.Endpoint())
-	if r := awsRun("--stage", h.stack.Resources.Stage, "journeys", "get", "--id", "J1"); r.code != 0 || !strings.Contains(r.stdout, "name: Deployed") {
+	if r := awsRun("", "--stage", h.stack.Resources.Stage, "journeys", "get", "--id", "J1"); r.code != 0 || !strings.Contains(r.stdout, "name: Deployed") {
 		t.Errorf("journeys get --aws: %+v", r)
 	}
 	// The default stage is dev.
-	if r := awsRun("journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "table targetloader-dev-journeys not found") {
+	if r := awsRun("", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "table targetloader-dev-journeys not found") {
 		t.Errorf("journeys get --aws without --stage: %+v", r)
 	}
-	// The deployed tokens function is targetloader-STAGE-tokens.
-	t.Setenv("AWS_ENDPOINT_URL", h.lambda.URL)
-	if r := awsRun("--stage", "prod", "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, `function "targetloader-prod-tokens" not found`) {
-		t.Errorf("tokens list --aws: %+v", r)
-	}
-	if h.invocations["targetloader-prod-tokens"] != 1 {
-		t.Errorf("invocations = %v", h.invocations)
-	}
-	if r := awsRun("--tokens-function", "tokens", "tokens", "list", "--journey", "J1", "--json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("tokens list --aws --tokens-function tokens: %+v", r)
-	}
-	if r := awsRun("--endpoint", "http://127.0.0.1:1", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "--endpoint is for the local stack") {
+	if r := awsRun("", "--endpoint", "http://127.0.0.1:1", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "--endpoint is for the local stack") {
 		t.Errorf("--aws --endpoint: %+v", r)
+	}
+	// A deployed stack never signs anyone in by itself.
+	if r := awsRun("", "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, "tl --aws --api-url <the stack's ApiUrl output> login") {
+		t.Errorf("tokens list --aws without a sign-in: %+v", r)
+	}
+	if r := awsRun("", "--api-url", h.api.URL, "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, "not signed in to "+h.api.URL) {
+		t.Errorf("tokens list --aws --api-url without a sign-in: %+v", r)
+	}
+	// Signed in with --aws, later --aws commands use that API.
+	if r := awsRun(h.pool.Password+"\n", "--api-url", h.api.URL, "login", "--email", "marketer@example.com", "--password-stdin"); r.code != 0 || !strings.Contains(r.stdout, "signed in to "+h.api.URL+" as marketer@example.com (groups: marketers)") {
+		t.Fatalf("login --aws: %+v", r)
+	}
+	if r := awsRun("", "tokens", "create", "--journey", "J1", "--expires", "30d", "--json"); r.code != 0 {
+		t.Errorf("tokens create --aws: %+v", r)
+	}
+	if r := awsRun("", "tokens", "list", "--journey", "J1", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"created_by": "marketer@example.com"`) {
+		t.Errorf("tokens list --aws: %+v", r)
 	}
 }

@@ -7,6 +7,7 @@ package localaws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,7 +31,33 @@ const (
 	DefaultStage      = "local"
 	// DefaultRegion is the region of local endpoints unless AWS_REGION says otherwise.
 	DefaultRegion = "us-east-1"
+	// CognitoRegion is the region of the local user pool whatever
+	// AWS_REGION says: sign-in calls (InitiateAuth) are unsigned, so they
+	// name no region, and moto serves them from us-east-1.
+	CognitoRegion = "us-east-1"
 )
+
+// The users `make dev` creates in the local user pool (PRODUCT.md §8), and
+// their password unless TL_DEV_PASSWORD sets another.
+const (
+	LocalMarketer      = "marketer@example.com"
+	LocalAdmin         = "admin@example.com"
+	DefaultDevPassword = "Local-dev-pass-1"
+	// EnvDevPassword names the variable that sets the local users' password.
+	EnvDevPassword = "TL_DEV_PASSWORD"
+)
+
+// DevPassword is the local users' password: TL_DEV_PASSWORD from getenv
+// (os.Getenv when nil), else DefaultDevPassword.
+func DevPassword(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if p := getenv(EnvDevPassword); p != "" {
+		return p
+	}
+	return DefaultDevPassword
+}
 
 // Config is the SDK configuration the functions would get (awsclient.Load),
 // pointed at endpoint when it is not empty. Region and credentials come from
@@ -66,6 +93,9 @@ func Config(ctx context.Context, endpoint string, getenv func(string) string, op
 // tests and the load harness always use us-east-1 and dummy credentials.
 func IgnoreEnv(string) string { return "" }
 
+// ErrNoMoto says that moto_server is missing, and how to install it.
+var ErrNoMoto = errors.New("moto_server is not on PATH: make dev and make test install it into .venv/ (make tools), or pip install 'moto[server]==5.2.*'")
+
 // Moto is a moto_server this process started.
 type Moto struct {
 	Endpoint string
@@ -78,7 +108,7 @@ type Moto struct {
 func StartMoto(host string, port int, out io.Writer) (*Moto, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return nil, fmt.Errorf("moto_server is not on PATH (make dev and make test install it; or pip install 'moto[server]==5.2.*'): %w", err)
+		return nil, ErrNoMoto
 	}
 	if port == 0 {
 		if port, err = FreePort(); err != nil {
@@ -103,7 +133,7 @@ func StartMoto(host string, port int, out io.Writer) (*Moto, error) {
 	for !Answers(m.Endpoint, time.Second) {
 		select {
 		case <-m.done:
-			return nil, fmt.Errorf("moto_server exited before answering at %s (port taken?)", m.Endpoint)
+			return nil, fmt.Errorf("moto_server exited before answering at %s (is the port taken?)", m.Endpoint)
 		default:
 		}
 		if time.Now().After(deadline) {
