@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -32,48 +32,64 @@ const attrArrivals = "arrivals"
 // policy's burst changed, costs one more call that writes a fresh list.
 func (s RateLimiter) Take(ctx context.Context, tokenID string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error) {
 	key := map[string]types.AttributeValue{resources.AttrRateKey: &types.AttributeValueMemberS{Value: tokenID}}
-	names := map[string]string{"#arrivals": attrArrivals, "#ttl": resources.AttrDeleteAfter}
-	burst := &types.AttributeValueMemberN{Value: strconv.Itoa(p.Burst)}
+	arrivals := expression.Name(attrArrivals)
+	oldest := expression.Name(attrArrivals + "[0]")
 	// Kept an hour past the window: TTL deletion lags, and a deleted list
 	// only means the token starts again with its full quota.
-	ttl := &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(p.Window()+time.Hour).Unix(), 10)}
+	ttl := func() expression.UpdateBuilder {
+		return expression.Set(expression.Name(resources.AttrDeleteAfter), expression.Value(now.Add(p.Window()+time.Hour).Unix()))
+	}
+	// Drop the oldest arrival and append now (an index past a list's end
+	// appends), if the oldest has left the window.
+	take, err := expression.NewBuilder().
+		WithUpdate(ttl().Remove(oldest).Set(expression.Name(attrArrivals+"["+strconv.Itoa(p.Burst)+"]"), expression.Value(now.UnixMilli()))).
+		WithCondition(expression.AttributeExists(arrivals).
+			And(arrivals.Size().Equal(expression.Value(p.Burst))).
+			And(oldest.LessThanEqual(expression.Value(p.Cutoff(now).UnixMilli())))).
+		Build()
+	if err != nil {
+		return domain.RateDecision{}, err
+	}
+	// A fresh list holding only this request, for a token without one or
+	// with one of another burst.
+	fresh := make([]int64, p.Burst)
+	fresh[p.Burst-1] = now.UnixMilli()
+	start, err := expression.NewBuilder().
+		WithUpdate(ttl().Set(arrivals, expression.Value(fresh))).
+		WithCondition(expression.AttributeNotExists(arrivals).Or(arrivals.Size().NotEqual(expression.Value(p.Burst)))).
+		Build()
+	if err != nil {
+		return domain.RateDecision{}, err
+	}
 	for range 3 {
 		out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                           &s.Table,
 			Key:                                 key,
-			UpdateExpression:                    aws.String("REMOVE #arrivals[0] SET #arrivals[" + strconv.Itoa(p.Burst) + "] = :now, #ttl = :ttl"),
-			ConditionExpression:                 aws.String("attribute_exists(#arrivals) AND size(#arrivals) = :burst AND #arrivals[0] <= :cutoff"),
-			ExpressionAttributeNames:            names,
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":now": millis(now), ":ttl": ttl, ":burst": burst, ":cutoff": millis(p.Cutoff(now))},
+			UpdateExpression:                    take.Update(),
+			ConditionExpression:                 take.Condition(),
+			ExpressionAttributeNames:            take.Names(),
+			ExpressionAttributeValues:           take.Values(),
 			ReturnValues:                        types.ReturnValueAllNew,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 		})
 		if err == nil {
-			arrivals, err := arrivalsOf(out.Attributes)
-			return p.Decide(true, arrivals, now), err
+			list, err := arrivalsOf(out.Attributes)
+			return p.Decide(true, list, now), err
 		}
 		var failed *types.ConditionalCheckFailedException
 		if !errors.As(err, &failed) {
 			return domain.RateDecision{}, err
 		}
-		if arrivals, err := arrivalsOf(failed.Item); err == nil && len(arrivals) == p.Burst {
-			return p.Decide(false, arrivals, now), nil
-		}
-		// No list yet, or one of another burst: start a fresh one holding
-		// this request, unless a concurrent request just did.
-		fresh := make([]int64, p.Burst)
-		fresh[p.Burst-1] = now.UnixMilli()
-		list, err := attributevalue.Marshal(fresh)
-		if err != nil {
-			return domain.RateDecision{}, err
+		if list, err := arrivalsOf(failed.Item); err == nil && len(list) == p.Burst {
+			return p.Decide(false, list, now), nil
 		}
 		_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 			TableName:                 &s.Table,
 			Key:                       key,
-			UpdateExpression:          aws.String("SET #arrivals = :fresh, #ttl = :ttl"),
-			ConditionExpression:       aws.String("attribute_not_exists(#arrivals) OR size(#arrivals) <> :burst"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: map[string]types.AttributeValue{":fresh": list, ":ttl": ttl, ":burst": burst},
+			UpdateExpression:          start.Update(),
+			ConditionExpression:       start.Condition(),
+			ExpressionAttributeNames:  start.Names(),
+			ExpressionAttributeValues: start.Values(),
 		})
 		if err == nil {
 			return p.Decide(true, []time.Time{now}, now), nil
@@ -81,12 +97,9 @@ func (s RateLimiter) Take(ctx context.Context, tokenID string, p domain.RatePoli
 		if !isConditionFailed(err) {
 			return domain.RateDecision{}, err
 		}
+		// A concurrent request started the list first: count against it.
 	}
 	return domain.RateDecision{}, errors.New("rate limit: the token's arrival list kept changing under concurrent requests")
-}
-
-func millis(t time.Time) types.AttributeValue {
-	return &types.AttributeValueMemberN{Value: strconv.FormatInt(t.UnixMilli(), 10)}
 }
 
 // arrivalsOf reads the arrival list of a rate limit item (nil when absent).

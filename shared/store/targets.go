@@ -64,6 +64,10 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 			absent = append(absent, t)
 		}
 	}
+	cond, err := notExists(resources.AttrAccountID)
+	if err != nil {
+		return nil, err
+	}
 	won := make([]bool, len(absent))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(putConcurrency)
@@ -76,8 +80,8 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 			_, err = s.DB.PutItem(gctx, &dynamodb.PutItemInput{
 				TableName:                &s.Table,
 				Item:                     av,
-				ConditionExpression:      aws.String("attribute_not_exists(#account)"),
-				ExpressionAttributeNames: map[string]string{"#account": resources.AttrAccountID},
+				ConditionExpression:      cond.Condition(),
+				ExpressionAttributeNames: cond.Names(),
 			})
 			if isConditionFailed(err) {
 				return nil // added first by another writer: it stays as it is
