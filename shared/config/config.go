@@ -22,10 +22,14 @@ type Ingest struct {
 	IdempotencyTable   string `env:"IDEMPOTENCY_TABLE,required,notEmpty"`
 	RateLimitsTable    string `env:"RATE_LIMITS_TABLE,required,notEmpty"`
 	QueueURL           string `env:"QUEUE_URL,required,notEmpty"`
-	// RateLimitPerSecond and RateLimitBurst bound each token's request rate.
+	// RateLimitPerSecond and RateLimitBurst bound each token's request rate
+	// (domain.RatePolicy); RateLimitBurst is at most MaxRateLimitBurst.
 	RateLimitPerSecond int `env:"RATE_LIMIT_PER_SECOND" envDefault:"10"`
 	RateLimitBurst     int `env:"RATE_LIMIT_BURST" envDefault:"20"`
 }
+
+// MaxRateLimitBurst bounds RATE_LIMIT_BURST.
+const MaxRateLimitBurst = 1000
 
 // Consumer configures the consumer function.
 type Consumer struct {
@@ -77,6 +81,11 @@ func LoadFrom[T any](environ map[string]string) (T, error) {
 func (c *Ingest) validate() error {
 	if c.RateLimitPerSecond <= 0 || c.RateLimitBurst < c.RateLimitPerSecond {
 		return fmt.Errorf("RATE_LIMIT_PER_SECOND must be positive and RATE_LIMIT_BURST at least as large (got %d and %d)", c.RateLimitPerSecond, c.RateLimitBurst)
+	}
+	// The limiter keeps the time of each of a token's last RATE_LIMIT_BURST
+	// requests in one item: 1,000 of them are about 9 KB, 9 write units a request.
+	if c.RateLimitBurst > MaxRateLimitBurst {
+		return fmt.Errorf("RATE_LIMIT_BURST must be at most %d (got %d)", MaxRateLimitBurst, c.RateLimitBurst)
 	}
 	return nil
 }
