@@ -110,7 +110,7 @@ func TestPipelineMatchesEveryOutcome(t *testing.T) {
 	}
 	for _, leak := range []string{"A2", "A3", "A4", "inactive"} {
 		if strings.Contains(resp.Body, leak) {
-			t.Errorf("the status response tells %q: %s", leak, resp.Body)
+			t.Errorf("the status response tells %q", leak)
 		}
 	}
 
