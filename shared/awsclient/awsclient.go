@@ -3,10 +3,12 @@ package awsclient
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 )
 
@@ -21,9 +23,19 @@ func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Con
 				o.MaxBackoff = 2 * time.Second
 			})
 		}),
+		// The consumer has up to 4 messages x 16 conditional puts in flight
+		// (store.JourneyTargets.AddNew); with the SDK's default of 10 idle
+		// connections per host, every call beyond 10 would open a new one.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+			t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+		})),
 	}, opts...)
 	return config.LoadDefaultConfig(ctx, opts...)
 }
+
+// MaxIdleConnsPerHost is how many connections to one AWS endpoint each
+// client keeps open between calls.
+const MaxIdleConnsPerHost = 64
 
 // Retry budget of a synchronous API call (ForAPI).
 const (
