@@ -41,6 +41,9 @@ const (
 	EnvAPIBaseURL         = "API_BASE_URL"
 	EnvRateLimitPerSecond = "RATE_LIMIT_PER_SECOND"
 	EnvRateLimitBurst     = "RATE_LIMIT_BURST"
+	// EnvRetentionDays is how many days requests and loader records are
+	// kept (see DefaultRetentionDays).
+	EnvRetentionDays = "RETENTION_DAYS"
 )
 
 // SQSEventSource is how Lambda feeds a function from a queue: the event
@@ -111,8 +114,9 @@ var (
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 			{Table: RateLimits, Actions: []Action{UpdateItem}}, // RateLimiter.Take
 		},
-		Queues:   []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
-		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst},
+		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
+		// RETENTION_DAYS: Requests.Create sets the request's expiry.
+		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst, EnvRetentionDays},
 	}
 
 	// ConsumerFunction processes queued targets: batches of up to 10 messages
@@ -130,6 +134,8 @@ var (
 			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},                // LoaderRecords.Put
 			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew
 		},
+		// RETENTION_DAYS: LoaderRecords.Put sets each record's expiry.
+		Settings: []string{EnvRetentionDays},
 		EventSource: &SQSEventSource{
 			Queue:             TargetsQueue,
 			BatchSize:         10,

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -84,6 +85,9 @@ func targetKey(journeyID, accountID string) item {
 type LoaderRecords struct {
 	DB    DynamoDB
 	Table string
+	// Retention, when positive, is how long a record is kept after its
+	// creation (DynamoDB TTL); zero keeps it.
+	Retention time.Duration
 }
 
 // Put writes records; their keys are deterministic, so writing a record
@@ -95,6 +99,7 @@ func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) e
 		if err != nil {
 			return err
 		}
+		expireAfter(av, r.CreatedAt, s.Retention)
 		items[i] = av
 	}
 	return batchPut(ctx, s.DB, s.Table, items)
