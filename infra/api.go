@@ -1,8 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -14,13 +19,32 @@ import (
 // Stage name of the API Gateway deployment; part of the API URL.
 const APIStageName = "v1"
 
+// The product's routes, as "METHOD /path" (the keys of method throttles).
+const (
+	RoutePostTargets = "POST /journeys/{journey_id}/targets"
+	RouteGetRequest  = "GET /journeys/{journey_id}/requests/{request_uuid}"
+)
+
+// Throttle is an API Gateway token bucket: steady requests per second and burst.
+type Throttle struct {
+	Rate  float64 `json:"rate"`
+	Burst float64 `json:"burst"`
+}
+
 // APIProps configure NewAPI.
 type APIProps struct {
 	Stage string
-	// RateLimit and BurstLimit throttle the API stage (requests per second, burst).
+	// RateLimit and BurstLimit throttle the API stage (requests per second,
+	// burst): every method without a throttle of its own.
 	RateLimit, BurstLimit float64
-	LogRetention          awslogs.RetentionDays
-	Tracing               bool
+	// MethodThrottles give single methods, keyed "METHOD /path", a bucket of
+	// their own, so a flood on one method cannot use up the others'. Each
+	// key must name a method of the API once its routes are added.
+	MethodThrottles map[string]Throttle
+	LogRetention    awslogs.RetentionDays
+	Tracing         bool
+	// Key, when set, encrypts the API's log groups.
+	Key awskms.IKey
 }
 
 // API is the REST API external systems call.
@@ -36,7 +60,25 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	accessLogs := awslogs.NewLogGroup(scope, jsii.String("ApiAccessLogs"), &awslogs.LogGroupProps{
 		Retention:     props.LogRetention,
 		RemovalPolicy: removalPolicy(props.Stage),
+		EncryptionKey: props.Key,
 	})
+	// Every method logs its errors (execution logs, never bodies or headers:
+	// DataTraceEnabled stays off, so no token reaches a log).
+	logged := func(t Throttle) *awsapigateway.MethodDeploymentOptions {
+		return &awsapigateway.MethodDeploymentOptions{
+			ThrottlingRateLimit: jsii.Number(t.Rate), ThrottlingBurstLimit: jsii.Number(t.Burst),
+			LoggingLevel: awsapigateway.MethodLoggingLevel_ERROR, DataTraceEnabled: jsii.Bool(false), MetricsEnabled: jsii.Bool(true),
+		}
+	}
+	methodOptions := map[string]*awsapigateway.MethodDeploymentOptions{}
+	for route, t := range props.MethodThrottles {
+		method, path, ok := strings.Cut(route, " ")
+		if !ok || !strings.HasPrefix(path, "/") || method != strings.ToUpper(method) {
+			panic(fmt.Sprintf("method throttle %q: want \"METHOD /path\"", route))
+		}
+		// A method's own settings replace the stage's, so they repeat its logging.
+		methodOptions[path+"/"+method] = logged(t)
+	}
 	api := awsapigateway.NewRestApi(scope, jsii.String("Api"), &awsapigateway.RestApiProps{
 		RestApiName:   jsii.String(resources.PhysicalName(props.Stage, "api")),
 		Description:   jsii.String("Target Loader ingest API"),
@@ -49,6 +91,9 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 			StageName:            jsii.String(APIStageName),
 			ThrottlingRateLimit:  jsii.Number(props.RateLimit),
 			ThrottlingBurstLimit: jsii.Number(props.BurstLimit),
+			LoggingLevel:         awsapigateway.MethodLoggingLevel_ERROR,
+			DataTraceEnabled:     jsii.Bool(false),
+			MethodOptions:        &methodOptions,
 			MetricsEnabled:       jsii.Bool(true),
 			TracingEnabled:       jsii.Bool(props.Tracing),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
@@ -61,6 +106,25 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	})
 	// The stack's ApiUrl output replaces the default "Endpoint" output.
 	api.Node().TryRemoveChild(jsii.String("Endpoint"))
+	api.Node().AddValidation(&throttledRoutesExist{api: api, throttles: props.MethodThrottles})
+	suppressNag(api, "AwsSolutions-APIG2", "Requests are validated by the ingest function, all-or-nothing, "+
+		"answering RFC 9457 problems that list every invalid target by index and field (PRODUCT.md §3); "+
+		"API Gateway's model validation would answer first, in its own format")
+	suppressNag(api.Node().FindChild(jsii.String("CloudWatchRole")), "AwsSolutions-IAM4",
+		"The account-level role that lets API Gateway write access and execution logs; "+
+			"AmazonAPIGatewayPushToCloudWatchLogs is the AWS policy made for exactly that",
+		"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+	// API Gateway creates the execution log group on first use, kept for
+	// ever; created here it has the stack's retention, key and removal.
+	execLogs := awslogs.NewLogGroup(scope, jsii.String("ApiExecutionLogs"), &awslogs.LogGroupProps{
+		LogGroupName: awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("API-Gateway-Execution-Logs_"), api.RestApiId(), jsii.String("/" + APIStageName),
+		}),
+		Retention:     props.LogRetention,
+		RemovalPolicy: removalPolicy(props.Stage),
+		EncryptionKey: props.Key,
+	})
+	api.DeploymentStage().Node().AddDependency(execLogs)
 	stack := awscdk.Stack_Of(scope)
 	baseURL := awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("https://"), api.RestApiId(), jsii.String(".execute-api."), stack.Region(),
@@ -76,7 +140,34 @@ func (a *API) Serve(fn awslambda.IFunction) {
 		AllowTestInvoke: jsii.Bool(false),
 	})
 	journey := a.RestAPI.Root().AddResource(jsii.String("journeys"), nil).AddResource(jsii.String("{journey_id}"), nil)
-	journey.AddResource(jsii.String("targets"), nil).AddMethod(jsii.String("POST"), integration, nil)
-	journey.AddResource(jsii.String("requests"), nil).AddResource(jsii.String("{request_uuid}"), nil).
+	post := journey.AddResource(jsii.String("targets"), nil).AddMethod(jsii.String("POST"), integration, nil)
+	get := journey.AddResource(jsii.String("requests"), nil).AddResource(jsii.String("{request_uuid}"), nil).
 		AddMethod(jsii.String("GET"), integration, nil)
+	for _, m := range []awsapigateway.Method{post, get} {
+		suppressNag(m, "AwsSolutions-APIG4", "External systems authenticate with a journey's bearer token, "+
+			"which the ingest function checks on every request (hash lookup, expiry, revocation, journey; PRODUCT.md §3)")
+		suppressNag(m, "AwsSolutions-COG4", "Callers of the ingest API are external systems holding journey API tokens, "+
+			"not Cognito users; the management API is the one behind Cognito")
+	}
+}
+
+// throttledRoutesExist fails synthesis when a method throttle names no
+// method of the API (a typo would otherwise leave the method unthrottled).
+type throttledRoutesExist struct {
+	api       awsapigateway.RestApi
+	throttles map[string]Throttle
+}
+
+func (v *throttledRoutesExist) Validate() *[]*string {
+	var routes []string
+	for _, m := range *v.api.Methods() {
+		routes = append(routes, *m.HttpMethod()+" "+*m.Resource().Path())
+	}
+	var errs []*string
+	for route := range v.throttles {
+		if !slices.Contains(routes, route) {
+			errs = append(errs, jsii.String(fmt.Sprintf("method throttle %q names no method of the API (it has %v)", route, routes)))
+		}
+	}
+	return &errs
 }
