@@ -66,10 +66,10 @@ func NewEdge(scope constructs.Construct, props *EdgeProps) {
 		return
 	}
 	acl := awswafv2.NewCfnWebACL(scope, jsii.String("WebAcl"), &awswafv2.CfnWebACLProps{
-		Name:          jsii.String(resources.PhysicalName(props.Stage, "api")),
-		Description:   jsii.String("Target Loader API: per-IP rate limit, request size limit, AWS managed rules"),
-		Scope:         jsii.String("REGIONAL"),
-		DefaultAction: &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
+		Name:             jsii.String(resources.PhysicalName(props.Stage, "api")),
+		Description:      jsii.String("Target Loader API: per-IP rate limit, request size limit, AWS managed rules"),
+		Scope:            jsii.String("REGIONAL"),
+		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
 		VisibilityConfig: visibility(props.Stage, "api"),
 		CustomResponseBodies: &map[string]*awswafv2.CfnWebACL_CustomResponseBodyProperty{
 			"TooManyRequests": problemBody(429, "Too Many Requests", fmt.Sprintf(
