@@ -1,29 +1,27 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/targetloader/targetloader/shared/manage"
+	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Stage name of the API Gateway deployment; part of the API URL.
 const APIStageName = "v1"
-
-// The product's routes, as "METHOD /path" (the keys of method throttles).
-const (
-	RoutePostTargets = "POST /journeys/{journey_id}/targets"
-	RouteGetRequest  = "GET /journeys/{journey_id}/requests/{request_uuid}"
-)
 
 // Throttle is an API Gateway token bucket: steady requests per second and burst.
 type Throttle struct {
@@ -31,15 +29,19 @@ type Throttle struct {
 	Burst float64 `json:"burst"`
 }
 
+// RouteKey names a route as method throttles do: "METHOD /path".
+func RouteKey(r resources.Route) string { return r.Method + " " + r.Path }
+
 // APIProps configure NewAPI.
 type APIProps struct {
 	Stage string
-	// RateLimit and BurstLimit throttle the API stage (requests per second,
-	// burst): every method without a throttle of its own.
+	// RateLimit and BurstLimit throttle every method of the stage that has no
+	// throttle of its own (requests per second, burst); API Gateway keeps a
+	// bucket per method, so one method's flood never uses up another's.
 	RateLimit, BurstLimit float64
-	// MethodThrottles give single methods, keyed "METHOD /path", a bucket of
-	// their own, so a flood on one method cannot use up the others'. Each
-	// key must name a method of the API once its routes are added.
+	// MethodThrottles give single methods, keyed "METHOD /path" (RouteKey),
+	// other limits. Each key must name a method of the API once its routes
+	// are added.
 	MethodThrottles map[string]Throttle
 	LogRetention    awslogs.RetentionDays
 	Tracing         bool
@@ -47,7 +49,7 @@ type APIProps struct {
 	Key awskms.IKey
 }
 
-// API is the REST API external systems call.
+// API is the REST API external systems, marketers and admins call.
 type API struct {
 	RestAPI awsapigateway.RestApi
 	// BaseURL has no trailing slash, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/v1
@@ -81,7 +83,7 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	}
 	api := awsapigateway.NewRestApi(scope, jsii.String("Api"), &awsapigateway.RestApiProps{
 		RestApiName:   jsii.String(resources.PhysicalName(props.Stage, "api")),
-		Description:   jsii.String("Target Loader ingest API"),
+		Description:   jsii.String("Target Loader API: ingest (API tokens) and management (Cognito sign-in)"),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		// Account-level role that lets API Gateway write the access logs.
 		CloudWatchRole: jsii.Bool(true),
@@ -104,10 +106,12 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 			}),
 		},
 	})
-	// The stack's ApiUrl output replaces the default "Endpoint" output.
+	// The stack's ApiUrl output replaces the default "Endpoint" output. The
+	// base URL names the stage literally: a reference to the stage would make
+	// the functions the API integrates depend on its deployment, a cycle.
 	api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	api.Node().AddValidation(&throttledRoutesExist{api: api, throttles: props.MethodThrottles})
-	suppressNag(api, "AwsSolutions-APIG2", "Requests are validated by the ingest function, all-or-nothing, "+
+	suppressNag(api, "AwsSolutions-APIG2", "Requests are validated by the functions, all-or-nothing, "+
 		"answering RFC 9457 problems that list every invalid target by index and field (PRODUCT.md §3); "+
 		"API Gateway's model validation would answer first, in its own format")
 	suppressNag(api.Node().FindChild(jsii.String("CloudWatchRole")), "AwsSolutions-IAM4",
@@ -128,31 +132,69 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	stack := awscdk.Stack_Of(scope)
 	baseURL := awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("https://"), api.RestApiId(), jsii.String(".execute-api."), stack.Region(),
-		jsii.String("."), stack.UrlSuffix(), jsii.String("/"), api.DeploymentStage().StageName(),
+		jsii.String("."), stack.UrlSuffix(), jsii.String("/" + APIStageName),
 	})
 	return &API{RestAPI: api, BaseURL: baseURL}
 }
 
-// Serve routes the product's ingest routes to fn through a proxy integration.
-func (a *API) Serve(fn awslambda.IFunction) {
-	integration := awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
-		Proxy:           jsii.Bool(true),
-		AllowTestInvoke: jsii.Bool(false),
+// Serve builds the routes of resources.Routes, each proxied to its
+// function in fns: the signed-in ones behind a Cognito authorizer of users,
+// whose refusals are problem documents as the functions' are.
+func (a *API) Serve(fns map[string]awslambda.IFunction, users awscognito.IUserPool) {
+	auth := awsapigateway.NewCognitoUserPoolsAuthorizer(a.RestAPI, jsii.String("ManageAuthorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
+		CognitoUserPools: &[]awscognito.IUserPool{users},
+		IdentitySource:   awsapigateway.IdentitySource_Header(jsii.String("Authorization")),
 	})
-	journey := a.RestAPI.Root().AddResource(jsii.String("journeys"), nil).AddResource(jsii.String("{journey_id}"), nil)
-	post := journey.AddResource(jsii.String("targets"), nil).AddMethod(jsii.String("POST"), integration, nil)
-	get := journey.AddResource(jsii.String("requests"), nil).AddResource(jsii.String("{request_uuid}"), nil).
-		AddMethod(jsii.String("GET"), integration, nil)
-	for _, m := range []awsapigateway.Method{post, get} {
-		suppressNag(m, "AwsSolutions-APIG4", "External systems authenticate with a journey's bearer token, "+
-			"which the ingest function checks on every request (hash lookup, expiry, revocation, journey; PRODUCT.md §3)")
-		suppressNag(m, "AwsSolutions-COG4", "Callers of the ingest API are external systems holding journey API tokens, "+
-			"not Cognito users; the management API is the one behind Cognito")
+	integrations := map[string]awsapigateway.LambdaIntegration{}
+	for _, r := range resources.Routes {
+		integration, ok := integrations[r.Function]
+		if !ok {
+			integration = awsapigateway.NewLambdaIntegration(fns[r.Function], &awsapigateway.LambdaIntegrationOptions{
+				Proxy:           jsii.Bool(true),
+				AllowTestInvoke: jsii.Bool(false),
+			})
+			integrations[r.Function] = integration
+		}
+		opts := &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_NONE}
+		if r.SignedIn {
+			opts = &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_COGNITO, Authorizer: auth}
+		}
+		m := a.RestAPI.Root().ResourceForPath(jsii.String(r.Path)).AddMethod(jsii.String(r.Method), integration, opts)
+		if !r.SignedIn {
+			suppressOpenRoute(m, r)
+		}
 	}
+	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
+	a.RestAPI.AddGatewayResponse(jsii.String("UnauthorizedResponse"), &awsapigateway.GatewayResponseOptions{
+		Type:       awsapigateway.ResponseType_UNAUTHORIZED(),
+		StatusCode: jsii.String("401"),
+		ResponseHeaders: &map[string]*string{
+			"Content-Type":     jsii.String("'" + problem.ContentType + "'"),
+			"WWW-Authenticate": jsii.String("'" + manage.WWWAuthenticate + "'"),
+		},
+		Templates: &map[string]*string{"application/json": jsii.String(string(body))},
+	})
+}
+
+// suppressOpenRoute accepts that a route without the Cognito authorizer has
+// none, for the reason that route has: ingest checks journey API tokens
+// itself, and the console's configuration is public by nature.
+func suppressOpenRoute(m awsapigateway.Method, r resources.Route) {
+	reason := map[string]string{
+		resources.IngestFunction.Name: "External systems authenticate with a journey's bearer API token, which the ingest function " +
+			"checks on every request (hash lookup, expiry, revocation, journey; PRODUCT.md §3); they are not Cognito users",
+		resources.ManageFunction.Name: "The console's public configuration (user pool id, app client id, Cognito endpoint: " +
+			"no secret), which the browser needs before anyone can sign in",
+	}[r.Function]
+	if reason == "" {
+		panic(fmt.Sprintf("route %s without sign-in has no reviewed reason (infra/api.go)", RouteKey(r)))
+	}
+	suppressNag(m, "AwsSolutions-APIG4", reason)
+	suppressNag(m, "AwsSolutions-COG4", reason)
 }
 
 // throttledRoutesExist fails synthesis when a method throttle names no
-// method of the API (a typo would otherwise leave the method unthrottled).
+// method of the API (a typo would otherwise leave the method at the stage's limit).
 type throttledRoutesExist struct {
 	api       awsapigateway.RestApi
 	throttles map[string]Throttle

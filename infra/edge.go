@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
@@ -72,9 +74,9 @@ func NewEdge(scope constructs.Construct, props *EdgeProps) {
 		DefaultAction:    &awswafv2.CfnWebACL_DefaultActionProperty{Allow: &awswafv2.CfnWebACL_AllowActionProperty{}},
 		VisibilityConfig: visibility(props.Stage, "api"),
 		CustomResponseBodies: &map[string]*awswafv2.CfnWebACL_CustomResponseBodyProperty{
-			"TooManyRequests": problemBody(429, "Too Many Requests", fmt.Sprintf(
-				"This address sent more than %d requests in %d minutes. Retry after the time in Retry-After.", props.WAFRateLimit, WAFRateWindowSeconds/60)),
-			"ContentTooLarge": problemBody(413, "Content Too Large", "The request body is over 1 MiB."),
+			"TooManyRequests": problemBody(problem.New(http.StatusTooManyRequests, "throttled", fmt.Sprintf(
+				"This address sent more than %d requests in %d minutes. Retry after the time in Retry-After.", props.WAFRateLimit, WAFRateWindowSeconds/60))),
+			"ContentTooLarge": problemBody(problem.New(http.StatusRequestEntityTooLarge, "body-too-large", "The body is over 1 MiB.")),
 		},
 		Rules: wafRules(props),
 	})
@@ -140,49 +142,45 @@ func visibility(stage, name string) *awswafv2.CfnWebACL_VisibilityConfigProperty
 	}
 }
 
-// problemBody is an RFC 9457 problem document as a WAF response body (WAF
-// can label it application/json only).
-func problemBody(status int, title, detail string) *awswafv2.CfnWebACL_CustomResponseBodyProperty {
-	return &awswafv2.CfnWebACL_CustomResponseBodyProperty{ContentType: jsii.String("APPLICATION_JSON"), Content: jsii.String(problemJSON(status, title, detail))}
+// problemBody is a problem document as a WAF response body (WAF can label
+// it application/json only).
+func problemBody(p problem.Details) *awswafv2.CfnWebACL_CustomResponseBodyProperty {
+	return &awswafv2.CfnWebACL_CustomResponseBodyProperty{ContentType: jsii.String("APPLICATION_JSON"), Content: jsii.String(problemJSON(p))}
 }
 
-func problemJSON(status int, title, detail string) string {
-	b, err := json.Marshal(map[string]any{"type": "about:blank", "title": title, "status": status, "detail": detail})
-	if err != nil {
-		panic(err)
-	}
+func problemJSON(p problem.Details) string {
+	b, _ := json.Marshal(p) // strings and an int: cannot fail
 	return string(b)
 }
 
 // GatewayProblems are the refusals API Gateway answers itself, before any
-// function runs, as problem+json: a throttled method (429), a function that
-// could not be invoked, e.g. throttled at its reserved concurrency (503: it
-// never ran, so nothing was accepted and the caller may retry), a body over
-// API Gateway's 10 MB (413), and a request the web ACL blocked (403).
+// function runs, as problem documents, by gateway response type: a
+// throttled method (429), a function that could not be invoked, e.g.
+// throttled at its reserved concurrency (503: it never ran, so nothing was
+// accepted and the caller may retry), a body over API Gateway's 10 MB (413),
+// and a request the web ACL's managed rules blocked (403).
 var GatewayProblems = []struct {
 	Type       string // awsapigateway.ResponseType
-	Status     int
-	Title      string
-	Detail     string
+	Problem    problem.Details
 	RetryAfter string
 }{
-	{"THROTTLED", 429, "Too Many Requests", "The API is receiving more requests than it accepts. Retry after the time in Retry-After.", "1"},
-	{"INTEGRATION_FAILURE", 503, "Service Unavailable", "The service could not take the request; nothing was accepted. Retry after the time in Retry-After.", "1"},
-	{"REQUEST_TOO_LARGE", 413, "Content Too Large", "The request body is over 1 MiB.", ""},
-	{"WAF_FILTERED", 403, "Forbidden", "The request was refused by the API's firewall.", ""},
+	{"THROTTLED", problem.New(http.StatusTooManyRequests, "throttled", "The API receives more requests on this route than it accepts. Retry after the time in Retry-After."), "1"},
+	{"INTEGRATION_FAILURE", problem.New(http.StatusServiceUnavailable, "unavailable", "The service could not take the request; nothing was accepted. Retry after the time in Retry-After."), "1"},
+	{"REQUEST_TOO_LARGE", problem.New(http.StatusRequestEntityTooLarge, "body-too-large", "The body is over 1 MiB."), ""},
+	{"WAF_FILTERED", problem.New(http.StatusForbidden, "blocked", "The API's firewall refused the request."), ""},
 }
 
 func gatewayProblems(api awsapigateway.RestApi) {
 	for _, p := range GatewayProblems {
-		headers := map[string]*string{"Content-Type": jsii.String("'application/problem+json'")}
+		headers := map[string]*string{"Content-Type": jsii.String("'" + problem.ContentType + "'")}
 		if p.RetryAfter != "" {
 			headers["Retry-After"] = jsii.String("'" + p.RetryAfter + "'")
 		}
 		api.AddGatewayResponse(jsii.String(constructID("Problem", strings.ToLower(p.Type))), &awsapigateway.GatewayResponseOptions{
 			Type:            awsapigateway.ResponseType_Of(jsii.String(p.Type)),
-			StatusCode:      jsii.String(fmt.Sprint(p.Status)),
+			StatusCode:      jsii.String(fmt.Sprint(p.Problem.Status)),
 			ResponseHeaders: &headers,
-			Templates:       &map[string]*string{"application/json": jsii.String(problemJSON(p.Status, p.Title, p.Detail))},
+			Templates:       &map[string]*string{"application/json": jsii.String(problemJSON(p.Problem))},
 		})
 	}
 }

@@ -50,28 +50,48 @@ func TestEveryMethodHasItsThrottleAndLogsErrors(t *testing.T) {
 			t.Errorf("%s: logging %v, data trace %v, metrics %v", route, m["LoggingLevel"], m["DataTraceEnabled"], m["MetricsEnabled"])
 		}
 	}
-	// AND the stage default and each product route have their own bucket
-	want := map[string]string{
-		"* /*":           "100/200",
-		RoutePostTargets: "50/100",
-		RouteGetRequest:  "50/100",
+	// AND the stage's default applies to every method without its own; submissions,
+	// management routes and the open console configuration have lower limits
+	want := map[string]string{"* /*": "100/200"}
+	for _, r := range resources.Routes {
+		switch {
+		case r.Method == "POST" && r.Function == resources.IngestFunction.Name:
+			want[RouteKey(r)] = "50/100"
+		case r.SignedIn:
+			want[RouteKey(r)] = "20/40"
+		case r.Function == resources.ManageFunction.Name:
+			want[RouteKey(r)] = "10/20"
+		}
+	}
+	if want[postTargets] == "" || len(want) < 4 {
+		t.Fatalf("routes changed: %v", want)
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("throttles %v, want %v", got, want)
+		t.Errorf("throttles\n  %v\nwant\n  %v", got, want)
 	}
 }
 
+const (
+	postTargets = "POST /journeys/{journey_id}/targets"
+	getRequest  = "GET /journeys/{journey_id}/requests/{request_uuid}"
+)
+
 func TestMethodThrottlesCanBeChanged(t *testing.T) {
 	// GIVEN a stack whose POST route gets another throttle
-	r := synthWith(t, "post-throttle", TargetLoaderStackProps{Stage: "dev", MethodThrottles: map[string]Throttle{RoutePostTargets: {Rate: 5, Burst: 10}}})
+	r := synthWith(t, "post-throttle", TargetLoaderStackProps{Stage: "dev", MethodThrottles: map[string]Throttle{
+		postTargets: {Rate: 5, Burst: 10}, getRequest: {Rate: 30, Burst: 60},
+	}})
 	// WHEN reading its method settings
 	ms := r.methodSettings(t)
-	// THEN that route has it and the other keeps its default
-	if p := ms[RoutePostTargets]; p["ThrottlingRateLimit"] != 5.0 || p["ThrottlingBurstLimit"] != 10.0 {
+	// THEN those routes have them and the others keep their defaults
+	if p := ms[postTargets]; p["ThrottlingRateLimit"] != 5.0 || p["ThrottlingBurstLimit"] != 10.0 {
 		t.Errorf("POST throttle %v/%v", p["ThrottlingRateLimit"], p["ThrottlingBurstLimit"])
 	}
-	if p := ms[RouteGetRequest]; p["ThrottlingRateLimit"] != 50.0 {
-		t.Errorf("GET throttle %v", p["ThrottlingRateLimit"])
+	if p := ms[getRequest]; p["ThrottlingRateLimit"] != 30.0 || p["ThrottlingBurstLimit"] != 60.0 {
+		t.Errorf("GET throttle %v/%v", p["ThrottlingRateLimit"], p["ThrottlingBurstLimit"])
+	}
+	if p := ms["GET /manage/journeys"]; p["ThrottlingRateLimit"] != 20.0 {
+		t.Errorf("manage throttle %v", p["ThrottlingRateLimit"])
 	}
 }
 
@@ -267,7 +287,7 @@ func TestGatewayRefusalsAreProblems(t *testing.T) {
 			continue
 		}
 		headers, _ := p["ResponseParameters"].(map[string]any)
-		if p["StatusCode"] != fmt.Sprint(want.Status) || headers["gatewayresponse.header.Content-Type"] != "'application/problem+json'" {
+		if p["StatusCode"] != fmt.Sprint(want.Problem.Status) || headers["gatewayresponse.header.Content-Type"] != "'application/problem+json'" {
 			t.Errorf("%s: status %v, headers %v", want.Type, p["StatusCode"], headers)
 		}
 		// AND those a caller should retry say when
@@ -275,7 +295,7 @@ func TestGatewayRefusalsAreProblems(t *testing.T) {
 			t.Errorf("%s: Retry-After %v", want.Type, ra)
 		}
 		body := fmt.Sprint(p["ResponseTemplates"].(map[string]any)["application/json"])
-		if !strings.Contains(body, fmt.Sprintf(`"status":%d`, want.Status)) || !strings.Contains(body, `"title":"`+want.Title+`"`) {
+		if !strings.Contains(body, fmt.Sprintf(`"status":%d`, want.Problem.Status)) || !strings.Contains(body, `"type":"`+want.Problem.Type+`"`) {
 			t.Errorf("%s: body %s", want.Type, body)
 		}
 	}

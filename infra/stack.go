@@ -26,8 +26,8 @@ type TargetLoaderStackProps struct {
 	// second, burst): every method without a throttle of its own. Defaults 100 and 200.
 	APIRateLimit  float64
 	APIBurstLimit float64
-	// MethodThrottles give single routes, keyed "METHOD /path", a throttle of
-	// their own; they replace the DefaultMethodThrottles of the same routes.
+	// MethodThrottles give single routes, keyed "METHOD /path", other limits
+	// than the stage's; they replace DefaultMethodThrottles() of the same routes.
 	MethodThrottles map[string]Throttle
 	// IngestReservedConcurrency reserves that many concurrent executions for
 	// ingest, which also caps it: a flood can neither take the account's
@@ -67,12 +67,36 @@ type TargetLoaderStackProps struct {
 // Unreserved, as IngestReservedConcurrency, reserves no concurrency.
 const Unreserved = -1
 
-// DefaultMethodThrottles split the stage's default 100 requests per second
-// between the product's two routes, so that polling the status cannot use
-// up the submissions' budget nor the other way round.
-var DefaultMethodThrottles = map[string]Throttle{
-	RoutePostTargets: {Rate: 50, Burst: 100},
-	RouteGetRequest:  {Rate: 50, Burst: 100},
+// Method throttles by kind of route. API Gateway keeps a bucket per method,
+// the stage's limit (100 / 200) being every method's default; these lower
+// it where a request costs more or has fewer legitimate callers.
+var (
+	// SubmitThrottle: a submission carries up to 1 MiB and 500 targets, so
+	// 50 per second are 25,000 targets a second, more than the consumer
+	// (10 concurrent) processes; the status route keeps the stage's limit.
+	SubmitThrottle = Throttle{Rate: 50, Burst: 100}
+	// SignedInThrottle: each management route, used by marketers and admins
+	// (people, the console, tl), not by systems.
+	SignedInThrottle = Throttle{Rate: 20, Burst: 40}
+	// OpenManageThrottle: the console's public configuration, invoking the
+	// management function without sign-in: what page loads need, no more.
+	OpenManageThrottle = Throttle{Rate: 10, Burst: 20}
+)
+
+// DefaultMethodThrottles are the method throttles of resources.Routes.
+func DefaultMethodThrottles() map[string]Throttle {
+	out := map[string]Throttle{}
+	for _, r := range resources.Routes {
+		switch {
+		case r.Function == resources.IngestFunction.Name && r.Method == "POST":
+			out[RouteKey(r)] = SubmitThrottle
+		case r.SignedIn:
+			out[RouteKey(r)] = SignedInThrottle
+		case r.Function == resources.ManageFunction.Name:
+			out[RouteKey(r)] = OpenManageThrottle
+		}
+	}
+	return out
 }
 
 func (p *TargetLoaderStackProps) defaults() {
@@ -94,7 +118,7 @@ func (p *TargetLoaderStackProps) defaults() {
 	if p.LogRetention == "" {
 		p.LogRetention = awslogs.RetentionDays_ONE_MONTH
 	}
-	throttles := maps.Clone(DefaultMethodThrottles)
+	throttles := DefaultMethodThrottles()
 	maps.Copy(throttles, p.MethodThrottles)
 	p.MethodThrottles = throttles
 	if p.IngestReservedConcurrency == 0 {
@@ -112,7 +136,7 @@ func (p *TargetLoaderStackProps) defaults() {
 }
 
 // NewTargetLoaderStack provisions the whole service: tables, queue and DLQ,
-// the three functions, the REST API, the marketers' invoke policy and alarms.
+// the user pool, the three functions, the REST API and alarms.
 //
 // The parts create their resources directly in the stack, under the
 // construct ids they always had, so that the logical IDs of existing
@@ -143,20 +167,24 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		VisibilityTimeout: resources.ConsumerFunction.QueueVisibilityTimeout(),
 		Key:               key.key(),
 	})
+	users := NewUsers(stack, p.Stage)
 	api := NewAPI(stack, &APIProps{
 		Stage: p.Stage, RateLimit: p.APIRateLimit, BurstLimit: p.APIBurstLimit, MethodThrottles: p.MethodThrottles,
 		LogRetention: p.LogRetention, Tracing: p.TracingEnabled, Key: key.key(),
 	})
 	// Each function takes the settings its definition lists.
 	settings := map[string]*string{
-		resources.EnvAPIBaseURL:         api.BaseURL,
 		resources.EnvRateLimitPerSecond: jsii.String(fmt.Sprint(p.TokenRateLimit)),
 		resources.EnvRateLimitBurst:     jsii.String(fmt.Sprint(p.TokenBurstLimit)),
 		resources.EnvRetentionDays:      jsii.String(fmt.Sprint(p.RetentionDays)),
+		resources.EnvUserPoolID:         users.Pool.UserPoolId(),
+		resources.EnvUserPoolClientID:   users.Client.UserPoolClientId(),
+		resources.EnvCognitoEndpoint: awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("https://cognito-idp."), stack.Region(), jsii.String("."), stack.UrlSuffix(),
+		}),
 	}
 	reserved := map[string]int{resources.IngestFunction.Name: p.IngestReservedConcurrency}
-	fns := map[string]awslambda.Function{}
-	alarmed := map[string]awslambda.IFunction{}
+	fns := map[string]awslambda.IFunction{}
 	for _, def := range resources.Functions {
 		fns[def.Name] = NewFunction(stack, &FunctionProps{
 			Stage: p.Stage, Def: def, AssetDir: p.AssetDirs[def.Name],
@@ -164,31 +192,30 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 			LogRetention: p.LogRetention, Tracing: p.TracingEnabled,
 			ReservedConcurrency: reserved[def.Name], Key: key.key(),
 		})
-		alarmed[def.Name] = fns[def.Name]
 	}
 	ingest := fns[resources.IngestFunction.Name]
 	consumer := fns[resources.ConsumerFunction.Name]
-	tokens := fns[resources.TokensFunction.Name]
-	api.Serve(ingest)
+	manage := fns[resources.ManageFunction.Name]
+	api.Serve(fns, users.Pool)
 	NewEdge(stack, &EdgeProps{Stage: p.Stage, API: api, WAF: *p.WAF, WAFRateLimit: p.WAFRateLimit})
-	marketerPolicy := NewMarketerPolicy(stack, p.Stage, tokens)
 	queue, dlq := queues[resources.TargetsQueue.ID], queues[resources.TargetsDLQ.ID]
 	NewAlarms(stack, &AlarmsProps{
 		Stage: p.Stage, TopicArn: p.AlarmTopicArn, Email: p.AlarmEmail, Key: key,
-		Queue: queue, DLQ: dlq, Functions: alarmed, API: api.RestAPI,
+		Queue: queue, DLQ: dlq, Functions: fns, API: api.RestAPI,
 	})
 
 	out := func(id string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
 	}
-	out("ApiUrl", api.BaseURL, "Base URL of the ingest API (POST {ApiUrl}/journeys/{journey_id}/targets)")
-	out("TokensFunctionName", tokens.FunctionName(), "Function marketers invoke to manage tokens (tl --aws)")
+	out("ApiUrl", api.BaseURL, "Base URL of the API: ingest (POST {ApiUrl}/journeys/{journey_id}/targets) and management ({ApiUrl}/manage/..., tl --aws --api-url {ApiUrl} login)")
+	out("UserPoolId", users.Pool.UserPoolId(), "Cognito user pool of marketers and admins (add users: infra/README.md)")
+	out("UserPoolClientId", users.Client.UserPoolClientId(), "App client tl and the console sign in with")
+	out("ManageFunctionName", manage.FunctionName(), "Management API function")
 	out("IngestFunctionName", ingest.FunctionName(), "Ingest function")
 	out("ConsumerFunctionName", consumer.FunctionName(), "Consumer function")
 	out("QueueUrl", queue.QueueUrl(), "Targets queue")
 	out("DlqUrl", dlq.QueueUrl(), "Targets dead-letter queue")
 	out("DlqArn", dlq.QueueArn(), "Targets dead-letter queue ARN (for start-message-move-task)")
-	out("MarketerPolicyArn", marketerPolicy.ManagedPolicyArn(), "Attach to marketers' users/roles to let them manage tokens")
 	out("Stage", jsii.String(p.Stage), "Deployment stage")
 	return stack
 }
