@@ -37,7 +37,7 @@ func TestLambdaInitMakesNoNetworkCalls(t *testing.T) {
 	bin := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	build := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc", "-o", bin+string(os.PathSeparator), "./functions/...")
+	build := exec.CommandContext(ctx, "go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-o", bin+string(os.PathSeparator), "./functions/...")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./functions/...: %v\n%s", err, out)
