@@ -128,9 +128,9 @@ func packageGroup(pkg string) string {
 	case strings.HasPrefix(pkg, "crypto/"), strings.HasPrefix(pkg, "vendor/golang.org/x/crypto/"):
 		return "crypto (TLS, x509, FIPS module)"
 	case pkg == "net/http" || strings.HasPrefix(pkg, "net/http/") || strings.HasPrefix(pkg, "vendor/golang.org/x/net/http"):
-		return "net/http (HTTP/1.1 and HTTP/2 client)"
+		return "net/http (client)"
 	case strings.HasPrefix(pkg, "regexp"):
-		return "regexp (SDK endpoint rules)"
+		return "regexp (SDK endpoint partitions)"
 	case strings.HasPrefix(pkg, "internal/"), strings.HasPrefix(pkg, "vendor/"):
 		return "other standard library internals"
 	}

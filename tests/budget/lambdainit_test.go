@@ -106,7 +106,7 @@ func TestLambdaInitMakesNoNetworkCalls(t *testing.T) {
 }
 
 // initRuns is how many times each function's init is run and timed.
-const initRuns = 9
+const initRuns = 25
 
 // runInit runs one function's main outside Lambda and returns how long it
 // took from start to exit: its init, then lambda.Start's failure.
