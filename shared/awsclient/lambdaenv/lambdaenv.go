@@ -145,23 +145,11 @@ func readEndpointSettings() (endpointSettings, error) {
 	if s.ignoreEndpoints, _, err = boolEnv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"); err != nil {
 		return s, err
 	}
-	fips, set, err := boolEnv("AWS_USE_FIPS_ENDPOINT")
-	switch {
-	case err != nil:
+	if s.fips, err = endpointState("AWS_USE_FIPS_ENDPOINT", aws.FIPSEndpointStateEnabled, aws.FIPSEndpointStateDisabled); err != nil {
 		return s, err
-	case set && fips:
-		s.fips = aws.FIPSEndpointStateEnabled
-	case set:
-		s.fips = aws.FIPSEndpointStateDisabled
 	}
-	dual, set, err := boolEnv("AWS_USE_DUALSTACK_ENDPOINT")
-	switch {
-	case err != nil:
+	if s.dualStack, err = endpointState("AWS_USE_DUALSTACK_ENDPOINT", aws.DualStackEndpointStateEnabled, aws.DualStackEndpointStateDisabled); err != nil {
 		return s, err
-	case set && dual:
-		s.dualStack = aws.DualStackEndpointStateEnabled
-	case set:
-		s.dualStack = aws.DualStackEndpointStateDisabled
 	}
 	return s, nil
 }
@@ -186,6 +174,21 @@ func (s endpointSettings) GetUseFIPSEndpoint(context.Context) (aws.FIPSEndpointS
 // GetUseDualStackEndpoint reports AWS_USE_DUALSTACK_ENDPOINT.
 func (s endpointSettings) GetUseDualStackEndpoint(context.Context) (aws.DualStackEndpointState, bool, error) {
 	return s.dualStack, s.dualStack != aws.DualStackEndpointStateUnset, nil
+}
+
+// endpointState reads a boolean setting into the SDK's state type for it,
+// whose zero value is "unset".
+func endpointState[S any](name string, enabled, disabled S) (S, error) {
+	var unset S
+	on, set, err := boolEnv(name)
+	switch {
+	case err != nil || !set:
+		return unset, err
+	case on:
+		return enabled, nil
+	default:
+		return disabled, nil
+	}
 }
 
 // boolEnv reads a boolean as the SDK does: true or false in any case, empty
