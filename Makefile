@@ -7,10 +7,10 @@ GO    ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
 # ---- the functions -----------------------------------------------------------
-FUNCTIONS := ingest consumer tokens
+FUNCTIONS := ingest consumer manage
 # The one Lambda build: a static linux/arm64 binary named bootstrap for
 # provided.al2023, without the RPC shim and without net/http's HTTP/2 client
-# (0.33 MB of each binary, PERFORMANCE.md "Lambda binaries": the functions
+# (0.36 MB of each binary, PERFORMANCE.md "Lambda binaries": the functions
 # call DynamoDB, SQS and the Runtime API over HTTP/1.1). $(call lambda-build,NAME,DIR)
 define lambda-build
 GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w" -o $(2)/bootstrap ./functions/$(1)
@@ -117,7 +117,7 @@ $(FUNCTIONS:%=build-%): build-%:
 	$(call lambda-build,$*,dist/$*)
 
 # sam build (Metadata: BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
-build-IngestFunction build-ConsumerFunction build-TokensFunction: build-%Function:
+build-IngestFunction build-ConsumerFunction build-ManageFunction: build-%Function:
 	$(call lambda-build,$(shell echo $* | tr A-Z a-z),$(ARTIFACTS_DIR))
 
 ## cdk-install: install the pinned CDK CLI under .cdk/ (kept out of the Go module tree)

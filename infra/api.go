@@ -1,13 +1,18 @@
 package main
 
 import (
+	"encoding/json"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/targetloader/targetloader/shared/manage"
+	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
@@ -23,7 +28,7 @@ type APIProps struct {
 	Tracing               bool
 }
 
-// API is the REST API external systems call.
+// API is the REST API external systems, marketers and admins call.
 type API struct {
 	RestAPI awsapigateway.RestApi
 	// BaseURL has no trailing slash, e.g. https://abc.execute-api.eu-west-1.amazonaws.com/v1
@@ -39,7 +44,7 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	})
 	api := awsapigateway.NewRestApi(scope, jsii.String("Api"), &awsapigateway.RestApiProps{
 		RestApiName:   jsii.String(resources.PhysicalName(props.Stage, "api")),
-		Description:   jsii.String("Target Loader ingest API"),
+		Description:   jsii.String("Target Loader API: ingest (API tokens) and management (Cognito sign-in)"),
 		EndpointTypes: &[]awsapigateway.EndpointType{awsapigateway.EndpointType_REGIONAL},
 		// Account-level role that lets API Gateway write the access logs.
 		CloudWatchRole: jsii.Bool(true),
@@ -59,24 +64,50 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 			}),
 		},
 	})
-	// The stack's ApiUrl output replaces the default "Endpoint" output.
+	// The stack's ApiUrl output replaces the default "Endpoint" output. The
+	// base URL names the stage literally: a reference to the stage would make
+	// the functions the API integrates depend on its deployment, a cycle.
 	api.Node().TryRemoveChild(jsii.String("Endpoint"))
 	stack := awscdk.Stack_Of(scope)
 	baseURL := awscdk.Fn_Join(jsii.String(""), &[]*string{
 		jsii.String("https://"), api.RestApiId(), jsii.String(".execute-api."), stack.Region(),
-		jsii.String("."), stack.UrlSuffix(), jsii.String("/"), api.DeploymentStage().StageName(),
+		jsii.String("."), stack.UrlSuffix(), jsii.String("/" + APIStageName),
 	})
 	return &API{RestAPI: api, BaseURL: baseURL}
 }
 
-// Serve routes the product's ingest routes to fn through a proxy integration.
-func (a *API) Serve(fn awslambda.IFunction) {
-	integration := awsapigateway.NewLambdaIntegration(fn, &awsapigateway.LambdaIntegrationOptions{
-		Proxy:           jsii.Bool(true),
-		AllowTestInvoke: jsii.Bool(false),
+// Serve builds the routes of resources.Routes, each proxied to its
+// function in fns: the signed-in ones behind a Cognito authorizer of users,
+// whose refusals are problem documents as the functions' are.
+func (a *API) Serve(fns map[string]awslambda.IFunction, users awscognito.IUserPool) {
+	auth := awsapigateway.NewCognitoUserPoolsAuthorizer(a.RestAPI, jsii.String("ManageAuthorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
+		CognitoUserPools: &[]awscognito.IUserPool{users},
+		IdentitySource:   awsapigateway.IdentitySource_Header(jsii.String("Authorization")),
 	})
-	journey := a.RestAPI.Root().AddResource(jsii.String("journeys"), nil).AddResource(jsii.String("{journey_id}"), nil)
-	journey.AddResource(jsii.String("targets"), nil).AddMethod(jsii.String("POST"), integration, nil)
-	journey.AddResource(jsii.String("requests"), nil).AddResource(jsii.String("{request_uuid}"), nil).
-		AddMethod(jsii.String("GET"), integration, nil)
+	integrations := map[string]awsapigateway.LambdaIntegration{}
+	for _, r := range resources.Routes {
+		integration, ok := integrations[r.Function]
+		if !ok {
+			integration = awsapigateway.NewLambdaIntegration(fns[r.Function], &awsapigateway.LambdaIntegrationOptions{
+				Proxy:           jsii.Bool(true),
+				AllowTestInvoke: jsii.Bool(false),
+			})
+			integrations[r.Function] = integration
+		}
+		opts := &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_NONE}
+		if r.SignedIn {
+			opts = &awsapigateway.MethodOptions{AuthorizationType: awsapigateway.AuthorizationType_COGNITO, Authorizer: auth}
+		}
+		a.RestAPI.Root().ResourceForPath(jsii.String(r.Path)).AddMethod(jsii.String(r.Method), integration, opts)
+	}
+	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
+	a.RestAPI.AddGatewayResponse(jsii.String("UnauthorizedResponse"), &awsapigateway.GatewayResponseOptions{
+		Type:       awsapigateway.ResponseType_UNAUTHORIZED(),
+		StatusCode: jsii.String("401"),
+		ResponseHeaders: &map[string]*string{
+			"Content-Type":     jsii.String("'" + problem.ContentType + "'"),
+			"WWW-Authenticate": jsii.String("'" + manage.WWWAuthenticate + "'"),
+		},
+		Templates: &map[string]*string{"application/json": jsii.String(string(body))},
+	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -496,17 +497,41 @@ func TestDriftAPI(t *testing.T) {
 			if em["Type"] != "Api" {
 				continue
 			}
-			if name != resources.IngestFunction.Name {
-				t.Errorf("Api event on %s", name)
-			}
 			ep := em["Properties"].(map[string]any)
-			sam = append(sam, fmt.Sprintf("%s %s", strings.ToUpper(fmt.Sprint(ep["Method"])), ep["Path"]))
+			auth := "NONE"
+			if a, _ := ep["Auth"].(map[string]any); a["Authorizer"] == "CognitoAuthorizer" {
+				auth = "COGNITO_USER_POOLS"
+			}
+			sam = append(sam, fmt.Sprintf("%s %s %s %s", strings.ToUpper(fmt.Sprint(ep["Method"])), ep["Path"], auth, name))
 		}
 	}
 	sort.Strings(sam)
-	// WHEN / THEN both serve the same routes
+	// WHEN / THEN both serve the same routes, with the same authorization, by the same functions
 	if fmt.Sprint(cdk) != fmt.Sprint(sam) {
-		t.Errorf("routes: CDK %v, SAM %v", cdk, sam)
+		t.Errorf("routes:\n  CDK %v\n  SAM %v", cdk, sam)
+	}
+	// AND SAM's authorizer is the user pool's, and its 401 the same problem document
+	apis := samResources(t, "AWS::Serverless::Api")
+	for _, api := range apis {
+		p := props(api)
+		authz, _ := p["Auth"].(map[string]any)["Authorizers"].(map[string]any)["CognitoAuthorizer"].(map[string]any)
+		if fmt.Sprint(authz["UserPoolArn"]) != fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"UserPool", "Arn"}}) {
+			t.Errorf("SAM authorizer %v", authz)
+		}
+		var gr map[string]any
+		for _, res := range r.resources("AWS::ApiGateway::GatewayResponse") {
+			gr = props(res)
+		}
+		samGR := p["GatewayResponses"].(map[string]any)["UNAUTHORIZED"].(map[string]any)
+		if fmt.Sprint(samGR["ResponseTemplates"]) != fmt.Sprint(gr["ResponseTemplates"]) || fmt.Sprint(num(samGR["StatusCode"])) != fmt.Sprint(num(gr["StatusCode"])) {
+			t.Errorf("401 response: CDK %v %v, SAM %v %v", gr["StatusCode"], gr["ResponseTemplates"], samGR["StatusCode"], samGR["ResponseTemplates"])
+		}
+		headers := samGR["ResponseParameters"].(map[string]any)["Headers"].(map[string]any)
+		for k, v := range headers {
+			if gr["ResponseParameters"].(map[string]any)["gatewayresponse.header."+k] != v {
+				t.Errorf("401 header %s: CDK %v, SAM %v", k, gr["ResponseParameters"], v)
+			}
+		}
 	}
 	// AND the same stage name and default throttling
 	params := loadSAM(t)["Parameters"].(map[string]any)
@@ -529,6 +554,46 @@ func TestDriftAPI(t *testing.T) {
 		if v, ok := vars["RATE_LIMIT_PER_SECOND"]; ok && (num(v) != def("TokenRateLimit") || num(vars["RATE_LIMIT_BURST"]) != def("TokenBurstLimit")) {
 			t.Errorf("token rate limit: CDK %v/%v, SAM defaults %v/%v", v, vars["RATE_LIMIT_BURST"], def("TokenRateLimit"), def("TokenBurstLimit"))
 		}
+	}
+}
+
+func TestDriftUserPool(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	// WHEN comparing their user pools, app clients and groups on what
+	// decides who signs in and how
+	pick := func(p map[string]any, keys ...string) string {
+		out := map[string]any{}
+		for _, k := range keys {
+			out[k] = p[k]
+		}
+		b, _ := json.Marshal(out)
+		return string(b)
+	}
+	one := func(res map[string]map[string]any) map[string]any {
+		for _, v := range res {
+			return props(v)
+		}
+		return nil
+	}
+	poolKeys := []string{"AdminCreateUserConfig", "UsernameAttributes", "AutoVerifiedAttributes", "Schema", "Policies", "MfaConfiguration", "EnabledMfas", "AccountRecoverySetting"}
+	clientKeys := []string{"GenerateSecret", "ExplicitAuthFlows", "ReadAttributes", "WriteAttributes", "IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity", "TokenValidityUnits", "PreventUserExistenceErrors", "EnableTokenRevocation", "AllowedOAuthFlowsUserPoolClient", "SupportedIdentityProviders"}
+	// THEN they agree
+	if c, s := pick(one(r.resources("AWS::Cognito::UserPool")), poolKeys...), pick(one(samResources(t, "AWS::Cognito::UserPool")), poolKeys...); c != s {
+		t.Errorf("user pool:\n  CDK %s\n  SAM %s", c, s)
+	}
+	if c, s := pick(one(r.resources("AWS::Cognito::UserPoolClient")), clientKeys...), pick(one(samResources(t, "AWS::Cognito::UserPoolClient")), clientKeys...); c != s {
+		t.Errorf("app client:\n  CDK %s\n  SAM %s", c, s)
+	}
+	groups := func(res map[string]map[string]any) []string {
+		var out []string
+		for _, g := range res {
+			out = append(out, props(g)["GroupName"].(string)+": "+props(g)["Description"].(string))
+		}
+		return sortedCopy(out)
+	}
+	if c, s := groups(r.resources("AWS::Cognito::UserPoolGroup")), groups(samResources(t, "AWS::Cognito::UserPoolGroup")); fmt.Sprint(c) != fmt.Sprint(s) {
+		t.Errorf("groups: CDK %v, SAM %v", c, s)
 	}
 }
 

@@ -60,7 +60,7 @@ func (p *TargetLoaderStackProps) defaults() {
 }
 
 // NewTargetLoaderStack provisions the whole service: tables, queue and DLQ,
-// the three functions, the REST API, the marketers' invoke policy and alarms.
+// the user pool, the three functions, the REST API and alarms.
 //
 // The parts create their resources directly in the stack, under the
 // construct ids they always had, so that the logical IDs of existing
@@ -86,17 +86,22 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		Stage:             p.Stage,
 		VisibilityTimeout: resources.ConsumerFunction.QueueVisibilityTimeout(),
 	})
+	users := NewUsers(stack, p.Stage)
 	api := NewAPI(stack, &APIProps{
 		Stage: p.Stage, RateLimit: p.APIRateLimit, BurstLimit: p.APIBurstLimit,
 		LogRetention: p.LogRetention, Tracing: p.TracingEnabled,
 	})
 	// Each function takes the settings its definition lists.
 	settings := map[string]*string{
-		resources.EnvAPIBaseURL:         api.BaseURL,
 		resources.EnvRateLimitPerSecond: jsii.String(fmt.Sprint(p.TokenRateLimit)),
 		resources.EnvRateLimitBurst:     jsii.String(fmt.Sprint(p.TokenBurstLimit)),
+		resources.EnvUserPoolID:         users.Pool.UserPoolId(),
+		resources.EnvUserPoolClientID:   users.Client.UserPoolClientId(),
+		resources.EnvCognitoEndpoint: awscdk.Fn_Join(jsii.String(""), &[]*string{
+			jsii.String("https://cognito-idp."), stack.Region(), jsii.String("."), stack.UrlSuffix(),
+		}),
 	}
-	fns := map[string]awslambda.Function{}
+	fns := map[string]awslambda.IFunction{}
 	for _, def := range resources.Functions {
 		fns[def.Name] = NewFunction(stack, &FunctionProps{
 			Stage: p.Stage, Def: def, AssetDir: p.AssetDirs[def.Name],
@@ -106,9 +111,8 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	}
 	ingest := fns[resources.IngestFunction.Name]
 	consumer := fns[resources.ConsumerFunction.Name]
-	tokens := fns[resources.TokensFunction.Name]
-	api.Serve(ingest)
-	marketerPolicy := NewMarketerPolicy(stack, p.Stage, tokens)
+	manage := fns[resources.ManageFunction.Name]
+	api.Serve(fns, users.Pool)
 	queue, dlq := queues[resources.TargetsQueue.ID], queues[resources.TargetsDLQ.ID]
 	NewAlarms(stack, &AlarmsProps{
 		Stage: p.Stage, TopicArn: p.AlarmTopicArn,
@@ -118,14 +122,15 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	out := func(id string, value *string, desc string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
 	}
-	out("ApiUrl", api.BaseURL, "Base URL of the ingest API (POST {ApiUrl}/journeys/{journey_id}/targets)")
-	out("TokensFunctionName", tokens.FunctionName(), "Function marketers invoke to manage tokens (tl --aws)")
+	out("ApiUrl", api.BaseURL, "Base URL of the API: ingest (POST {ApiUrl}/journeys/{journey_id}/targets) and management ({ApiUrl}/manage/..., tl --aws --api-url {ApiUrl} login)")
+	out("UserPoolId", users.Pool.UserPoolId(), "Cognito user pool of marketers and admins (add users: infra/README.md)")
+	out("UserPoolClientId", users.Client.UserPoolClientId(), "App client tl and the console sign in with")
+	out("ManageFunctionName", manage.FunctionName(), "Management API function")
 	out("IngestFunctionName", ingest.FunctionName(), "Ingest function")
 	out("ConsumerFunctionName", consumer.FunctionName(), "Consumer function")
 	out("QueueUrl", queue.QueueUrl(), "Targets queue")
 	out("DlqUrl", dlq.QueueUrl(), "Targets dead-letter queue")
 	out("DlqArn", dlq.QueueArn(), "Targets dead-letter queue ARN (for start-message-move-task)")
-	out("MarketerPolicyArn", marketerPolicy.ManagedPolicyArn(), "Attach to marketers' users/roles to let them manage tokens")
 	out("Stage", jsii.String(p.Stage), "Deployment stage")
 	return stack
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
@@ -557,28 +558,71 @@ func TestFunctionPoliciesAreExactlyTheAccessTable(t *testing.T) {
 	}
 }
 
-func TestMarketerPolicyOnlyInvokesTokens(t *testing.T) {
+func TestNoIAMPolicyForMarketers(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
-	// WHEN looking at the managed policies
-	mps := r.resources("AWS::IAM::ManagedPolicy")
-	if len(mps) != 1 {
-		t.Fatalf("want 1 managed policy, got %d", len(mps))
+	// WHEN looking for managed policies
+	// THEN there are none: marketers and admins sign in to the user pool and
+	// need no AWS credentials
+	if mps := r.resources("AWS::IAM::ManagedPolicy"); len(mps) != 0 {
+		t.Errorf("managed policies %v", keysOf(mps))
 	}
-	for _, res := range mps {
-		stmts := asList(props(res)["PolicyDocument"].(map[string]any)["Statement"])
-		// THEN it allows lambda:InvokeFunction on the tokens function only
-		if len(stmts) != 1 {
-			t.Fatalf("want one statement, got %v", stmts)
+}
+
+func TestUserPool(t *testing.T) {
+	for _, stage := range []string{"dev", "prod"} {
+		// GIVEN the synthesized stack of stage
+		r := synth(t, stage)
+		// WHEN looking at its user pool
+		pools := r.resources("AWS::Cognito::UserPool")
+		if len(pools) != 1 {
+			t.Fatalf("%s: want one user pool, got %d", stage, len(pools))
 		}
-		s := stmts[0].(map[string]any)
-		if fmt.Sprint(strs(s["Action"])) != "[lambda:InvokeFunction]" || s["Effect"] != "Allow" {
-			t.Errorf("statement %v", s)
+		// THEN users are created by ops only, sign in with their email and a
+		// strong password, and may add TOTP MFA
+		noPanic(t, stage+" pool", func() {
+			r.tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPool"), &map[string]any{
+				"UserPoolName":          resources.UserPoolName(stage),
+				"AdminCreateUserConfig": map[string]any{"AllowAdminCreateUserOnly": true},
+				"UsernameAttributes":    []any{"email"},
+				"Policies": map[string]any{"PasswordPolicy": map[string]any{
+					"MinimumLength": resources.PasswordMinLength, "RequireLowercase": true, "RequireUppercase": true,
+					"RequireNumbers": true, "RequireSymbols": true, "TemporaryPasswordValidityDays": 3,
+				}},
+				"MfaConfiguration": "OPTIONAL",
+				"EnabledMfas":      []any{"SOFTWARE_TOKEN_MFA"},
+			})
+		})
+		// AND prod keeps the pool (and its users) when the stack is deleted
+		for id, res := range pools {
+			want, protection := "Delete", "INACTIVE"
+			if stage == "prod" {
+				want, protection = "Retain", "ACTIVE"
+			}
+			if res["DeletionPolicy"] != want || props(res)["DeletionProtection"] != protection {
+				t.Errorf("%s %s: DeletionPolicy %v, DeletionProtection %v; want %s, %s", stage, id, res["DeletionPolicy"], props(res)["DeletionProtection"], want, protection)
+			}
 		}
-		ga, _ := s["Resource"].(map[string]any)["Fn::GetAtt"].([]any)
-		if len(ga) != 2 || !strings.HasPrefix(ga[0].(string), "FunctionTokens") {
-			t.Errorf("resource %v is not the tokens function", s["Resource"])
+		// AND the groups are exactly marketers and admins
+		var groups []string
+		for _, g := range r.resources("AWS::Cognito::UserPoolGroup") {
+			groups = append(groups, props(g)["GroupName"].(string))
 		}
+		if fmt.Sprint(sortedCopy(groups)) != fmt.Sprint(sortedCopy(resources.Groups)) {
+			t.Errorf("%s groups %v", stage, groups)
+		}
+		// AND the one app client is public and signs in with a password, SRP or a refresh token
+		noPanic(t, stage+" client", func() {
+			r.tmpl.ResourceCountIs(jsii.String("AWS::Cognito::UserPoolClient"), jsii.Number(1))
+			r.tmpl.HasResourceProperties(jsii.String("AWS::Cognito::UserPoolClient"), &map[string]any{
+				"GenerateSecret":             false,
+				"ExplicitAuthFlows":          []any{"ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"},
+				"IdTokenValidity":            resources.IDTokenValidity.Minutes(),
+				"RefreshTokenValidity":       resources.RefreshTokenValidity.Minutes(),
+				"ReadAttributes":             []any{"email", "email_verified"},
+				"PreventUserExistenceErrors": "ENABLED",
+			})
+		})
 	}
 }
 
@@ -606,7 +650,7 @@ func TestOutputs(t *testing.T) {
 	r := synth(t, "dev")
 	outs, _ := r.json["Outputs"].(map[string]any)
 	// WHEN / THEN the outputs ops and the CLI need exist
-	want := []string{"ApiUrl", "TokensFunctionName", "QueueUrl", "DlqUrl", "MarketerPolicyArn"}
+	want := []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "ManageFunctionName", "QueueUrl", "DlqUrl"}
 	for _, def := range resources.All {
 		want = append(want, constructID("TableName", def.ID))
 	}
@@ -615,19 +659,42 @@ func TestOutputs(t *testing.T) {
 			t.Errorf("missing output %s", o)
 		}
 	}
+	for _, gone := range []string{"TokensFunctionName", "MarketerPolicyArn"} {
+		if _, ok := outs[gone]; ok {
+			t.Errorf("output %s is still there", gone)
+		}
+	}
 }
 
 func TestAPIRoutes(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
-	// WHEN listing the API's methods with their full resource paths
+	// WHEN listing the API's methods with their full resource paths,
+	// authorization and function
 	got := apiRoutes(r)
-	// THEN exactly the two product routes exist, proxied to the ingest function
-	want := []string{"GET /journeys/{journey_id}/requests/{request_uuid}", "POST /journeys/{journey_id}/targets"}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("routes %v, want %v", got, want)
+	// THEN they are exactly resources.Routes: every /manage method behind
+	// the Cognito authorizer, no ingest method (and not the console's
+	// configuration) behind it, each proxied to its function
+	var want []string
+	for _, rt := range resources.Routes {
+		want = append(want, routeDesc(rt))
 	}
-	noPanic(t, "proxy integration and throttling", func() {
+	sort.Strings(want)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("routes\n  %v\nwant\n  %v", got, want)
+	}
+	for _, g := range got {
+		if strings.Contains(g, " /manage/") != strings.Contains(g, " COGNITO_USER_POOLS ") {
+			t.Errorf("route %s: a /manage route must have the Cognito authorizer, and no other", g)
+		}
+	}
+	noPanic(t, "authorizer, proxy integration and throttling", func() {
+		r.tmpl.ResourceCountIs(jsii.String("AWS::ApiGateway::Authorizer"), jsii.Number(1))
+		r.tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::Authorizer"), &map[string]any{
+			"Type":           "COGNITO_USER_POOLS",
+			"IdentitySource": "method.request.header.Authorization",
+			"ProviderARNs":   []any{map[string]any{"Fn::GetAtt": []any{r.logicalID(t, "AWS::Cognito::UserPool"), "Arn"}}},
+		})
 		r.tmpl.AllResourcesProperties(jsii.String("AWS::ApiGateway::Method"), &map[string]any{
 			"Integration": assertions.Match_ObjectLike(&map[string]any{"Type": "AWS_PROXY"}),
 		})
@@ -642,9 +709,42 @@ func TestAPIRoutes(t *testing.T) {
 			}),
 		})
 	})
+	// AND the authorizer's refusals are the functions' problem document
+	body, _ := json.Marshal(manage.SignInRequired())
+	noPanic(t, "401 gateway response", func() {
+		r.tmpl.HasResourceProperties(jsii.String("AWS::ApiGateway::GatewayResponse"), &map[string]any{
+			"ResponseType": "UNAUTHORIZED",
+			"StatusCode":   "401",
+			"ResponseParameters": map[string]any{
+				"gatewayresponse.header.Content-Type":     "'application/problem+json'",
+				"gatewayresponse.header.WWW-Authenticate": "'" + manage.WWWAuthenticate + "'",
+			},
+			"ResponseTemplates": map[string]any{"application/json": string(body)},
+		})
+	})
 }
 
-// apiRoutes returns "METHOD /path" for every API method, sorted.
+// routeDesc is "METHOD path authorization function" of a route.
+func routeDesc(rt resources.Route) string {
+	auth := "NONE"
+	if rt.SignedIn {
+		auth = "COGNITO_USER_POOLS"
+	}
+	return fmt.Sprintf("%s %s %s %s", rt.Method, rt.Path, auth, rt.Function)
+}
+
+// logicalID is the logical id of the one resource of type typ.
+func (r *synthResult) logicalID(t *testing.T, typ string) string {
+	t.Helper()
+	res := r.resources(typ)
+	if len(res) != 1 {
+		t.Fatalf("want one %s, got %d", typ, len(res))
+	}
+	return keysOf(res)[0]
+}
+
+// apiRoutes returns "METHOD /path AUTHORIZATION function" for every API
+// method, sorted.
 func apiRoutes(r *synthResult) []string {
 	res := r.resources("AWS::ApiGateway::Resource")
 	var path func(ref any) string
@@ -661,13 +761,25 @@ func apiRoutes(r *synthResult) []string {
 		}
 		return "" // Fn::GetAtt RootResourceId
 	}
+	fnName := map[string]string{}
+	for id, f := range r.resources("AWS::Lambda::Function") {
+		fnName[id] = strings.TrimPrefix(props(f)["FunctionName"].(string), cdkPrefix)
+	}
 	var out []string
 	for _, m := range r.resources("AWS::ApiGateway::Method") {
 		p := props(m)
 		if p["HttpMethod"] == "OPTIONS" {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s %s", p["HttpMethod"], path(p["ResourceId"])))
+		// The integration's URI names the function with Fn::GetAtt.
+		uri, _ := json.Marshal(p["Integration"].(map[string]any)["Uri"])
+		fn := "?"
+		for id, name := range fnName {
+			if strings.Contains(string(uri), `"`+id+`"`) {
+				fn = name
+			}
+		}
+		out = append(out, fmt.Sprintf("%s %s %s %s", p["HttpMethod"], path(p["ResourceId"]), p["AuthorizationType"], fn))
 	}
 	sort.Strings(out)
 	return out

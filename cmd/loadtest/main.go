@@ -24,6 +24,7 @@ import (
 	"io"
 	"log"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -41,7 +42,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+	"github.com/targetloader/targetloader/shared/wire/managewire"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -52,11 +53,10 @@ import (
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
-	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/tokens"
 )
 
 // Bounds: the harness never runs unbounded.
@@ -165,13 +165,14 @@ func loopbackURL(raw string) bool {
 // target is what the harness drives: an API, AWS clients for seeding and
 // for watching progress without being counted, and the counter if any.
 type target struct {
-	apiURL   string
-	db       store.DynamoDB // seeding and progress reads (not counted)
-	env      map[string]string
-	counter  *callcount.Counter
-	stack    string
-	close    func()
-	tokensFn func(ctx context.Context, req tokens.Request) (any, error)
+	apiURL  string
+	db      store.DynamoDB // seeding and progress reads (not counted)
+	env     map[string]string
+	counter *callcount.Counter
+	stack   string
+	close   func()
+	// manage creates the tokens, as a signed-in marketer would.
+	manage *manage.Handler
 }
 
 func loadtest(ctx context.Context, o options) (*result, error) {
@@ -263,18 +264,18 @@ func selfContained(ctx context.Context, logger *slog.Logger) (*target, error) {
 		stopMoto()
 		return nil, err
 	}
-	tokensCfg, err := config.LoadFrom[config.Tokens](stack.Env)
+	manageCfg, err := config.LoadFrom[config.Manage](stack.Env)
 	if err != nil {
 		return nil, err
 	}
-	th := tokenswire.New(tokensCfg, dynamodb.NewFromConfig(direct), logger)
+	mh := managewire.New(manageCfg, dynamodb.NewFromConfig(direct), logger)
 	return &target{
-		apiURL:   stack.APIURL,
-		db:       dynamodb.NewFromConfig(direct),
-		env:      stack.Env,
-		counter:  counter,
-		stack:    "self-contained: moto_server " + motoURL + " behind a counting proxy, shared/local/devstack API " + stack.APIURL,
-		tokensFn: th.Handle,
+		apiURL:  stack.APIURL,
+		db:      dynamodb.NewFromConfig(direct),
+		env:     stack.Env,
+		counter: counter,
+		stack:   "self-contained: moto_server " + motoURL + " behind a counting proxy, shared/local/devstack API " + stack.APIURL,
+		manage:  mh,
 		close: func() {
 			stack.Close()
 			proxy.Close()
@@ -295,13 +296,14 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 		return nil, fmt.Errorf("stage %s at %s: %w", o.stage, o.endpoint, err)
 	}
 	env := res.Env()
-	env[resources.EnvAPIBaseURL] = o.apiURL
-	tokensCfg, err := config.LoadFrom[config.Tokens](env)
+	// Tokens are created by the handler itself: the user pool is not used.
+	maps.Copy(env, provision.UserPool{ID: localaws.CognitoRegion + "_loadtest", ClientID: "loadtest", Endpoint: o.endpoint}.Env())
+	manageCfg, err := config.LoadFrom[config.Manage](env)
 	if err != nil {
 		return nil, err
 	}
-	th := tokenswire.New(tokensCfg, db, logger)
-	return &target{apiURL: strings.TrimRight(o.apiURL, "/"), db: db, env: env, tokensFn: th.Handle,
+	mh := managewire.New(manageCfg, db, logger)
+	return &target{apiURL: strings.TrimRight(o.apiURL, "/"), db: db, env: env, manage: mh,
 		stack: "external: API " + o.apiURL + ", AWS endpoint " + o.endpoint + ", stage " + o.stage, close: func() {}}, nil
 }
 
@@ -355,11 +357,18 @@ func seed(ctx context.Context, tg *target, o options) ([]domain.Account, []strin
 	// One token per client: the per-token rate limit stays out of the way.
 	secrets := make([]string, o.clients)
 	for i := range secrets {
-		out, err := tg.tokensFn(ctx, tokens.Request{Operation: tokens.OpCreate, JourneyID: journeyID, Expires: "30d", By: "loadtest"})
+		resp, err := tg.manage.Handle(ctx, workload.CreateToken(journeyID, "30d"))
+		var created manage.Created
+		if err == nil && resp.StatusCode != http.StatusCreated {
+			err = fmt.Errorf("create token: %d %s", resp.StatusCode, resp.Body)
+		}
+		if err == nil {
+			err = json.Unmarshal([]byte(resp.Body), &created)
+		}
 		if err != nil {
 			return nil, nil, err
 		}
-		secrets[i] = out.(tokens.Created).Token
+		secrets[i] = created.Token
 	}
 	return accounts, secrets, nil
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/awsclient"
@@ -26,11 +25,10 @@ import (
 
 // Defaults of the local stack (PRODUCT.md §7).
 const (
-	defaultEndpoint       = localaws.DefaultEndpoint
-	defaultLambdaEndpoint = "http://" + localaws.DefaultLambdaAddr
-	defaultLocalStage     = localaws.DefaultStage
-	defaultAWSStage       = "dev"
-	defaultLocalFunction  = "tokens"
+	defaultEndpoint   = localaws.DefaultEndpoint
+	defaultAPIURL     = "http://" + localaws.DefaultAPIAddr
+	defaultLocalStage = localaws.DefaultStage
+	defaultAWSStage   = "dev"
 )
 
 // Env is the process environment a command runs in; tests pass their own.
@@ -39,6 +37,12 @@ type Env struct {
 	Stdout io.Writer
 	Stderr io.Writer
 	Getenv func(string) string
+	// ConfigDir is the user's configuration directory, where the sign-in
+	// session is kept (os.UserConfigDir when nil).
+	ConfigDir func() (string, error)
+	// ReadSecret prompts on the terminal and reads a line without echo;
+	// nil when standard input is not a terminal.
+	ReadSecret func(prompt string) (string, error)
 }
 
 // run executes tl with args and returns the process exit code.
@@ -48,6 +52,9 @@ func run(ctx context.Context, args []string, env Env) int {
 	}
 	if env.Stdin == nil {
 		env.Stdin = strings.NewReader("")
+	}
+	if env.ConfigDir == nil {
+		env.ConfigDir = os.UserConfigDir
 	}
 	root := newRootCmd(env)
 	root.SetArgs(args)
@@ -60,16 +67,18 @@ func run(ctx context.Context, args []string, env Env) int {
 
 // app holds the global flags and the clients built from them.
 type app struct {
-	env            Env
-	useAWS         bool
-	stage          string
-	endpoint       string
-	lambdaEndpoint string
-	tokensFunction string
+	env      Env
+	useAWS   bool
+	stage    string
+	endpoint string
+	// apiURL is the REST API's base URL ("" with --aws until a session names it).
+	apiURL string
 
-	cfg    *aws.Config
-	db     *dynamodb.Client
-	lambda *lambda.Client
+	cfg      *aws.Config
+	db       *dynamodb.Client
+	sessions *sessionStore
+	// signedIn is the session of this run, once the first API call needed it.
+	signedIn *session
 }
 
 func newRootCmd(env Env) *cobra.Command {
@@ -80,8 +89,15 @@ func newRootCmd(env Env) *cobra.Command {
 		Long: `tl manages Target Loader: journeys, CRM accounts, journey API tokens, and
 reads journey target lists and target loader records.
 
+Marketers and admins sign in (tl login): tokens, target lists and loader
+records go through the management API as the signed-in user, with no AWS
+credentials. Against the local stack tl signs in as its admin by itself.
+Ops commands (journeys, accounts import, dlq redrive) use AWS credentials.
+
 By default it talks to the local stack started by "make dev"; with --aws it
-talks to AWS (SDK default credential chain and region; AWS_ENDPOINT_URL applies).`,
+talks to a deployed stack: the API named by --api-url (or the last tl login
+--aws), and AWS for ops commands (SDK default credential chain and region;
+AWS_ENDPOINT_URL applies).`,
 		SilenceErrors: true,
 		// Usage is shown for flag errors only: PersistentPreRunE silences it
 		// once the flags have parsed, so runtime errors print just the error.
@@ -97,10 +113,10 @@ talks to AWS (SDK default credential chain and region; AWS_ENDPOINT_URL applies)
 	f.BoolVar(&a.useAWS, "aws", false, "talk to AWS instead of the local stack")
 	f.StringVar(&a.stage, "stage", "", `stage whose tables to use (env TL_STAGE; default "local", or "dev" with --aws)`)
 	f.StringVar(&a.endpoint, "endpoint", "", "local AWS endpoint for DynamoDB (env TL_ENDPOINT; default "+defaultEndpoint+")")
-	f.StringVar(&a.lambdaEndpoint, "lambda-endpoint", "", "local Lambda Invoke API (env TL_LAMBDA_ENDPOINT; default "+defaultLambdaEndpoint+")")
-	f.StringVar(&a.tokensFunction, "tokens-function", "", `tokens function name (env TL_TOKENS_FUNCTION; default "tokens", or targetloader-STAGE-tokens with --aws)`)
+	f.StringVar(&a.apiURL, "api-url", "", "the REST API's base URL (env TL_API_URL; default "+defaultAPIURL+", or with --aws the stack's ApiUrl output as the last tl login --aws gave it)")
 
-	root.AddCommand(a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd(), a.dlqCmd())
+	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(),
+		a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd(), a.dlqCmd())
 	return root
 }
 
@@ -116,12 +132,8 @@ func (a *app) resolveFlags(cmd *cobra.Command) error {
 		}
 		return def
 	}
-	if a.useAWS {
-		for _, local := range []string{"endpoint", "lambda-endpoint"} {
-			if cmd.Flags().Changed(local) {
-				return fmt.Errorf("--%s is for the local stack; with --aws, set AWS_ENDPOINT_URL to use another endpoint", local)
-			}
-		}
+	if a.useAWS && cmd.Flags().Changed("endpoint") {
+		return errors.New("--endpoint is for the local stack; with --aws, set AWS_ENDPOINT_URL to use another endpoint")
 	}
 	stageDefault := defaultLocalStage
 	if a.useAWS {
@@ -132,12 +144,12 @@ func (a *app) resolveFlags(cmd *cobra.Command) error {
 		return errors.New("--stage must not be empty")
 	}
 	a.endpoint = pick("endpoint", "TL_ENDPOINT", defaultEndpoint)
-	a.lambdaEndpoint = pick("lambda-endpoint", "TL_LAMBDA_ENDPOINT", defaultLambdaEndpoint)
-	fnDefault := defaultLocalFunction
+	apiDefault := defaultAPIURL
 	if a.useAWS {
-		fnDefault = resources.PhysicalName(a.stage, "tokens")
+		apiDefault = "" // the session's, once it is read
 	}
-	a.tokensFunction = pick("tokens-function", "TL_TOKENS_FUNCTION", fnDefault)
+	a.apiURL = strings.TrimRight(pick("api-url", "TL_API_URL", apiDefault), "/")
+	a.sessions = &sessionStore{dir: a.env.ConfigDir}
 	return nil
 }
 
@@ -172,19 +184,6 @@ func (a *app) dynamo(ctx context.Context) (*dynamodb.Client, error) {
 	}
 	a.db = dynamodb.NewFromConfig(cfg)
 	return a.db, nil
-}
-
-// lambdaClient returns the Lambda client (locally: the --lambda-endpoint).
-func (a *app) lambdaClient(ctx context.Context) (*lambda.Client, error) {
-	if a.lambda != nil {
-		return a.lambda, nil
-	}
-	cfg, err := a.clientConfig(ctx, a.lambdaEndpoint, "Lambda endpoint")
-	if err != nil {
-		return nil, err
-	}
-	a.lambda = lambda.NewFromConfig(cfg)
-	return a.lambda, nil
 }
 
 // clientConfig is the SDK config for one client. Locally it points the client

@@ -59,8 +59,7 @@ func TestUnknownStageAndStoppedStack(t *testing.T) {
 	}
 	dead := "http://127.0.0.1:" + strconv.Itoa(port)
 	h.fails("cannot reach the local AWS endpoint at "+dead+": is `make dev` running?", "journeys", "get", "--id", "J1", "--endpoint", dead)
-	h.fails("cannot reach the local Lambda endpoint at "+dead+": is `make dev` running?", "tokens", "list", "--journey", "J1", "--lambda-endpoint", dead)
-	h.fails(`function "other" not found`, "tokens", "list", "--journey", "J1", "--tokens-function", "other")
+	h.fails("cannot reach the local API at "+dead+": is `make dev` running?", "tokens", "list", "--journey", "J1", "--api-url", dead)
 }
 
 const sampleCSV = `account_id,email,first_name,last_name,status
@@ -210,7 +209,7 @@ func TestTokens(t *testing.T) {
 	}
 
 	// Create: exactly one endpoint line and one token line.
-	r = h.ok("tokens", "create", "--journey", "J1", "--expires", "30d", "--by", "alice")
+	r = h.ok("tokens", "create", "--journey", "J1", "--expires", "30d")
 	var endpoints, secrets []string
 	for _, line := range strings.Split(strings.TrimRight(r.stdout, "\n"), "\n") {
 		if v, ok := strings.CutPrefix(line, "endpoint: "); ok {
@@ -220,7 +219,7 @@ func TestTokens(t *testing.T) {
 			secrets = append(secrets, v)
 		}
 	}
-	if len(endpoints) != 1 || endpoints[0] != "https://api.example.test/v1/journeys/J1/targets" {
+	if len(endpoints) != 1 || endpoints[0] != h.api.URL+"/journeys/J1/targets" {
 		t.Errorf("endpoint lines = %q", endpoints)
 	}
 	if len(secrets) != 1 || !domain.ValidTokenFormat(secrets[0]) {
@@ -230,7 +229,7 @@ func TestTokens(t *testing.T) {
 		t.Error("the secret is on stderr")
 	}
 
-	// --json has exactly the four fields; --by defaults to $USER.
+	// --json has exactly the four fields.
 	created := decodeJSON[map[string]any](t, h.ok("tokens", "create", "--journey", "J1", "--expires", "journey_end", "--json").stdout)
 	if got := keysOf(created); !slices.Equal(got, []string{"endpoint", "expires_at", "token", "token_id"}) {
 		t.Errorf("create --json keys = %v", got)
@@ -242,7 +241,7 @@ func TestTokens(t *testing.T) {
 		t.Errorf("journey_end token expires at %v, want end of %s", created["expires_at"], end)
 	}
 
-	// Errors from the function go to stderr with a non-zero exit.
+	// Errors from the API go to stderr with a non-zero exit.
 	h.fails("1y", "tokens", "create", "--journey", "J1", "--expires", "1y")
 	h.fails("journey NOPE does not exist", "tokens", "create", "--journey", "NOPE", "--expires", "30d")
 	past := time.Now().UTC().AddDate(0, 0, -2).Format(domain.DateLayout)
@@ -254,11 +253,12 @@ func TestTokens(t *testing.T) {
 	if len(list) != 2 {
 		t.Fatalf("list = %v", list)
 	}
-	if list[0]["token_id"] != created["token_id"] || list[0]["created_by"] != "tester" || list[0]["status"] != "active" {
+	// The creator is the signed-in user: locally, without tl login, the local admin.
+	if list[0]["token_id"] != created["token_id"] || list[0]["created_by"] != "admin@example.com" || list[0]["status"] != "active" {
 		t.Errorf("newest token = %v", list[0])
 	}
 	first := list[1]
-	if first["created_by"] != "alice" || first["token"] != domain.ObscureToken(secrets[0]) {
+	if first["created_by"] != "admin@example.com" || first["token"] != domain.ObscureToken(secrets[0]) {
 		t.Errorf("first token = %v", first)
 	}
 	table := h.ok("tokens", "list", "--journey", "J1").stdout
@@ -270,18 +270,21 @@ func TestTokens(t *testing.T) {
 			t.Errorf("list header lacks %s: %q", col, table)
 		}
 	}
+	h.ok("journeys", "put", "--id", "EMPTY", "--name", "No tokens")
 	if got := h.ok("tokens", "list", "--journey", "EMPTY", "--json").stdout; strings.TrimSpace(got) != "[]" {
 		t.Errorf("empty list --json = %q", got)
 	}
+	h.fails("journey NOPE does not exist", "tokens", "list", "--journey", "NOPE")
 
-	// Expire.
+	// Expire, as a marketer who signed in: the expirer is the marketer.
+	h.login("marketer@example.com")
 	id := first["token_id"].(string)
-	r = h.ok("tokens", "expire", "--id", id, "--by", "bob")
-	if !strings.Contains(r.stdout, "revoked by bob") {
+	r = h.ok("tokens", "expire", "--id", id)
+	if !strings.Contains(r.stdout, "revoked by marketer@example.com") {
 		t.Errorf("expire output = %q", r.stdout)
 	}
 	list = decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
-	if list[1]["status"] != "revoked" || list[1]["revoked_by"] != "bob" || list[1]["revoked_at"] == nil {
+	if list[1]["status"] != "revoked" || list[1]["revoked_by"] != "marketer@example.com" || list[1]["revoked_at"] == nil {
 		t.Errorf("expired token = %v", list[1])
 	}
 	h.fails("no token has id nope", "tokens", "expire", "--id", "nope")
@@ -367,8 +370,25 @@ func TestTargetsAndLoaderList(t *testing.T) {
 			t.Errorf("loader table lacks %q:\n%s", w, table)
 		}
 	}
-	h.fails("if any flags in the group [journey request] are set none of the others can be", "loader", "list", "--journey", "J1", "--request", req)
 	h.fails("at least one of the flags in the group [journey request] is required", "loader", "list")
+	h.fails("journey NOPE does not exist", "loader", "list", "--journey", "NOPE")
+
+	// Filters: within a journey, by request, outcome and status.
+	got := decodeJSON[[]map[string]any](t, h.ok("loader", "list", "--journey", "J1", "--request", req, "--processing-status", "failed__v", "--json").stdout)
+	if len(got) != 1 || got[0]["source_system_id__v"] != "cdp-9" {
+		t.Errorf("failed records = %v", got)
+	}
+	if r := h.ok("loader", "list", "--request", req, "--matching-outcome", "conflict__v"); !strings.Contains(r.stdout, "no target loader records that match") {
+		t.Errorf("no conflicts: %q", r.stdout)
+	}
+	h.fails("matching_outcome must be one of", "loader", "list", "--journey", "J1", "--matching-outcome", "matched")
+
+	// Loader records are for admins: a marketer is refused.
+	h.login("marketer@example.com")
+	h.fails("Only members of the admins group may do this.", "loader", "list", "--journey", "J1")
+	if got := decodeJSON[[]map[string]any](t, h.ok("targets", "list", "--journey", "J1", "--json").stdout); len(got) != 2 {
+		t.Errorf("a marketer's targets list = %v", got)
+	}
 }
 
 func (h *harness) accounts() store.Accounts {
@@ -379,20 +399,18 @@ func TestDefaultsFromEnvironment(t *testing.T) {
 	h := newHarness(t)
 	h.ok("journeys", "put", "--id", "J1", "--name", "Env")
 	env := map[string]string{
-		"TL_STAGE":           h.stack.Resources.Stage,
-		"TL_ENDPOINT":        testenv.Endpoint(),
-		"TL_LAMBDA_ENDPOINT": h.lambda.URL,
-		"TL_TOKENS_FUNCTION": "tokens",
-		"USER":               "envuser",
+		"TL_STAGE":    h.stack.Resources.Stage,
+		"TL_ENDPOINT": testenv.Endpoint(),
+		"TL_API_URL":  h.api.URL,
 	}
 	var stdout, stderr strings.Builder
 	code := run(context.Background(), []string{"tokens", "create", "--journey", "J1", "--expires", "30d", "--json"},
-		Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }})
+		Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }, ConfigDir: func() (string, error) { return h.configDir, nil }})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
 	list := decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
-	if len(list) != 1 || list[0]["created_by"] != "envuser" {
+	if len(list) != 1 || list[0]["created_by"] != "admin@example.com" {
 		t.Errorf("tokens = %v", list)
 	}
 }
@@ -407,32 +425,39 @@ func TestAWSMode(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 
-	awsRun := func(args ...string) result {
+	awsRun := func(stdin string, args ...string) result {
 		var stdout, stderr strings.Builder
-		code := run(context.Background(), append([]string{"--aws"}, args...), Env{Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv})
+		code := run(context.Background(), append([]string{"--aws"}, args...), Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv,
+			ConfigDir: func() (string, error) { return h.configDir, nil }})
 		return result{code, stdout.String(), stderr.String()}
 	}
 	// DynamoDB through AWS_ENDPOINT_URL, tables of --stage.
 	t.Setenv("AWS_ENDPOINT_URL", testenv.Endpoint())
-	if r := awsRun("--stage", h.stack.Resources.Stage, "journeys", "get", "--id", "J1"); r.code != 0 || !strings.Contains(r.stdout, "name: Deployed") {
+	if r := awsRun("", "--stage", h.stack.Resources.Stage, "journeys", "get", "--id", "J1"); r.code != 0 || !strings.Contains(r.stdout, "name: Deployed") {
 		t.Errorf("journeys get --aws: %+v", r)
 	}
 	// The default stage is dev.
-	if r := awsRun("journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "table targetloader-dev-journeys not found") {
+	if r := awsRun("", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "table targetloader-dev-journeys not found") {
 		t.Errorf("journeys get --aws without --stage: %+v", r)
 	}
-	// The deployed tokens function is targetloader-STAGE-tokens.
-	t.Setenv("AWS_ENDPOINT_URL", h.lambda.URL)
-	if r := awsRun("--stage", "prod", "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, `function "targetloader-prod-tokens" not found`) {
-		t.Errorf("tokens list --aws: %+v", r)
-	}
-	if h.invocations["targetloader-prod-tokens"] != 1 {
-		t.Errorf("invocations = %v", h.invocations)
-	}
-	if r := awsRun("--tokens-function", "tokens", "tokens", "list", "--journey", "J1", "--json"); r.code != 0 || strings.TrimSpace(r.stdout) != "[]" {
-		t.Errorf("tokens list --aws --tokens-function tokens: %+v", r)
-	}
-	if r := awsRun("--endpoint", "http://127.0.0.1:1", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "--endpoint is for the local stack") {
+	if r := awsRun("", "--endpoint", "http://127.0.0.1:1", "journeys", "get", "--id", "J1"); r.code == 0 || !strings.Contains(r.stderr, "--endpoint is for the local stack") {
 		t.Errorf("--aws --endpoint: %+v", r)
+	}
+	// A deployed stack never signs anyone in by itself.
+	if r := awsRun("", "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, "tl --aws --api-url <the stack's ApiUrl output> login") {
+		t.Errorf("tokens list --aws without a sign-in: %+v", r)
+	}
+	if r := awsRun("", "--api-url", h.api.URL, "tokens", "list", "--journey", "J1"); r.code == 0 || !strings.Contains(r.stderr, "not signed in to "+h.api.URL) {
+		t.Errorf("tokens list --aws --api-url without a sign-in: %+v", r)
+	}
+	// Signed in with --aws, later --aws commands use that API.
+	if r := awsRun(h.pool.Password+"\n", "--api-url", h.api.URL, "login", "--email", "marketer@example.com", "--password-stdin"); r.code != 0 || !strings.Contains(r.stdout, "signed in to "+h.api.URL+" as marketer@example.com (groups: marketers)") {
+		t.Fatalf("login --aws: %+v", r)
+	}
+	if r := awsRun("", "tokens", "create", "--journey", "J1", "--expires", "30d", "--json"); r.code != 0 {
+		t.Errorf("tokens create --aws: %+v", r)
+	}
+	if r := awsRun("", "tokens", "list", "--journey", "J1", "--json"); r.code != 0 || !strings.Contains(r.stdout, `"created_by": "marketer@example.com"`) {
+		t.Errorf("tokens list --aws: %+v", r)
 	}
 }

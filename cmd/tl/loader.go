@@ -1,14 +1,13 @@
 package main
 
 import (
-	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/resources"
-	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/manage"
 )
 
 func (a *app) loaderCmd() *cobra.Command {
@@ -18,47 +17,45 @@ func (a *app) loaderCmd() *cobra.Command {
 }
 
 func (a *app) loaderListCmd() *cobra.Command {
-	var journey, request string
+	var journey, request, outcome, status string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "list --journey ID | --request UUID",
-		Short: "List the target loader records of a journey or of one ingest request",
+		Use:   "list --journey ID [--request UUID] | --request UUID",
+		Short: "List the target loader records of a journey or of one ingest request (admins)",
 		Long: `List target loader records: how each submitted target was matched and
 processed, and why it failed. --journey lists a journey's records oldest
-first; --request lists one request's records in submission order.`,
+first; --request lists one request's records in submission order (within
+--journey when both are given). --matching-outcome and --processing-status
+keep only records with that picklist value. For members of the admins group.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
 			journey, request = strings.TrimSpace(journey), strings.TrimSpace(request)
-			if (journey == "") == (request == "") {
-				return errors.New("give either --journey ID or --request UUID")
-			}
-			var records []domain.LoaderRecord
-			if journey != "" {
-				if err := a.checkJourney(ctx, journey); err != nil {
-					return err
+			query := url.Values{}
+			for k, v := range map[string]string{"matching_outcome": outcome, "processing_status": status} {
+				if v = strings.TrimSpace(v); v != "" {
+					query.Set(k, v)
 				}
-			} else if _, err := a.dynamo(ctx); err != nil {
-				return err
 			}
-			s := store.LoaderRecords{DB: a.db, Table: a.table(resources.LoaderRecords)}
-			var err error
+			path := "/manage/requests/" + pathEscape(request) + "/loader-records"
 			if journey != "" {
-				records, _, err = s.ListByJourney(ctx, journey, "", 0)
-			} else {
-				records, _, err = s.ListByRequest(ctx, request, "", 0)
+				path = "/manage/journeys/" + pathEscape(journey) + "/loader-records"
+				if request != "" {
+					query.Set("request_uuid", request)
+				}
 			}
+			records, err := listAll(cmd.Context(), a, path, query,
+				func(p manage.RecordPage) ([]domain.LoaderRecord, string) { return p.Records, p.NextCursor })
 			if err != nil {
-				return a.explain(err, resources.LoaderRecords.ID)
+				return err
 			}
 			if asJSON {
 				return printJSONList(a, records)
 			}
 			if len(records) == 0 {
 				if journey != "" {
-					a.printf("journey %s has no target loader records\n", journey)
+					a.printf("journey %s has no target loader records%s\n", journey, map[bool]string{true: " that match"}[len(query) > 0])
 				} else {
-					a.printf("request %s has no target loader records\n", request)
+					a.printf("request %s has no target loader records%s\n", request, map[bool]string{true: " that match"}[len(query) > 0])
 				}
 				return nil
 			}
@@ -79,8 +76,9 @@ first; --request lists one request's records in submission order.`,
 	}
 	cmd.Flags().StringVar(&journey, "journey", "", "journey id")
 	cmd.Flags().StringVar(&request, "request", "", "ingest request UUID")
+	cmd.Flags().StringVar(&outcome, "matching-outcome", "", "only records of this matching_outcome__v (e.g. no_match__v)")
+	cmd.Flags().StringVar(&status, "processing-status", "", "only records of this processing_status__v (e.g. failed__v)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the records as a JSON array")
-	cmd.MarkFlagsMutuallyExclusive("journey", "request")
 	cmd.MarkFlagsOneRequired("journey", "request")
 	return cmd
 }

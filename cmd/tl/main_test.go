@@ -6,62 +6,41 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
 
 	"github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
+	"github.com/targetloader/targetloader/shared/wire/managewire"
 )
 
 func TestMain(m *testing.M) {
 	os.Exit(testenv.Run(m))
 }
 
-// harness runs tl in-process against a fresh stage on moto_server and a
-// Lambda Invoke API serving the real tokens handler.
+// harness runs tl in-process against a fresh stage on moto_server, with a
+// user pool in moto's Cognito and the management API served as the local
+// stack serves it (ID tokens validated first) by the real manage handler.
 type harness struct {
-	t      *testing.T
-	stack  *testenv.Stack
-	lambda *httptest.Server
-	// invocations counts calls per function name.
-	invocations map[string]int
+	t     *testing.T
+	stack *testenv.Stack
+	pool  *testenv.UserPool
+	api   *httptest.Server
+	// configDir is the user's configuration directory (the session's home).
+	configDir string
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, stack: testenv.NewStack(t), invocations: map[string]int{}}
-	cfg := testenv.Config[config.Tokens](t, h.stack)
-	handler := tokenswire.New(cfg, h.stack.DynamoDB, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	// The Invoke API of the local stack, serving the real tokens handler.
-	api := &devstack.InvokeAPI{Functions: []devstack.Function{{Name: "tokens", Handler: handler.Handle, Timeout: 10 * time.Second}}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	h.lambda = httptest.NewServer(countInvocations(api, h.invocations))
-	t.Cleanup(h.lambda.Close)
+	h := &harness{t: t, stack: testenv.NewStack(t), configDir: t.TempDir()}
+	h.pool = h.stack.UserPool(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, log)
+	h.api = httptest.NewServer(testenv.ManageAPI(h.stack.Resources.Stage, handler, h.pool.Authorizer, log))
+	t.Cleanup(h.api.Close)
 	return h
-}
-
-var invokePath = regexp.MustCompile(`^/2015-03-31/functions/([^/]+)/invocations$`)
-
-// countInvocations counts the Invoke API calls per function name, then hands
-// them to next.
-func countInvocations(next http.Handler, calls map[string]int) http.Handler {
-	var mu sync.Mutex
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m := invokePath.FindStringSubmatch(r.URL.Path); m != nil {
-			mu.Lock()
-			calls[m[1]]++
-			mu.Unlock()
-		}
-		next.ServeHTTP(w, r)
-	})
 }
 
 // result is one tl run.
@@ -81,19 +60,15 @@ func (h *harness) tlIn(stdin string, args ...string) result {
 	full := append([]string{
 		"--endpoint", testenv.Endpoint(),
 		"--stage", h.stack.Resources.Stage,
-		"--lambda-endpoint", h.lambda.URL,
+		"--api-url", h.api.URL,
 	}, args...)
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), full, Env{
-		Stdin:  strings.NewReader(stdin),
-		Stdout: &stdout,
-		Stderr: &stderr,
-		Getenv: func(k string) string {
-			if k == "USER" {
-				return "tester"
-			}
-			return ""
-		},
+		Stdin:     strings.NewReader(stdin),
+		Stdout:    &stdout,
+		Stderr:    &stderr,
+		Getenv:    func(string) string { return "" },
+		ConfigDir: func() (string, error) { return h.configDir, nil },
 	})
 	return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
@@ -129,4 +104,13 @@ func decodeJSON[T any](t *testing.T, s string) T {
 		t.Fatalf("decode %T from %q: %v", v, s, err)
 	}
 	return v
+}
+
+// login signs email in with tl login --password-stdin.
+func (h *harness) login(email string) {
+	h.t.Helper()
+	r := h.tlIn(h.pool.Password+"\n", "login", "--email", email, "--password-stdin")
+	if r.code != 0 {
+		h.t.Fatalf("tl login %s: exit %d: %s", email, r.code, r.stderr)
+	}
 }

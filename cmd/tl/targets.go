@@ -1,30 +1,17 @@
 package main
 
 import (
-	"context"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/targetloader/targetloader/shared/resources"
-	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/manage"
 )
 
 func (a *app) targetsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "targets", Short: "Show journeys' target lists"}
+	cmd := &cobra.Command{Use: "targets", Short: "Show journeys' target lists (signed in)"}
 	cmd.AddCommand(a.targetsListCmd())
 	return cmd
-}
-
-// checkJourney fails with a clear error when the journey does not exist, so
-// that an empty listing always means "exists, but nothing yet".
-func (a *app) checkJourney(ctx context.Context, id string) error {
-	db, err := a.dynamo(ctx)
-	if err != nil {
-		return err
-	}
-	_, err = store.Journeys{DB: db, Table: a.table(resources.Journeys)}.Get(ctx, id)
-	return a.explain(err, resources.Journeys.ID)
 }
 
 func (a *app) targetsListCmd() *cobra.Command {
@@ -35,15 +22,10 @@ func (a *app) targetsListCmd() *cobra.Command {
 		Short: "List a journey's targets, oldest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			journey = strings.TrimSpace(journey)
-			if err := a.checkJourney(ctx, journey); err != nil {
-				return err
-			}
-			s := store.JourneyTargets{DB: a.db, Table: a.table(resources.JourneyTargets)}
-			targets, _, err := s.List(ctx, journey, "", 0)
+			targets, err := listAll(cmd.Context(), a, "/manage/journeys/"+pathEscape(journey)+"/targets", nil,
+				func(p manage.TargetPage) ([]domain.JourneyTarget, string) { return p.Targets, p.NextCursor })
 			if err != nil {
-				return a.explain(err, resources.JourneyTargets.ID)
+				return err
 			}
 			sort.SliceStable(targets, func(i, j int) bool {
 				if !targets[i].AddedAt.Equal(targets[j].AddedAt) {

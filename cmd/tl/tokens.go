@@ -1,74 +1,22 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"os/user"
+	"net/http"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/lambda"
-	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/spf13/cobra"
-	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/manage"
 )
 
 func (a *app) tokensCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tokens",
-		Short: "Generate, list and expire a journey's API tokens (through the tokens function)",
+		Short: "Generate, list and expire a journey's API tokens (signed in, through the management API)",
 	}
 	cmd.AddCommand(a.tokensOptionsCmd(), a.tokensCreateCmd(), a.tokensListCmd(), a.tokensExpireCmd())
 	return cmd
-}
-
-// functionError is an error the tokens function returned; its message is
-// meant for the user.
-type functionError struct {
-	Message string `json:"errorMessage"`
-	Type    string `json:"errorType"`
-}
-
-func (e *functionError) Error() string { return e.Message }
-
-// invokeTokens calls the tokens function with req and decodes its result into out.
-func (a *app) invokeTokens(ctx context.Context, req tokens.Request, out any) error {
-	client, err := a.lambdaClient(ctx)
-	if err != nil {
-		return err
-	}
-	payload, err := json.Marshal(req)
-	if err != nil {
-		return err
-	}
-	resp, err := client.Invoke(ctx, &lambda.InvokeInput{
-		FunctionName: aws.String(a.tokensFunction),
-		Payload:      payload,
-	})
-	if err != nil {
-		var rnf *lambdatypes.ResourceNotFoundException
-		if errors.As(err, &rnf) {
-			return fmt.Errorf("function %q not found: check --tokens-function and --stage", a.tokensFunction)
-		}
-		if !a.useAWS {
-			return fmt.Errorf("invoke %s at %s: %w (is `make dev` running?)", a.tokensFunction, a.lambdaEndpoint, err)
-		}
-		return fmt.Errorf("invoke %s: %w", a.tokensFunction, err)
-	}
-	if resp.FunctionError != nil {
-		fe := &functionError{}
-		if err := json.Unmarshal(resp.Payload, fe); err != nil || fe.Message == "" {
-			return fmt.Errorf("the tokens function failed (%s): %s", aws.ToString(resp.FunctionError), strings.TrimSpace(string(resp.Payload)))
-		}
-		return fe
-	}
-	if err := json.Unmarshal(resp.Payload, out); err != nil {
-		return fmt.Errorf("the tokens function returned an unexpected response: %w", err)
-	}
-	return nil
 }
 
 func (a *app) tokensOptionsCmd() *cobra.Command {
@@ -79,20 +27,23 @@ func (a *app) tokensOptionsCmd() *cobra.Command {
 		Short: "List the expiry choices a new token of the journey can have now",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp tokens.OptionsResponse
-			if err := a.invokeTokens(cmd.Context(), tokens.Request{Operation: tokens.OpOptions, JourneyID: journey}, &resp); err != nil {
+			var j manage.JourneyDetail
+			if err := a.call(cmd.Context(), http.MethodGet, "/manage/journeys/"+pathEscape(journey), nil, nil, &j); err != nil {
 				return err
 			}
-			if asJSON {
-				return printJSONList(a, resp.Options)
+			if j.Ended {
+				return fmt.Errorf("journey %s ended on %s: no token can be generated for it", j.ID, j.EndDate)
 			}
-			end := resp.EndDate
+			if asJSON {
+				return printJSONList(a, j.ExpiryOptions)
+			}
+			end := j.EndDate
 			if end == "" {
 				end = "none"
 			}
-			a.printf("journey %s (end date: %s)\n", resp.JourneyID, end)
-			rows := make([][]string, len(resp.Options))
-			for i, o := range resp.Options {
+			a.printf("journey %s (end date: %s)\n", j.ID, end)
+			rows := make([][]string, len(j.ExpiryOptions))
+			for i, o := range j.ExpiryOptions {
 				rows[i] = []string{string(o.ID), o.Label, formatTime(o.ExpiresAt)}
 			}
 			return a.printTable([]string{"CHOICE", "LABEL", "EXPIRES AT"}, rows)
@@ -113,39 +64,34 @@ type createdJSON struct {
 }
 
 func (a *app) tokensCreateCmd() *cobra.Command {
-	var journey, expires, by string
+	var journey, expires string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "create --journey ID --expires CHOICE [--by USER]",
+		Use:   "create --journey ID --expires CHOICE",
 		Short: "Generate an API token for a journey; the secret is shown only once",
 		Long: `Generate an API token for a journey. The token and the endpoint to call are
-printed once; the service keeps only a hash of the token.
+printed once; the service keeps only a hash of the token. The token's creator
+is the signed-in user (tl whoami).
 
 --expires is one of the choices "tl tokens options" lists: 30d, 90d, 6m, 1y,
-journey_end. --by defaults to the current user.`,
+journey_end.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			who, err := a.who(by)
-			if err != nil {
-				return err
-			}
-			var c tokens.Created
-			req := tokens.Request{Operation: tokens.OpCreate, JourneyID: journey, Expires: strings.TrimSpace(expires), By: who}
-			if err := a.invokeTokens(cmd.Context(), req, &c); err != nil {
+			var c manage.Created
+			body := manage.CreateTokenRequest{Expires: strings.TrimSpace(expires)}
+			if err := a.call(cmd.Context(), http.MethodPost, "/manage/journeys/"+pathEscape(journey)+"/tokens", nil, body, &c); err != nil {
 				return err
 			}
 			if asJSON {
-				return a.printJSON(createdJSON{TokenID: c.TokenID, Token: c.Token, Endpoint: c.Endpoint, ExpiresAt: c.ExpiresAt})
+				return a.printJSON(createdJSON(c))
 			}
-			a.printf("token_id: %s\njourney_id: %s\nexpires_at: %s\nendpoint: %s\ntoken: %s\n",
-				c.TokenID, c.JourneyID, formatTime(c.ExpiresAt), c.Endpoint, c.Token)
+			a.printf("token_id: %s\nexpires_at: %s\nendpoint: %s\ntoken: %s\n", c.TokenID, formatTime(c.ExpiresAt), c.Endpoint, c.Token)
 			a.warnf("Copy the token now: it is shown only this once.\n")
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&journey, "journey", "", "journey id (required)")
 	cmd.Flags().StringVar(&expires, "expires", "", "expiry choice: 30d, 90d, 6m, 1y or journey_end (required)")
-	cmd.Flags().StringVar(&by, "by", "", "who creates the token (default: the current user)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"token_id","token","endpoint","expires_at"} as JSON`)
 	requireFlag(cmd, "journey", "expires")
 	return cmd
@@ -159,19 +105,20 @@ func (a *app) tokensListCmd() *cobra.Command {
 		Short: "List a journey's tokens (obscured), newest first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var resp tokens.ListResponse
-			if err := a.invokeTokens(cmd.Context(), tokens.Request{Operation: tokens.OpList, JourneyID: journey}, &resp); err != nil {
+			tokens, err := listAll(cmd.Context(), a, "/manage/journeys/"+pathEscape(journey)+"/tokens", nil,
+				func(p manage.TokenPage) ([]manage.TokenView, string) { return p.Tokens, p.NextCursor })
+			if err != nil {
 				return err
 			}
 			if asJSON {
-				return printJSONList(a, resp.Tokens)
+				return printJSONList(a, tokens)
 			}
-			if len(resp.Tokens) == 0 {
+			if len(tokens) == 0 {
 				a.printf("journey %s has no tokens\n", journey)
 				return nil
 			}
-			rows := make([][]string, len(resp.Tokens))
-			for i, t := range resp.Tokens {
+			rows := make([][]string, len(tokens))
+			for i, t := range tokens {
 				var revokedAt string
 				if t.RevokedAt != nil {
 					revokedAt = formatTime(*t.RevokedAt)
@@ -188,19 +135,15 @@ func (a *app) tokensListCmd() *cobra.Command {
 }
 
 func (a *app) tokensExpireCmd() *cobra.Command {
-	var id, by string
+	var id string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "expire --id TOKEN_ID [--by USER]",
-		Short: "Expire (revoke) a token now",
+		Use:   "expire --id TOKEN_ID",
+		Short: "Expire (revoke) a token now, in the signed-in user's name",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			who, err := a.who(by)
-			if err != nil {
-				return err
-			}
-			var t tokens.TokenView
-			if err := a.invokeTokens(cmd.Context(), tokens.Request{Operation: tokens.OpExpire, TokenID: strings.TrimSpace(id), By: who}, &t); err != nil {
+			var t manage.TokenView
+			if err := a.call(cmd.Context(), http.MethodPost, "/manage/tokens/"+pathEscape(id)+"/expire", nil, nil, &t); err != nil {
 				return err
 			}
 			if asJSON {
@@ -215,19 +158,7 @@ func (a *app) tokensExpireCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&id, "id", "", "token id, as tokens list shows it (required)")
-	cmd.Flags().StringVar(&by, "by", "", "who expires the token (default: the current user)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the token as JSON")
 	requireFlag(cmd, "id")
 	return cmd
-}
-
-// who is the --by value, else $USER, else the OS user.
-func (a *app) who(by string) (string, error) {
-	if v := firstNonEmpty(by, a.env.Getenv("USER"), a.env.Getenv("USERNAME")); v != "" {
-		return v, nil
-	}
-	if u, err := user.Current(); err == nil && strings.TrimSpace(u.Username) != "" {
-		return u.Username, nil
-	}
-	return "", errors.New("cannot tell who you are: pass --by USER")
 }

@@ -8,6 +8,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -36,12 +37,17 @@ type Consumer struct {
 	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
 }
 
-// Tokens configures the tokens function.
-type Tokens struct {
-	TokensTable   string `env:"TOKENS_TABLE,required,notEmpty"`
-	JourneysTable string `env:"JOURNEYS_TABLE,required,notEmpty"`
-	// APIBaseURL is the ingest API's base URL, returned with each new token.
-	APIBaseURL string `env:"API_BASE_URL,required,notEmpty"`
+// Manage configures the management function.
+type Manage struct {
+	TokensTable         string `env:"TOKENS_TABLE,required,notEmpty"`
+	JourneysTable       string `env:"JOURNEYS_TABLE,required,notEmpty"`
+	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
+	LoaderRecordsTable  string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
+	// UserPoolID, UserPoolClientID and CognitoEndpoint tell clients where
+	// to sign in (GET /console/config.json).
+	UserPoolID       string `env:"USER_POOL_ID,required,notEmpty"`
+	UserPoolClientID string `env:"USER_POOL_CLIENT_ID,required,notEmpty"`
+	CognitoEndpoint  string `env:"COGNITO_ENDPOINT,required,notEmpty"`
 }
 
 // Load parses the process environment into a T and validates it.
@@ -75,10 +81,24 @@ func (c *Ingest) validate() error {
 	return nil
 }
 
-func (c *Tokens) validate() error {
-	u, err := url.Parse(c.APIBaseURL)
+func (c *Manage) validate() error {
+	u, err := url.Parse(c.CognitoEndpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("API_BASE_URL must be an absolute http(s) URL, got %q", c.APIBaseURL)
+		return fmt.Errorf("COGNITO_ENDPOINT must be an absolute http(s) URL, got %q", c.CognitoEndpoint)
+	}
+	if _, ok := UserPoolRegion(c.UserPoolID); !ok {
+		return fmt.Errorf("USER_POOL_ID must be a Cognito user pool id such as eu-west-1_AbC123, got %q", c.UserPoolID)
 	}
 	return nil
+}
+
+// UserPoolRegion is the region of a Cognito user pool, the part of its id
+// before the underscore ("eu-west-1" of "eu-west-1_AbC123"), as Cognito
+// forms every pool id.
+func UserPoolRegion(poolID string) (string, bool) {
+	region, suffix, ok := strings.Cut(poolID, "_")
+	if !ok || region == "" || suffix == "" || strings.ContainsAny(suffix, "_/") || strings.Count(region, "-") < 2 {
+		return "", false
+	}
+	return region, true
 }

@@ -64,8 +64,10 @@ var consumerEnv = map[string]string{
 	"REQUESTS_TABLE": "tl-requests", "LOADER_RECORDS_TABLE": "tl-records", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
 }
 
-var tokensEnv = map[string]string{
-	"TOKENS_TABLE": "tl-tokens", "JOURNEYS_TABLE": "tl-journeys", "API_BASE_URL": "http://127.0.0.1:3000",
+var manageEnv = map[string]string{
+	"TOKENS_TABLE": "tl-tokens", "JOURNEYS_TABLE": "tl-journeys", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
+	"LOADER_RECORDS_TABLE": "tl-records",
+	"USER_POOL_ID":         "us-east-1_AbC123", "USER_POOL_CLIENT_ID": "client123", "COGNITO_ENDPOINT": "http://127.0.0.1:4566",
 }
 
 func TestLoadIngest(t *testing.T) {
@@ -165,39 +167,55 @@ func TestLoadConsumer(t *testing.T) {
 	}
 }
 
-func TestLoadTokens(t *testing.T) {
-	want := func(url string) config.Tokens {
-		return config.Tokens{TokensTable: "tl-tokens", JourneysTable: "tl-journeys", APIBaseURL: url}
+func TestLoadManage(t *testing.T) {
+	want := func(endpoint string) config.Manage {
+		return config.Manage{
+			TokensTable: "tl-tokens", JourneysTable: "tl-journeys", JourneyTargetsTable: "tl-journey-targets",
+			LoaderRecordsTable: "tl-records",
+			UserPoolID:         "us-east-1_AbC123", UserPoolClientID: "client123", CognitoEndpoint: endpoint,
+		}
 	}
 	tests := []struct {
 		name     string
 		override map[string]string
-		want     config.Tokens
+		want     config.Manage
 		wantErr  []string
 	}{
-		{name: "local", want: want("http://127.0.0.1:3000")},
+		{name: "local", want: want("http://127.0.0.1:4566")},
 		{
-			name:     "API Gateway stage",
-			override: map[string]string{"API_BASE_URL": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"},
-			want:     want("https://abc123.execute-api.eu-west-1.amazonaws.com/prod"),
+			name:     "regional endpoint",
+			override: map[string]string{"COGNITO_ENDPOINT": "https://cognito-idp.eu-west-1.amazonaws.com"},
+			want:     want("https://cognito-idp.eu-west-1.amazonaws.com"),
 		},
-		{name: "API_BASE_URL missing", override: map[string]string{"API_BASE_URL": unset}, wantErr: []string{"API_BASE_URL"}},
-		{name: "API_BASE_URL empty", override: map[string]string{"API_BASE_URL": ""}, wantErr: []string{"API_BASE_URL"}},
-		{name: "API_BASE_URL not a URL", override: map[string]string{"API_BASE_URL": "not a url"}, wantErr: []string{"API_BASE_URL", "not a url"}},
-		{name: "API_BASE_URL without scheme", override: map[string]string{"API_BASE_URL": "example.com/prod"}, wantErr: []string{"API_BASE_URL"}},
-		{name: "API_BASE_URL relative", override: map[string]string{"API_BASE_URL": "/prod"}, wantErr: []string{"API_BASE_URL"}},
-		{name: "API_BASE_URL ftp", override: map[string]string{"API_BASE_URL": "ftp://example.com"}, wantErr: []string{"API_BASE_URL"}},
-		{name: "API_BASE_URL without host", override: map[string]string{"API_BASE_URL": "https://"}, wantErr: []string{"API_BASE_URL"}},
-		{name: "API_BASE_URL unparsable", override: map[string]string{"API_BASE_URL": "http://[::1"}, wantErr: []string{"API_BASE_URL"}},
+		{name: "COGNITO_ENDPOINT missing", override: map[string]string{"COGNITO_ENDPOINT": unset}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "COGNITO_ENDPOINT empty", override: map[string]string{"COGNITO_ENDPOINT": ""}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "COGNITO_ENDPOINT not a URL", override: map[string]string{"COGNITO_ENDPOINT": "not a url"}, wantErr: []string{"COGNITO_ENDPOINT", "not a url"}},
+		{name: "COGNITO_ENDPOINT without scheme", override: map[string]string{"COGNITO_ENDPOINT": "example.com/prod"}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "COGNITO_ENDPOINT relative", override: map[string]string{"COGNITO_ENDPOINT": "/prod"}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "COGNITO_ENDPOINT ftp", override: map[string]string{"COGNITO_ENDPOINT": "ftp://example.com"}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "COGNITO_ENDPOINT without host", override: map[string]string{"COGNITO_ENDPOINT": "https://"}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "COGNITO_ENDPOINT unparsable", override: map[string]string{"COGNITO_ENDPOINT": "http://[::1"}, wantErr: []string{"COGNITO_ENDPOINT"}},
+		{name: "USER_POOL_ID without region", override: map[string]string{"USER_POOL_ID": "AbC123"}, wantErr: []string{"USER_POOL_ID", "AbC123"}},
+		{name: "USER_POOL_ID missing", override: map[string]string{"USER_POOL_ID": unset}, wantErr: []string{"USER_POOL_ID"}},
+		{name: "USER_POOL_CLIENT_ID empty", override: map[string]string{"USER_POOL_CLIENT_ID": ""}, wantErr: []string{"USER_POOL_CLIENT_ID"}},
 		{name: "TOKENS_TABLE missing", override: map[string]string{"TOKENS_TABLE": unset}, wantErr: []string{"TOKENS_TABLE"}},
 		{name: "JOURNEYS_TABLE empty", override: map[string]string{"JOURNEYS_TABLE": ""}, wantErr: []string{"JOURNEYS_TABLE"}},
+		{name: "LOADER_RECORDS_TABLE missing", override: map[string]string{"LOADER_RECORDS_TABLE": unset}, wantErr: []string{"LOADER_RECORDS_TABLE"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env(t, tokensEnv, tt.override)
-			got, err := config.Load[config.Tokens]()
+			env(t, manageEnv, tt.override)
+			got, err := config.Load[config.Manage]()
 			checkLoad(t, tt.want, got, err, tt.wantErr)
 		})
+	}
+}
+
+func TestUserPoolRegion(t *testing.T) {
+	for id, want := range map[string]string{"eu-west-1_AbC123": "eu-west-1", "us-gov-west-1_x1": "us-gov-west-1", "AbC123": "", "eu-west-1_": "", "_AbC": "", "local_AbC": ""} {
+		if got, ok := config.UserPoolRegion(id); got != want || ok != (want != "") {
+			t.Errorf("UserPoolRegion(%q) = %q, %v; want %q", id, got, ok, want)
+		}
 	}
 }
 

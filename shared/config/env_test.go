@@ -14,7 +14,7 @@ import (
 var configOf = map[string]any{
 	resources.IngestFunction.Name:   config.Ingest{},
 	resources.ConsumerFunction.Name: config.Consumer{},
-	resources.TokensFunction.Name:   config.Tokens{},
+	resources.ManageFunction.Name:   config.Manage{},
 }
 
 func TestEnvTagsMatchFunctionDefinitions(t *testing.T) {

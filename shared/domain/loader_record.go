@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -52,4 +53,29 @@ func NewLoaderRecord(requestUUID, journeyID string, createdAt, processedAt time.
 		ProcessedAt:        processedAt.UTC(),
 		JourneySort:        createdAt.UTC().Format(time.RFC3339Nano) + "#" + id,
 	}
+}
+
+// RecordQuery selects target loader records: a journey's, a request's, or
+// a request's within a journey, optionally only those of one matching
+// outcome and one processing status.
+type RecordQuery struct {
+	JourneyID        string
+	RequestUUID      string
+	MatchingOutcome  MatchingOutcome
+	ProcessingStatus ProcessingStatus
+}
+
+// Validate checks that q names a journey or a request and that its filters
+// are picklist values.
+func (q RecordQuery) Validate() error {
+	if q.JourneyID == "" && q.RequestUUID == "" {
+		return Errorf(KindInvalid, "a journey or a request is required")
+	}
+	if q.MatchingOutcome != "" && !slices.Contains(MatchingOutcomes, q.MatchingOutcome) {
+		return Errorf(KindInvalid, "matching_outcome must be one of %v, got %q", MatchingOutcomes, q.MatchingOutcome)
+	}
+	if q.ProcessingStatus != "" && !slices.Contains(ProcessingStatuses, q.ProcessingStatus) {
+		return Errorf(KindInvalid, "processing_status must be one of %v, got %q", ProcessingStatuses, q.ProcessingStatus)
+	}
+	return nil
 }

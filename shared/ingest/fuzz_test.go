@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
@@ -69,7 +70,7 @@ func newFuzzHandler(t testing.TB) (*Handler, fuzzTokens, *[]domain.Batch) {
 			return nil
 		}},
 		Records: fakes.Records{ListByRequestFunc: func(_ context.Context, _, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
-			if limit < 1 || limit > maxPageSize {
+			if limit < 1 || limit > httpapi.MaxPageSize {
 				t.Fatalf("ListByRequest with limit %d", limit)
 			}
 			if cursor != "" && cursor != "c1" {

@@ -5,13 +5,10 @@ package ingest
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,6 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
 )
 
@@ -86,11 +84,6 @@ type Status struct {
 	NextCursor string                `json:"next_cursor,omitempty"`
 }
 
-const (
-	defaultPageSize = 100
-	maxPageSize     = 500
-)
-
 // Handle serves one API Gateway proxy request. It never returns an error:
 // every failure is a problem document.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -107,12 +100,12 @@ func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) 
 	switch req.Resource {
 	case RouteTargets:
 		if req.HTTPMethod != http.MethodPost {
-			return methodNotAllowed(http.MethodPost)
+			return httpapi.MethodNotAllowed(http.MethodPost)
 		}
 		return h.withToken(ctx, req, journeyID, "", h.submit)
 	case RouteRequest:
 		if req.HTTPMethod != http.MethodGet {
-			return methodNotAllowed(http.MethodGet)
+			return httpapi.MethodNotAllowed(http.MethodGet)
 		}
 		return h.withToken(ctx, req, journeyID, req.PathParameters["request_uuid"], h.status)
 	default:
@@ -189,17 +182,17 @@ func (h *Handler) withToken(ctx context.Context, req events.APIGatewayProxyReque
 }
 
 func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResponse {
-	if !isJSON(header(c.req, "Content-Type")) {
+	if !httpapi.IsJSON(httpapi.Header(c.req, "Content-Type")) {
 		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Send the targets as 'Content-Type: application/json'.").Response(nil)
 	}
-	body, err := requestBody(c.req)
+	body, err := httpapi.Body(c.req)
 	if err != nil {
 		return problem.New(http.StatusBadRequest, "invalid-body", "The body is flagged base64 but does not decode.").Response(nil)
 	}
 	if len(body) > domain.MaxBodyBytes {
 		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted.", len(body), domain.MaxBodyBytes)).Response(nil)
 	}
-	idemKey, hasIdemKey := lookupHeader(c.req, "Idempotency-Key")
+	idemKey, hasIdemKey := httpapi.LookupHeader(c.req, "Idempotency-Key")
 	if hasIdemKey {
 		if idemKey = strings.TrimSpace(idemKey); !domain.ValidIdempotencyKey(idemKey) {
 			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
@@ -253,7 +246,7 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		return h.unavailable(ctx, "mark request queued", err)
 	}
 	log.InfoContext(ctx, "targets accepted", "accepted", len(targets), "parts", len(batches))
-	return jsonResponse(http.StatusAccepted, Accepted{
+	return httpapi.JSON(http.StatusAccepted, Accepted{
 		RequestUUID: r.UUID,
 		Accepted:    len(targets),
 		StatusURL:   statusURL(c.req, c.journey.ID, r.UUID),
@@ -308,7 +301,7 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 			return inFlight, true
 		default:
 			first := *snap.Request
-			resp := jsonResponse(http.StatusAccepted, Accepted{RequestUUID: first.UUID, Accepted: first.Accepted, StatusURL: statusURL(c.req, first.JourneyID, first.UUID)}, map[string]string{"Idempotent-Replayed": "true"})
+			resp := httpapi.JSON(http.StatusAccepted, Accepted{RequestUUID: first.UUID, Accepted: first.Accepted, StatusURL: statusURL(c.req, first.JourneyID, first.UUID)}, map[string]string{"Idempotent-Replayed": "true"})
 			return resp, true
 		}
 	}
@@ -316,7 +309,7 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 }
 
 func statusURL(req events.APIGatewayProxyRequest, journeyID, requestUUID string) string {
-	return baseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
+	return httpapi.BaseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
 }
 
 func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResponse {
@@ -324,13 +317,9 @@ func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResp
 	if r == nil || r.JourneyID != c.journey.ID || r.State == domain.RequestAborted || r.State == domain.RequestEnqueuing {
 		return problem.New(http.StatusNotFound, "not-found", "No request of this journey has that uuid.").Response(nil)
 	}
-	limit := defaultPageSize
-	if v := c.req.QueryStringParameters["limit"]; v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxPageSize {
-			return problem.New(http.StatusBadRequest, "invalid-query", fmt.Sprintf("limit must be a whole number from 1 to %d.", maxPageSize)).Response(nil)
-		}
-		limit = n
+	limit, bad := httpapi.PageLimit(c.req)
+	if bad != nil {
+		return bad.Response(nil)
 	}
 	records, next, err := h.Records.ListByRequest(ctx, r.UUID, c.req.QueryStringParameters["cursor"], limit)
 	if domain.KindOf(err) == domain.KindInvalid {
@@ -342,7 +331,7 @@ func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResp
 	if records == nil {
 		records = []domain.LoaderRecord{}
 	}
-	return jsonResponse(http.StatusOK, Status{
+	return httpapi.JSON(http.StatusOK, Status{
 		RequestUUID:     r.UUID,
 		JourneyID:       r.JourneyID,
 		ReceivedAt:      r.ReceivedAt,
@@ -372,42 +361,8 @@ func unauthorized(slug, detail, errorCode string) events.APIGatewayProxyResponse
 	return problem.New(http.StatusUnauthorized, slug, detail).Response(map[string]string{"WWW-Authenticate": challenge})
 }
 
-func methodNotAllowed(allowed string) events.APIGatewayProxyResponse {
-	return problem.New(http.StatusMethodNotAllowed, "method-not-allowed", "Use "+allowed+" on this resource.").Response(map[string]string{"Allow": allowed})
-}
-
-func jsonResponse(status int, v any, headers map[string]string) events.APIGatewayProxyResponse {
-	body, _ := json.Marshal(v)
-	h := map[string]string{"Content-Type": "application/json"}
-	for k, val := range headers {
-		h[k] = val
-	}
-	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(body)}
-}
-
-// header reads a header case-insensitively, as HTTP requires.
-func header(req events.APIGatewayProxyRequest, name string) string {
-	v, _ := lookupHeader(req, name)
-	return v
-}
-
-// lookupHeader reads a header case-insensitively and reports whether it was sent.
-func lookupHeader(req events.APIGatewayProxyRequest, name string) (string, bool) {
-	for k, v := range req.Headers {
-		if strings.EqualFold(k, name) {
-			return v, true
-		}
-	}
-	for k, v := range req.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0], true
-		}
-	}
-	return "", false
-}
-
 func bearerToken(req events.APIGatewayProxyRequest) (string, bool) {
-	scheme, token, ok := strings.Cut(strings.TrimSpace(header(req, "Authorization")), " ")
+	scheme, token, ok := strings.Cut(strings.TrimSpace(httpapi.Header(req, "Authorization")), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", false
 	}
@@ -415,33 +370,7 @@ func bearerToken(req events.APIGatewayProxyRequest) (string, bool) {
 	return token, token != ""
 }
 
-func isJSON(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	return err == nil && mt == "application/json"
-}
-
-func requestBody(req events.APIGatewayProxyRequest) ([]byte, error) {
-	if req.IsBase64Encoded {
-		return base64.StdEncoding.DecodeString(req.Body)
-	}
-	return []byte(req.Body), nil
-}
-
 func bodyHash(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:])
-}
-
-// baseURL is the API's base URL as the caller reached it, stage included.
-func baseURL(req events.APIGatewayProxyRequest) string {
-	proto := header(req, "X-Forwarded-Proto")
-	if proto == "" {
-		proto = "https"
-	}
-	host := header(req, "Host")
-	if host == "" {
-		host = req.RequestContext.DomainName
-	}
-	prefix := strings.TrimSuffix(req.RequestContext.Path, req.Path)
-	return proto + "://" + host + prefix
 }

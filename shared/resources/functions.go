@@ -15,6 +15,7 @@ const (
 	PutItem        Action = "dynamodb:PutItem"
 	UpdateItem     Action = "dynamodb:UpdateItem"
 	BatchWriteItem Action = "dynamodb:BatchWriteItem"
+	Scan           Action = "dynamodb:Scan"
 	SendMessage    Action = "sqs:SendMessage" // also covers SendMessageBatch
 )
 
@@ -38,9 +39,16 @@ type QueueAccess struct {
 // Environment variables besides table names and queue URLs. Their values
 // come from the deployment (stack parameters, the API's URL).
 const (
-	EnvAPIBaseURL         = "API_BASE_URL"
 	EnvRateLimitPerSecond = "RATE_LIMIT_PER_SECOND"
 	EnvRateLimitBurst     = "RATE_LIMIT_BURST"
+	// EnvUserPoolID and EnvUserPoolClientID name the Cognito user pool
+	// marketers and admins sign in to, and its app client; EnvCognitoEndpoint
+	// is the Cognito endpoint clients sign in at (the regional one in AWS, the
+	// local one in the local stack). The management function publishes them
+	// at /console/config.json.
+	EnvUserPoolID       = "USER_POOL_ID"
+	EnvUserPoolClientID = "USER_POOL_CLIENT_ID"
+	EnvCognitoEndpoint  = "COGNITO_ENDPOINT"
 )
 
 // SQSEventSource is how Lambda feeds a function from a queue: the event
@@ -138,21 +146,80 @@ var (
 		},
 	}
 
-	// TokensFunction manages tokens for marketers: a few single-item reads
-	// and writes per invocation.
-	TokensFunction = Function{
-		Name:     "tokens",
-		MemoryMB: 128,
+	// ManageFunction serves the management API marketers and admins call,
+	// signed in (journeys, tokens, target lists, loader records), and the
+	// console's configuration. Pages of up to 500 records are JSON-encoded
+	// per request, so 256 MB (and the CPU that comes with it) keeps them fast.
+	ManageFunction = Function{
+		Name:     "manage",
+		MemoryMB: 256,
 		Timeout:  10 * time.Second,
 		Tables: []TableAccess{
 			// Create; Revoke, and its re-read when the revoke's condition fails;
 			// ListByJourney and Revoke query the indexes.
 			{Table: Tokens, Actions: []Action{PutItem, UpdateItem, GetItem}, QueriedIndexes: []string{IndexTokensByJourney, IndexTokensByID}},
-			{Table: Journeys, Actions: []Action{GetItem}}, // Journeys.Get
+			{Table: Journeys, Actions: []Action{GetItem, Scan}}, // Journeys.Get; Journeys.List
+			{Table: JourneyTargets, Actions: []Action{Query}},   // JourneyTargets.List
+			// LoaderRecords.List: a request's records from the table, a journey's from its index.
+			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
 		},
-		Settings: []string{EnvAPIBaseURL},
+		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
 	}
 )
 
 // Functions lists every function of the service, in build order.
-var Functions = []Function{IngestFunction, ConsumerFunction, TokensFunction}
+var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction}
+
+// Cognito user pool groups (PRODUCT.md §8): marketers manage tokens and read
+// target lists; admins may do all that and read target loader records.
+const (
+	GroupMarketers = "marketers"
+	GroupAdmins    = "admins"
+)
+
+// Groups lists the user pool's groups.
+var Groups = []string{GroupMarketers, GroupAdmins}
+
+// The user pool's rules, as the CDK stack and the local stack create it.
+const (
+	// PasswordMinLength: with upper and lower case letters, digits and
+	// symbols all required.
+	PasswordMinLength = 12
+	// IDTokenValidity is how long an ID (and access) token is valid;
+	// clients refresh it with their refresh token.
+	IDTokenValidity = time.Hour
+	// RefreshTokenValidity is how long a sign-in lasts: a working day.
+	RefreshTokenValidity = 12 * time.Hour
+)
+
+// Physical names of the user pool and of its app client (tl and the console).
+func UserPoolName(stage string) string       { return PhysicalName(stage, "users") }
+func UserPoolClientName(stage string) string { return PhysicalName(stage, "console") }
+
+// Route is one method of the REST API and the function that serves it.
+type Route struct {
+	Method string
+	// Path is the resource template, as API Gateway names it in the event.
+	Path     string
+	Function string
+	// SignedIn routes sit behind the Cognito authorizer: the caller sends a
+	// Cognito ID token and the function gets its claims. Which group may
+	// call a route is the function's decision.
+	SignedIn bool
+}
+
+// Routes is every route of the REST API. The CDK stack builds the API from
+// it, the local stack serves it, and the drift test holds template.yaml to it.
+var Routes = []Route{
+	{Method: "POST", Path: "/journeys/{journey_id}/targets", Function: IngestFunction.Name},
+	{Method: "GET", Path: "/journeys/{journey_id}/requests/{request_uuid}", Function: IngestFunction.Name},
+	{Method: "GET", Path: "/manage/journeys", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/journeys/{journey_id}", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/journeys/{journey_id}/tokens", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "POST", Path: "/manage/journeys/{journey_id}/tokens", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "POST", Path: "/manage/tokens/{token_id}/expire", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/journeys/{journey_id}/targets", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/console/config.json", Function: ManageFunction.Name},
+}

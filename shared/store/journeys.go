@@ -32,3 +32,12 @@ func (s Journeys) Put(ctx context.Context, j domain.Journey) error {
 func (s Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {
 	return getItem[domain.Journey](ctx, s.DB, s.Table, resources.AttrJourneyID, id, "journey "+id+" does not exist")
 }
+
+// List returns one page of the journeys, in no particular order, and the
+// cursor of the next page ("" when this is the last): a Scan, which reads
+// the whole (small) table a page at a time. limit <= 0 reads every page.
+func (s Journeys) List(ctx context.Context, cursor string, limit int) ([]domain.Journey, string, error) {
+	var out []domain.Journey
+	next, err := scanPages(ctx, s.DB, s.Table, cursor, limit, []string{resources.AttrJourneyID}, &out)
+	return out, next, err
+}

@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
-	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/smithy-go"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/resources"
 )
@@ -69,7 +66,12 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 // page ("" when this is the last). limit <= 0 reads every page.
 func (s JourneyTargets) List(ctx context.Context, journeyID, cursor string, limit int) ([]domain.JourneyTarget, string, error) {
 	var out []domain.JourneyTarget
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table}, resources.AttrJourneyID, journeyID, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, pageQuery{
+		in:       &dynamodb.QueryInput{TableName: &s.Table},
+		pk:       resources.AttrJourneyID,
+		value:    journeyID,
+		keyAttrs: []string{resources.AttrJourneyID, resources.AttrAccountID},
+	}, cursor, limit, &out)
 	return out, next, err
 }
 
@@ -102,90 +104,45 @@ func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) e
 
 // ListByRequest returns one page of a request's records in index order.
 func (s LoaderRecords) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
+	return s.List(ctx, domain.RecordQuery{RequestUUID: requestUUID}, cursor, limit)
+}
+
+// List returns one page of the records q selects: a request's in index
+// order (read from the table, strongly consistent), else a journey's oldest
+// first (from its index). With a filter a page may hold fewer than limit
+// records even when more follow: follow the cursor until it is "".
+func (s LoaderRecords) List(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
+	var filters []expression.ConditionBuilder
+	match := func(attr, value string) {
+		if value != "" {
+			filters = append(filters, expression.Name(attr).Equal(expression.Value(value)))
+		}
+	}
+	pq := pageQuery{
+		in:       &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(resources.IndexRecordsByJourney)},
+		pk:       resources.AttrJourneyID,
+		value:    q.JourneyID,
+		keyAttrs: []string{resources.AttrJourneyID, resources.AttrJourneySort, resources.AttrRequestUUID, resources.AttrTargetIndex},
+	}
+	if q.RequestUUID != "" {
+		pq = pageQuery{
+			in:       &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)},
+			pk:       resources.AttrRequestUUID,
+			value:    q.RequestUUID,
+			keyAttrs: []string{resources.AttrRequestUUID, resources.AttrTargetIndex},
+		}
+		match(resources.AttrJourneyID, q.JourneyID)
+	}
+	match(attrMatchingOutcome, string(q.MatchingOutcome))
+	match(attrProcessingStatus, string(q.ProcessingStatus))
+	pq.filters = filters
 	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)}, resources.AttrRequestUUID, requestUUID, cursor, limit, &out)
+	next, err := queryPages(ctx, s.DB, pq, cursor, limit, &out)
 	return out, next, err
 }
 
-// ListByJourney returns one page of a journey's records, oldest first.
-func (s LoaderRecords) ListByJourney(ctx context.Context, journeyID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
-	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(resources.IndexRecordsByJourney)}, resources.AttrJourneyID, journeyID, cursor, limit, &out)
-	return out, next, err
-}
-
-// queryPages queries the items whose partition key attr equals value, from
-// cursor, reading pages until limit items (all of them when limit <= 0),
-// decodes them into out and returns the next cursor.
-func queryPages[T any](ctx context.Context, db DynamoDB, in *dynamodb.QueryInput, attr, value, cursor string, limit int, out *[]T) (string, error) {
-	in.KeyConditionExpression = aws.String("#pk = :pk")
-	in.ExpressionAttributeNames = map[string]string{"#pk": attr}
-	in.ExpressionAttributeValues = map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: value}}
-	start, err := decodeCursor(cursor)
-	if err != nil {
-		return "", err
-	}
-	// A cursor is only valid for the listing that produced it.
-	if pk, ok := start[attr].(*types.AttributeValueMemberS); start != nil && (!ok || pk.Value != value) {
-		return "", errInvalidCursor
-	}
-	in.ExclusiveStartKey = start
-	for {
-		if limit > 0 {
-			in.Limit = aws.Int32(int32(limit - len(*out)))
-		}
-		page, err := db.Query(ctx, in)
-		var apiErr smithy.APIError
-		if cursor != "" && errors.As(err, &apiErr) && apiErr.ErrorCode() == "ValidationException" {
-			// A well-formed cursor of another listing: the caller's mistake.
-			return "", errInvalidCursor
-		}
-		if err != nil {
-			return "", err
-		}
-		var items []T
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
-			return "", err
-		}
-		*out = append(*out, items...)
-		if len(page.LastEvaluatedKey) == 0 {
-			return "", nil
-		}
-		if limit > 0 && len(*out) >= limit {
-			return encodeCursor(page.LastEvaluatedKey)
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
-	}
-}
-
-var errInvalidCursor = domain.Errorf(domain.KindInvalid, "the page cursor is not valid; use the next_cursor of a previous response")
-
-// Cursors are the LastEvaluatedKey as base64url JSON: opaque to callers.
-func encodeCursor(key item) (string, error) {
-	var plain map[string]any
-	if err := attributevalue.UnmarshalMap(key, &plain); err != nil {
-		return "", err
-	}
-	b, err := json.Marshal(plain)
-	return base64.RawURLEncoding.EncodeToString(b), err
-}
-
-func decodeCursor(cursor string) (item, error) {
-	if cursor == "" {
-		return nil, nil
-	}
-	invalid := errInvalidCursor
-	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return nil, invalid
-	}
-	var plain map[string]any
-	if err := json.Unmarshal(b, &plain); err != nil || len(plain) == 0 || len(plain) > 4 {
-		return nil, invalid
-	}
-	key, err := attributevalue.MarshalMap(plain)
-	if err != nil {
-		return nil, invalid
-	}
-	return key, nil
-}
+// Attributes of a loader record the listings filter on.
+const (
+	attrMatchingOutcome  = "matching_outcome"
+	attrProcessingStatus = "processing_status"
+)

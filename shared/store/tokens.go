@@ -6,7 +6,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -33,34 +32,18 @@ func (s Tokens) Create(ctx context.Context, t domain.Token) error {
 	return err
 }
 
-// ListByJourney lists a journey's tokens, newest first.
-func (s Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.Token, error) {
-	keyCond := expression.Key(resources.AttrJourneyID).Equal(expression.Value(journeyID))
-	expr, err := expression.NewBuilder().WithKeyCondition(keyCond).Build()
-	if err != nil {
-		return nil, err
-	}
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		IndexName:                 aws.String(resources.IndexTokensByJourney),
-		KeyConditionExpression:    expr.KeyCondition(),
-		ExpressionAttributeNames:  expr.Names(),
-		ExpressionAttributeValues: expr.Values(),
-		ScanIndexForward:          aws.Bool(false),
-	}
-	var tokens []domain.Token
-	for p := dynamodb.NewQueryPaginator(s.DB, in); p.HasMorePages(); {
-		out, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		var page []domain.Token
-		if err := attributevalue.UnmarshalListOfMaps(out.Items, &page); err != nil {
-			return nil, err
-		}
-		tokens = append(tokens, page...)
-	}
-	return tokens, nil
+// ListByJourney returns one page of a journey's tokens, newest first, and
+// the cursor of the next page ("" when this is the last). limit <= 0 reads
+// every page.
+func (s Tokens) ListByJourney(ctx context.Context, journeyID, cursor string, limit int) ([]domain.Token, string, error) {
+	var out []domain.Token
+	next, err := queryPages(ctx, s.DB, pageQuery{
+		in:       &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(resources.IndexTokensByJourney), ScanIndexForward: aws.Bool(false)},
+		pk:       resources.AttrJourneyID,
+		value:    journeyID,
+		keyAttrs: []string{resources.AttrTokenHash, resources.AttrJourneyID, resources.AttrCreatedAt},
+	}, cursor, limit, &out)
+	return out, next, err
 }
 
 // Revoke marks the token with id revoked by who at now, unless it already is.

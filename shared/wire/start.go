@@ -1,6 +1,6 @@
 // Package wire is the cold start every Lambda main shares. The handler each
 // function serves is built by its own package (ingestwire, consumerwire,
-// tokenswire), so a function's binary links only its own handler.
+// managewire), so a function's binary links only its own handler.
 package wire
 
 import (

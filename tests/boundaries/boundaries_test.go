@@ -16,7 +16,7 @@ const module = "github.com/targetloader/targetloader"
 var lambdas = map[string]string{
 	"functions/ingest":   "shared/ingest",
 	"functions/consumer": "shared/consumer",
-	"functions/tokens":   "shared/tokens",
+	"functions/manage":   "shared/manage",
 }
 
 // adapters are the packages that talk to AWS on the handlers' behalf.

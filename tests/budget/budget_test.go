@@ -78,7 +78,7 @@ func newPipeline(t *testing.T, accounts int) *pipeline {
 func (p *pipeline) journeyWithToken(t *testing.T, id string) string {
 	t.Helper()
 	p.stack.PutJourney(t, domain.Journey{ID: id, Name: "Budget " + id})
-	return testenv.CreateToken(t, p.Tokens, id, "30d").Token
+	return testenv.CreateToken(t, p.Manage, id, "30d").Token
 }
 
 // post sends the 500 targets of the accounts from `from` to ingest.

@@ -72,9 +72,11 @@ func TestLambdaInitMakesNoNetworkCalls(t *testing.T) {
 		"AWS_CONFIG_FILE=" + filepath.Join(home, "none"),
 		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "none"),
 		"AWS_LAMBDA_FUNCTION_NAME=init-test",
-		"API_BASE_URL=https://api.example.test/v1",
 		resources.TargetsQueue.EnvVar + "=" + endpoint + "/000000000000/targets",
 		resources.TargetsDLQ.EnvVar + "=" + endpoint + "/000000000000/targets-dlq",
+		resources.EnvUserPoolID + "=us-east-1_InitTest",
+		resources.EnvUserPoolClientID + "=init-test",
+		resources.EnvCognitoEndpoint + "=" + endpoint,
 	}
 	for _, tb := range resources.All {
 		env = append(env, tb.EnvVar+"=init-test-"+tb.ID)

@@ -52,24 +52,40 @@ func invoke(t *testing.T, function string, payload []byte, out any) string {
 	return ""
 }
 
+// invokeAPI invokes an API Gateway proxy function and decodes the response
+// body into out (when not nil); it returns the response's status.
+func invokeAPI(t *testing.T, function string, payload []byte, out any) int {
+	t.Helper()
+	var resp events.APIGatewayProxyResponse
+	if fe := invoke(t, function, payload, &resp); fe != "" {
+		t.Fatalf("invoke %s: function error %s", function, fe)
+	}
+	if out != nil && resp.StatusCode/100 == 2 {
+		if err := json.Unmarshal([]byte(resp.Body), out); err != nil {
+			t.Fatalf("invoke %s: %v: %s", function, err, resp.Body)
+		}
+	}
+	return resp.StatusCode
+}
+
 // TestSampleEvents runs every sample event in events/ through the real
-// handlers (tokens, ingest, consumer) via the Invoke API.
+// handlers (manage, ingest, consumer) via the Invoke API.
 func TestSampleEvents(t *testing.T) {
 	importAccounts(t) // V4T000000000001 and grace.hopper@example.com among them
 	tl(t, "journeys", "put", "--id", "J-SAMPLE", "--name", "Sample journey")
 
-	var options struct {
-		Options []struct {
+	var journey struct {
+		ExpiryOptions []struct {
 			ID string `json:"id"`
-		} `json:"options"`
+		} `json:"expiry_options"`
 	}
-	if fe := invoke(t, "tokens", event(t, "tokens-options.json"), &options); fe != "" || len(options.Options) != 4 {
-		t.Fatalf("tokens-options: error %q, options %+v", fe, options)
+	if status := invokeAPI(t, "manage", event(t, "manage-get-journey.json"), &journey); status != http.StatusOK || len(journey.ExpiryOptions) != 4 {
+		t.Fatalf("manage-get-journey: status %d, %+v", status, journey)
 	}
 
 	var tok createdToken
-	if fe := invoke(t, "TokensFunction", event(t, "tokens-create.json"), &tok); fe != "" || !strings.HasPrefix(tok.Token, "tl_") {
-		t.Fatalf("tokens-create: error %q, %+v", fe, tok)
+	if status := invokeAPI(t, "ManageFunction", event(t, "manage-create-token.json"), &tok); status != http.StatusCreated || !strings.HasPrefix(tok.Token, "tl_") {
+		t.Fatalf("manage-create-token: status %d, %+v", status, tok)
 	}
 
 	var post events.APIGatewayProxyResponse
@@ -108,24 +124,30 @@ func TestSampleEvents(t *testing.T) {
 		t.Errorf("sample outcomes %v: %s", outcomes, get.Body)
 	}
 
+	var records struct {
+		Records []loaderRecord `json:"records"`
+	}
+	if status := invokeAPI(t, "manage", event(t, "manage-loader-records.json", "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), &records); status != http.StatusOK || len(records.Records) != 3 {
+		t.Fatalf("manage-loader-records: status %d, %+v", status, records)
+	}
 	var list struct {
 		Tokens []struct {
 			TokenID string `json:"token_id"`
 			Status  string `json:"status"`
 		} `json:"tokens"`
 	}
-	if fe := invoke(t, "tokens", event(t, "tokens-list.json"), &list); fe != "" || len(list.Tokens) != 1 || list.Tokens[0].TokenID != tok.TokenID || list.Tokens[0].Status != "active" {
-		t.Fatalf("tokens-list: error %q, %+v", fe, list)
+	if status := invokeAPI(t, "manage", event(t, "manage-list-tokens.json"), &list); status != http.StatusOK || len(list.Tokens) != 1 || list.Tokens[0].TokenID != tok.TokenID || list.Tokens[0].Status != "active" {
+		t.Fatalf("manage-list-tokens: status %d, %+v", status, list)
 	}
 	var expired struct {
 		Status string `json:"status"`
 	}
-	if fe := invoke(t, "tokens", event(t, "tokens-expire.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID), &expired); fe != "" || expired.Status != "revoked" {
-		t.Fatalf("tokens-expire: error %q, %+v", fe, expired)
+	if status := invokeAPI(t, "manage", event(t, "manage-expire-token.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID), &expired); status != http.StatusOK || expired.Status != "revoked" {
+		t.Fatalf("manage-expire-token: status %d, %+v", status, expired)
 	}
-	// A function error comes back as Lambda reports it.
-	if fe := invoke(t, "tokens", event(t, "tokens-expire.json", "REPLACE_WITH_TOKEN_ID", "00000000-0000-0000-0000-000000000000"), nil); fe != "NotFound" {
-		t.Errorf("expiring an unknown token: error type %q, want NotFound", fe)
+	// An unknown token is a 404 problem.
+	if status := invokeAPI(t, "manage", event(t, "manage-expire-token.json", "REPLACE_WITH_TOKEN_ID", "00000000-0000-0000-0000-000000000000"), nil); status != http.StatusNotFound {
+		t.Errorf("expiring an unknown token: status %d, want 404", status)
 	}
 	// The revoked token is refused by the API.
 	if fe := invoke(t, "ingest", event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", tok.Token), &post); fe != "" || post.StatusCode != http.StatusUnauthorized {

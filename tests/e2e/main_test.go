@@ -32,6 +32,9 @@ var (
 	// repoRoot is the module root (events/ lives there).
 	repoRoot string
 	logs     testenv.SyncBuffer
+	// home is the HOME and configuration directory tl runs with, where it
+	// keeps its session.
+	home string
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -53,6 +56,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	home = filepath.Join(tmp, "home")
 
 	// Build tl while the stack starts.
 	var buildErr error
@@ -119,12 +123,32 @@ func tl(t *testing.T, args ...string) string {
 }
 
 func tlRun(args ...string) (stdout, stderr string, err error) {
+	return tlWith(tlEnv(home, true), "", args...)
+}
+
+// tlEnv is the environment tl runs in, with its configuration directory
+// under dir: this process's environment, less every AWS_ variable unless
+// withAWS (then the local stack's endpoint and stage, as ops use them).
+func tlEnv(dir string, withAWS bool) []string {
+	env := []string{"HOME=" + dir, "XDG_CONFIG_HOME=" + filepath.Join(dir, ".config"), "TL_API_URL=" + stack.APIURL}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "TL_") || k == "HOME" || k == "XDG_CONFIG_HOME" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	if withAWS {
+		env = append(env, "TL_ENDPOINT="+stack.Endpoint, "TL_STAGE="+stack.Stage)
+	}
+	return env
+}
+
+// tlWith runs tl in env with stdin.
+func tlWith(env []string, stdin string, args ...string) (stdout, stderr string, err error) {
 	cmd := exec.Command(tlBin, args...)
-	cmd.Env = append(os.Environ(),
-		"TL_ENDPOINT="+stack.Endpoint,
-		"TL_LAMBDA_ENDPOINT="+stack.LambdaURL,
-		"TL_STAGE="+stack.Stage,
-	)
+	cmd.Env = env
+	cmd.Stdin = strings.NewReader(stdin)
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

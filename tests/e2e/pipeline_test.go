@@ -42,7 +42,7 @@ func TestPipeline(t *testing.T) {
 	tl(t, "journeys", "put", "--id", "J-E2E", "--name", "End-to-end journey", "--end", end)
 
 	var tok createdToken
-	out := tl(t, "tokens", "create", "--journey", "J-E2E", "--expires", "30d", "--by", "e2e@example.com", "--json")
+	out := tl(t, "tokens", "create", "--journey", "J-E2E", "--expires", "30d", "--json")
 	if err := json.Unmarshal([]byte(out), &tok); err != nil {
 		t.Fatalf("tokens create --json: %v\n%s", err, out)
 	}

@@ -28,11 +28,11 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/poller"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/tokens"
 )
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
@@ -49,7 +49,7 @@ type env struct {
 	stack    *testenv.Stack
 	log      *slog.Logger
 	ingest   *ingest.Handler
-	tokens   *tokens.Handler
+	manage   *manage.Handler
 	token    string
 	shorts   []domain.Account
 	consumer *consumer.Handler
@@ -65,7 +65,7 @@ func newEnv(t *testing.T, f faults) *env {
 	stack := testenv.NewStack(t)
 	e := &env{t: t, stack: stack, log: testenv.Logger(t, slog.LevelWarn, nil)}
 	h := stack.Wire(t, e.log, testenv.Clients{DynamoDB: e.dynamo(f.ingestDB), SQS: e.sqs(f.ingestSQS)})
-	e.ingest, e.tokens = h.Ingest, h.Tokens
+	e.ingest, e.manage = h.Ingest, h.Manage
 	e.consumer = e.consumerWith(f.consumerDB)
 	return e
 }
@@ -104,7 +104,7 @@ func (e *env) seed(n int) {
 	e.shorts = workload.ShortAccounts(n)
 	e.stack.PutJourney(e.t, domain.Journey{ID: "J1", Name: "Journey J1"})
 	e.stack.ImportAccounts(e.t, e.shorts)
-	e.token = testenv.CreateToken(e.t, e.tokens, "J1", "30d").Token
+	e.token = testenv.CreateToken(e.t, e.manage, "J1", "30d").Token
 }
 
 // targets is a body of n targets of the seeded accounts from offset (see

@@ -17,9 +17,9 @@ import (
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/tokens"
 )
 
 // env is one test's stack with the three handlers wired as the Lambdas wire them.
@@ -64,10 +64,10 @@ func (e *env) importAccounts(accounts ...domain.Account) {
 	e.stack.ImportAccounts(e.t, accounts)
 }
 
-// createToken runs the tokens create operation and returns the secret.
-func (e *env) createToken(journeyID, expires string) tokens.Created {
+// createToken creates a token through the manage handler as a marketer.
+func (e *env) createToken(journeyID, expires string) manage.Created {
 	e.t.Helper()
-	c := testenv.CreateToken(e.t, e.Tokens, journeyID, expires)
+	c := testenv.CreateToken(e.t, e.Manage, journeyID, expires)
 	secrets.Store(c.Token, true)
 	secrets.Store(domain.HashToken(c.Token), true)
 	return c

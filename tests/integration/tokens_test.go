@@ -2,84 +2,16 @@ package integration
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/lambda/messages"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
-	"github.com/targetloader/targetloader/shared/tokens"
 )
 
 var oneTarget = []map[string]any{{"source_system_id": "s0", "account_id": "A1"}}
-
-func TestTokensLifecycleThroughDynamoDB(t *testing.T) {
-	e := newEnv(t)
-	endDate := e.now.AddDate(0, 5, 0).Format(domain.DateLayout)
-	e.putJourney("J1", endDate)
-
-	out, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpOptions, JourneyID: "J1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, o := range out.(tokens.OptionsResponse).Options {
-		ids = append(ids, string(o.ID))
-	}
-	if strings.Join(ids, ",") != "30d,90d,journey_end" {
-		t.Errorf("options for a journey ending in 5 months = %v", ids)
-	}
-
-	created := e.createToken("J1", "90d")
-	if !domain.ValidTokenFormat(created.Token) || created.Endpoint != "https://api.example.test/v1/journeys/J1/targets" {
-		t.Errorf("created = token format %v, endpoint %q", domain.ValidTokenFormat(created.Token), created.Endpoint)
-	}
-	if _, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "J1", Expires: "1y", By: "m"}); errorType(err) != "InvalidRequest" {
-		t.Errorf("1y on a journey ending in 5 months: err = %v", err)
-	}
-	if _, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpCreate, JourneyID: "NOPE", Expires: "30d", By: "m"}); errorType(err) != "NotFound" {
-		t.Errorf("unknown journey: err = %v", err)
-	}
-
-	list := e.listTokens("J1")
-	if len(list) != 1 || list[0].Status != domain.TokenActive || list[0].Obscured != domain.ObscureToken(created.Token) || list[0].CreatedBy != "marketer@example.com" {
-		t.Fatalf("list = %+v", list)
-	}
-	// The stored item holds the hash, never the secret.
-	raw, err := e.stack.DynamoDB.Scan(e.ctx(), scanInput(e.stack.Env["TOKENS_TABLE"]))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dump := strings.Join(itemStrings(raw.Items), " "); strings.Contains(dump, created.Token) || !strings.Contains(dump, domain.HashToken(created.Token)) {
-		t.Errorf("the tokens table must store the hash and not the secret")
-	}
-
-	if resp := e.post("J1", created.Token, oneTarget); resp.StatusCode != http.StatusAccepted {
-		t.Fatalf("POST with a fresh token = %d %s", resp.StatusCode, resp.Body)
-	}
-	expired, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpExpire, TokenID: created.TokenID, By: "boss@example.com"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := expired.(tokens.TokenView); v.Status != domain.TokenRevoked || v.RevokedBy != "boss@example.com" || v.RevokedAt == nil {
-		t.Errorf("expire returned %+v", v)
-	}
-	// Manual expiry is effective on the very next call.
-	resp := e.post("J1", created.Token, oneTarget)
-	assertProblem(t, resp, http.StatusUnauthorized)
-	if !strings.HasPrefix(resp.Headers["WWW-Authenticate"], "Bearer") {
-		t.Errorf("401 without a Bearer challenge: %v", resp.Headers)
-	}
-	if list := e.listTokens("J1"); list[0].Status != domain.TokenRevoked || list[0].RevokedBy != "boss@example.com" {
-		t.Errorf("after expire, list = %+v", list)
-	}
-	if _, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpExpire, TokenID: "no-such-token", By: "m"}); errorType(err) != "NotFound" {
-		t.Errorf("expire unknown token: %v", err)
-	}
-}
 
 func TestRefusedTokens(t *testing.T) {
 	e := newEnv(t)
@@ -141,7 +73,7 @@ func TestRefusedTokens(t *testing.T) {
 	}
 }
 
-// storeToken writes a token item directly, for states the tokens function
+// storeToken writes a token item directly, for states the manage function
 // refuses to create (already expired, for an ended journey).
 func (e *env) storeToken(journeyID string, expiresAt time.Time) string {
 	e.t.Helper()
@@ -156,22 +88,6 @@ func (e *env) storeToken(journeyID string, expiresAt time.Time) string {
 		e.t.Fatal(err)
 	}
 	return secret
-}
-
-func (e *env) listTokens(journeyID string) []tokens.TokenView {
-	e.t.Helper()
-	out, err := e.Tokens.Handle(e.ctx(), tokens.Request{Operation: tokens.OpList, JourneyID: journeyID})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return out.(tokens.ListResponse).Tokens
-}
-
-func errorType(err error) string {
-	if ie, ok := err.(messages.InvokeResponse_Error); ok {
-		return ie.Type
-	}
-	return ""
 }
 
 func flip(c byte) string {

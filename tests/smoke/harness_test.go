@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-lambda-go/events"
 	"io"
 	"maps"
 	"net"
@@ -21,7 +22,7 @@ import (
 )
 
 // functionEnv is the environment a deployed function gets from the stack
-// (its tables, QUEUE_URL, API_BASE_URL) plus what points the SDK at moto.
+// (its tables, QUEUE_URL, the user pool) plus what points the SDK at moto.
 // Nothing else of this process's environment reaches the bootstrap: not
 // AWS_PROFILE, a developer's credentials or AWS_CA_BUNDLE (which this
 // machine sets; it was checked not to break the plain-http endpoint).
@@ -160,6 +161,21 @@ func (f *function) invokeOK(t *testing.T, what string, payload []byte, out any) 
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		t.Fatalf("%s: %v: %s", what, err, body)
+	}
+	return id
+}
+
+// invokeAPI invokes an API Gateway proxy function with payload, checks the
+// proxy response's status and decodes its body into out.
+func (f *function) invokeAPI(t *testing.T, what string, payload []byte, status int, out any) string {
+	t.Helper()
+	var resp events.APIGatewayProxyResponse
+	id := f.invokeOK(t, what, payload, &resp)
+	if resp.StatusCode != status {
+		t.Fatalf("%s: status %d, want %d: %s", what, resp.StatusCode, status, resp.Body)
+	}
+	if err := json.Unmarshal([]byte(resp.Body), out); err != nil {
+		t.Fatalf("%s: %v: %s", what, err, resp.Body)
 	}
 	return id
 }

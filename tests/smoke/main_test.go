@@ -44,7 +44,7 @@ var (
 	logPrep    sync.Once
 )
 
-var functions = []string{"ingest", "consumer", "tokens"}
+var functions = []string{"ingest", "consumer", "manage"}
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 

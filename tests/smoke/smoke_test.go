@@ -41,46 +41,47 @@ func TestBootstrapsServeSampleEvents(t *testing.T) {
 	stack := testenv.NewStack(t)
 	seedSample(t, stack)
 	env := functionEnv(stack)
-	tokensFn := startFunction(t, "tokens", env)
+	manageFn := startFunction(t, "manage", env)
 	ingestFn := startFunction(t, "ingest", env)
 	consumerFn := startFunction(t, "consumer", env)
 
-	// Tokens.
-	var options struct {
-		Options []struct {
+	// Management API: the journey's options, a token generated and listed.
+	var journey struct {
+		ExpiryOptions []struct {
 			ID string `json:"id"`
-		} `json:"options"`
+		} `json:"expiry_options"`
 	}
-	tokensFn.invokeOK(t, "tokens-options", event(t, "tokens-options.json"), &options)
-	if len(options.Options) != 4 {
-		t.Fatalf("tokens-options: %+v, want 4 options", options)
+	manageFn.invokeAPI(t, "manage-get-journey", event(t, "manage-get-journey.json"), http.StatusOK, &journey)
+	if len(journey.ExpiryOptions) != 4 {
+		t.Fatalf("manage-get-journey: %+v, want 4 options", journey)
 	}
 	var tok struct {
 		TokenID  string `json:"token_id"`
 		Token    string `json:"token"`
 		Endpoint string `json:"endpoint"`
 	}
-	createID := tokensFn.invokeOK(t, "tokens-create", event(t, "tokens-create.json"), &tok)
+	createID := manageFn.invokeAPI(t, "manage-create-token", event(t, "manage-create-token.json"), http.StatusCreated, &tok)
 	if !strings.HasPrefix(tok.Token, "tl_") || tok.TokenID == "" {
-		t.Fatalf("tokens-create: %+v", tok)
+		t.Fatalf("manage-create-token: %+v", tok)
 	}
-	// API_BASE_URL reached the function through its environment.
-	if !strings.HasPrefix(tok.Endpoint, stack.Env["API_BASE_URL"]+"/") {
-		t.Errorf("tokens-create endpoint %q, want it under API_BASE_URL %q", tok.Endpoint, stack.Env["API_BASE_URL"])
+	// The endpoint is the API the marketer reached (the event's Host).
+	if tok.Endpoint != "http://127.0.0.1:3000/journeys/J-SAMPLE/targets" {
+		t.Errorf("manage-create-token endpoint %q", tok.Endpoint)
 	}
 	// The bootstrap logs JSON (AWS_LAMBDA_LOG_FORMAT) with the invoke's request id.
-	tokensFn.waitLog(t, "token created", func(l logLine) bool {
+	manageFn.waitLog(t, "token created", func(l logLine) bool {
 		return l.Message == "token created" && l.Level == "INFO" && l.RequestID == createID
 	})
 	var list struct {
 		Tokens []struct {
-			TokenID string `json:"token_id"`
-			Status  string `json:"status"`
+			TokenID   string `json:"token_id"`
+			Status    string `json:"status"`
+			CreatedBy string `json:"created_by"`
 		} `json:"tokens"`
 	}
-	tokensFn.invokeOK(t, "tokens-list", event(t, "tokens-list.json"), &list)
-	if len(list.Tokens) != 1 || list.Tokens[0].TokenID != tok.TokenID || list.Tokens[0].Status != "active" {
-		t.Fatalf("tokens-list: %+v, want the one active token %s", list, tok.TokenID)
+	manageFn.invokeAPI(t, "manage-list-tokens", event(t, "manage-list-tokens.json"), http.StatusOK, &list)
+	if len(list.Tokens) != 1 || list.Tokens[0].TokenID != tok.TokenID || list.Tokens[0].Status != "active" || list.Tokens[0].CreatedBy != "marketer@example.com" {
+		t.Fatalf("manage-list-tokens: %+v, want the one active token %s by the marketer", list, tok.TokenID)
 	}
 
 	// Ingest: the post is accepted and queued on QUEUE_URL.
@@ -151,13 +152,23 @@ func TestBootstrapsServeSampleEvents(t *testing.T) {
 		t.Fatalf("api-get-request: status %d, body %s; want 200, completed with 3 records", get.StatusCode, get.Body)
 	}
 
+	// An admin reads the request's full records.
+	var page struct {
+		Records []json.RawMessage `json:"records"`
+	}
+	manageFn.invokeAPI(t, "manage-loader-records", event(t, "manage-loader-records.json", "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), http.StatusOK, &page)
+	if len(page.Records) != 3 {
+		t.Fatalf("manage-loader-records: %d records, want 3", len(page.Records))
+	}
+
 	// Tokens: expire; the API then refuses the token.
 	var expired struct {
-		Status string `json:"status"`
+		Status    string `json:"status"`
+		RevokedBy string `json:"revoked_by"`
 	}
-	tokensFn.invokeOK(t, "tokens-expire", event(t, "tokens-expire.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID), &expired)
-	if expired.Status != "revoked" {
-		t.Fatalf("tokens-expire: %+v, want revoked", expired)
+	manageFn.invokeAPI(t, "manage-expire-token", event(t, "manage-expire-token.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID), http.StatusOK, &expired)
+	if expired.Status != "revoked" || expired.RevokedBy != "marketer@example.com" {
+		t.Fatalf("manage-expire-token: %+v, want revoked by the marketer", expired)
 	}
 	ingestFn.invokeOK(t, "api-post-targets with the expired token", event(t, "api-post-targets.json", "REPLACE_WITH_TOKEN", tok.Token), &post)
 	if post.StatusCode != http.StatusUnauthorized {

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,12 @@ const CatchAllResource = "/{proxy+}"
 // ProxyHandler is an API Gateway REST proxy Lambda handler.
 type ProxyHandler func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
 
+// Authorizer validates a request's Authorization header, as API Gateway's
+// Cognito authorizer does, and returns the claims the function gets.
+type Authorizer interface {
+	Authorize(ctx context.Context, authorization string) (map[string]any, error)
+}
+
 // APIGateway serves HTTP the way an API Gateway REST API with Lambda proxy
 // integrations does (as `sam local start-api` emulates it): each request
 // becomes an events.APIGatewayProxyRequest for Handler, whose response
@@ -44,6 +51,12 @@ type APIGateway struct {
 	// defaults to API Gateway's 29 s integration limit).
 	FunctionName string
 	Timeout      time.Duration
+	// Authorizer, when set, guards every route but OpenRoutes: a request
+	// without a valid token gets Unauthorized and never reaches Handler,
+	// which gets the token's claims in requestContext.authorizer.claims.
+	Authorizer   Authorizer
+	OpenRoutes   []string
+	Unauthorized events.APIGatewayProxyResponse
 	Logger       *slog.Logger
 }
 
@@ -68,6 +81,15 @@ func (g *APIGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ev := g.Event(r, body)
+	if g.Authorizer != nil && !slices.Contains(g.OpenRoutes, ev.Resource) {
+		claims, err := g.Authorizer.Authorize(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			g.logger().Info(fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, g.Unauthorized.StatusCode), "resource", ev.Resource, "refused", err.Error())
+			_ = WriteProxyResponse(w, g.Unauthorized)
+			return
+		}
+		ev.RequestContext.Authorizer = map[string]any{"claims": claims}
+	}
 	timeout := g.Timeout
 	if timeout <= 0 {
 		timeout = 29 * time.Second
@@ -196,6 +218,22 @@ func (g *APIGateway) Event(r *http.Request, body []byte) events.APIGatewayProxyR
 		ev.RequestContext.DomainPrefix = r.Host
 	}
 	return ev
+}
+
+// Router serves one REST API whose routes several functions serve: a
+// request goes to the first gateway with a route for its path, and to the
+// first gateway when none has one (as a catch-all resource would).
+type Router []*APIGateway
+
+// ServeHTTP implements http.Handler.
+func (rt Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, g := range rt {
+		if resource, _ := MatchRoute(g.Routes, r.URL.Path); resource != CatchAllResource {
+			g.ServeHTTP(w, r)
+			return
+		}
+	}
+	rt[0].ServeHTTP(w, r)
 }
 
 // MatchRoute finds the route template matching path and its path

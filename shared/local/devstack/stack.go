@@ -12,27 +12,31 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/targetloader/targetloader/shared/wire/consumerwire"
-	"github.com/targetloader/targetloader/shared/wire/ingestwire"
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
-
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/config"
-	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/local/authorizer"
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/local/provision"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/wire/consumerwire"
+	"github.com/targetloader/targetloader/shared/wire/ingestwire"
+	"github.com/targetloader/targetloader/shared/wire/managewire"
 )
 
 // Options configure Start. Zero values take the `make dev` defaults.
@@ -50,6 +54,9 @@ type Options struct {
 	Logger *slog.Logger
 	// PollWait is the consumer poller's long-poll wait (default 1 s).
 	PollWait time.Duration
+	// DevPassword is the local users' password (default
+	// localaws.DevPassword(nil): TL_DEV_PASSWORD or Local-dev-pass-1).
+	DevPassword string
 }
 
 // Stack is a running local stack.
@@ -63,18 +70,28 @@ type Stack struct {
 	StartedMoto bool
 	Stage       string
 	Resources   provision.Resources
-	// Env is the environment the functions get (tables, queues, API_BASE_URL).
+	// UserPool is the stage's Cognito user pool; Users are the local users
+	// in it. CognitoMoto tells whether this stack started a moto_server of
+	// its own for Cognito, because the endpoint does not serve it (LocalStack
+	// community).
+	UserPool    provision.UserPool
+	Users       []provision.User
+	CognitoMoto bool
+	// Env is the environment the functions get (tables, queues, the user pool).
 	Env      map[string]string
 	AWS      aws.Config
 	DynamoDB *dynamodb.Client
 	SQS      *sqs.Client
 
-	log       *slog.Logger
-	moto      *localaws.Moto
-	servers   []*http.Server
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	closeOnce sync.Once
+	log         *slog.Logger
+	moto        *localaws.Moto
+	cognitoMoto *localaws.Moto
+	// background bounds what runs until Close: the poller, the key cache.
+	background context.Context
+	servers    []*http.Server
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+	closeOnce  sync.Once
 }
 
 // Start brings the stack up and returns once every part serves. ctx bounds
@@ -82,6 +99,7 @@ type Stack struct {
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	opts = withDefaults(opts)
 	s := &Stack{Endpoint: strings.TrimRight(opts.Endpoint, "/"), Stage: opts.Stage, log: opts.Logger.With("component", "devstack")}
+	s.background, s.cancel = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -124,41 +142,100 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.log.Info("tables and queues ready", "stage", s.Stage, "queue", s.Resources.QueueURL)
 
-	s.Env = s.Resources.Env()
-	s.Env[resources.EnvAPIBaseURL] = s.APIURL
-	ingestCfg, err := config.LoadFrom[config.Ingest](s.Env)
-	if err == nil {
-		var consumerCfg config.Consumer
-		if consumerCfg, err = config.LoadFrom[config.Consumer](s.Env); err == nil {
-			var tokensCfg config.Tokens
-			if tokensCfg, err = config.LoadFrom[config.Tokens](s.Env); err == nil {
-				s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, tokensCfg)
-				return s, nil
-			}
-		}
+	cognitoCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	auth, err := s.ensureUserPool(cognitoCtx, opts)
+	cancel()
+	if err != nil {
+		return nil, err
 	}
-	return nil, err
+
+	s.Env = s.Resources.Env()
+	maps.Copy(s.Env, s.UserPool.Env())
+	ingestCfg, err := config.LoadFrom[config.Ingest](s.Env)
+	if err != nil {
+		return nil, err
+	}
+	consumerCfg, err := config.LoadFrom[config.Consumer](s.Env)
+	if err != nil {
+		return nil, err
+	}
+	manageCfg, err := config.LoadFrom[config.Manage](s.Env)
+	if err != nil {
+		return nil, err
+	}
+	s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, manageCfg, auth)
+	return s, nil
 }
 
-func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, tokensCfg config.Tokens) {
+// ensureUserPool creates (or finds) the stage's user pool, its client and
+// the local users, at the endpoint or, when that does not serve Cognito, at
+// a moto_server started for it, and returns the authorizer that validates
+// the pool's ID tokens.
+func (s *Stack) ensureUserPool(ctx context.Context, opts Options) (*authorizer.Cognito, error) {
+	endpoint := s.Endpoint
+	client, err := s.cognitoClient(ctx, endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := client.ListUserPools(ctx, &cip.ListUserPoolsInput{MaxResults: aws.Int32(1)}); err != nil {
+		s.log.Info("the AWS endpoint does not serve Cognito; starting moto_server for it", "endpoint", endpoint, "error", err)
+		if s.cognitoMoto, err = localaws.StartMoto("127.0.0.1", 0, opts.MotoOutput); err != nil {
+			return nil, fmt.Errorf("the AWS endpoint %s does not serve Cognito, and moto_server did not start for it: %w", endpoint, err)
+		}
+		s.CognitoMoto = true
+		endpoint = s.cognitoMoto.Endpoint
+		if client, err = s.cognitoClient(ctx, endpoint); err != nil {
+			return nil, err
+		}
+	}
+	if s.UserPool, err = provision.EnsureUserPool(ctx, client, endpoint, s.Stage); err != nil {
+		return nil, fmt.Errorf("user pool of stage %q at %s: %w", s.Stage, endpoint, err)
+	}
+	password := opts.DevPassword
+	if password == "" {
+		password = localaws.DevPassword(nil)
+	}
+	s.Users = []provision.User{
+		{Email: localaws.LocalMarketer, Password: password, Groups: []string{resources.GroupMarketers}},
+		{Email: localaws.LocalAdmin, Password: password, Groups: []string{resources.GroupAdmins, resources.GroupMarketers}},
+	}
+	for _, u := range s.Users {
+		if err := provision.EnsureUser(ctx, client, s.UserPool.ID, u); err != nil {
+			return nil, fmt.Errorf("local user (is %s a password the pool accepts: 12 characters or more, upper and lower case, digits and symbols?): %w", localaws.EnvDevPassword, err)
+		}
+	}
+	s.log.Info("user pool ready", "pool", s.UserPool.ID, "client", s.UserPool.ClientID, "cognito", endpoint)
+	auth, err := authorizer.NewCognito(s.background, authorizer.Pool{Issuer: s.UserPool.Issuer(), ClientID: s.UserPool.ClientID, JWKSURL: s.UserPool.JWKSURL()})
+	if err != nil {
+		return nil, fmt.Errorf("user pool %s: %w", s.UserPool.ID, err)
+	}
+	return auth, nil
+}
+
+// cognitoClient is the Cognito client of the local user pool at endpoint.
+func (s *Stack) cognitoClient(ctx context.Context, endpoint string) (*cip.Client, error) {
+	cfg, err := localaws.Config(ctx, endpoint, nil, awsconfig.WithRegion(localaws.CognitoRegion))
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	return cip.NewFromConfig(cfg), nil
+}
+
+func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, manageCfg config.Manage, auth *authorizer.Cognito) {
 	apiLog := opts.Logger.With("component", "api")
 	lambdaLog := opts.Logger.With("component", "lambda")
 	consumerLog := opts.Logger.With("component", "consumer")
 
 	ingestH := ingestwire.New(ingestCfg, s.DynamoDB, s.SQS, apiLog)
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, consumerLog)
-	tokensH := tokenswire.New(tokensCfg, s.DynamoDB, lambdaLog)
+	manageH := managewire.New(manageCfg, s.DynamoDB, apiLog)
 
-	api := &APIGateway{
-		Handler:      ingestH.Handle,
-		Routes:       []string{ingest.RouteTargets, ingest.RouteRequest},
-		Stage:        s.Stage,
-		FunctionName: resources.PhysicalName(s.Stage, "ingest"),
-		Timeout:      resources.IngestFunction.Timeout,
-		Logger:       apiLog,
+	api := Router{
+		Gateway(s.Stage, resources.IngestFunction, ingestH.Handle, nil, apiLog),
+		Gateway(s.Stage, resources.ManageFunction, manageH.Handle, auth, apiLog),
 	}
 	invoke := &InvokeAPI{Logger: lambdaLog, Functions: []Function{
-		{Name: resources.PhysicalName(s.Stage, "tokens"), Aliases: []string{"tokens", "TokensFunction"}, Handler: tokensH.Handle, Timeout: resources.TokensFunction.Timeout},
+		{Name: resources.PhysicalName(s.Stage, "manage"), Aliases: []string{"manage", "ManageFunction"}, Handler: manageH.Handle, Timeout: resources.ManageFunction.Timeout},
 		{Name: resources.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: resources.IngestFunction.Timeout},
 		{Name: resources.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: resources.ConsumerFunction.Timeout},
 	}}
@@ -178,8 +255,6 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		}()
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel = cancel
 	p := &poller.Poller{
 		SQS:           s.SQS,
 		QueueURL:      s.Resources.QueueURL,
@@ -192,8 +267,32 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		_ = p.Run(ctx)
+		_ = p.Run(s.background)
 	}()
+}
+
+// Gateway is the API Gateway integration of fn in stage: its routes of
+// resources.Routes, those signed in behind auth, served by h.
+func Gateway(stage string, fn resources.Function, h ProxyHandler, auth Authorizer, log *slog.Logger) *APIGateway {
+	g := &APIGateway{
+		Handler:      h,
+		Stage:        stage,
+		FunctionName: resources.PhysicalName(stage, fn.Name),
+		Timeout:      fn.Timeout,
+		Authorizer:   auth,
+		Unauthorized: manage.Unauthorized(),
+		Logger:       log,
+	}
+	for _, r := range resources.Routes {
+		if r.Function != fn.Name || slices.Contains(g.Routes, r.Path) {
+			continue
+		}
+		g.Routes = append(g.Routes, r.Path)
+		if !r.SignedIn {
+			g.OpenRoutes = append(g.OpenRoutes, r.Path)
+		}
+	}
+	return g
 }
 
 // Banner is the startup summary printed by `make dev`.
@@ -202,17 +301,30 @@ func (s *Stack) Banner() string {
 	if s.StartedMoto {
 		moto = "moto_server started by devstack"
 	}
+	cognito := "the AWS endpoint"
+	if s.CognitoMoto {
+		cognito = "moto_server started by devstack: the AWS endpoint does not serve Cognito"
+	}
+	var users strings.Builder
+	for _, u := range s.Users {
+		fmt.Fprintf(&users, "\n      %-22s password %s  (groups: %s)", u.Email, u.Password, strings.Join(u.Groups, ", "))
+	}
 	return fmt.Sprintf(`Target Loader local stack ready
   API (like sam local start-api):           %s
       POST %s/journeys/{journey_id}/targets
       GET  %s/journeys/{journey_id}/requests/{request_uuid}
-  Invoke API (like sam local start-lambda): %s  (functions: tokens, ingest, consumer)
+      GET  %s/manage/...  (signed in: Authorization: Bearer <Cognito ID token>)
+  Invoke API (like sam local start-lambda): %s  (functions: manage, ingest, consumer)
   AWS endpoint (DynamoDB, SQS):             %s  (%s)
+  Cognito user pool:                        %s  client %s
+      at %s  (%s)
+  Users (tl signs in as the admin by itself; tl login for another):%s
   Stage:                                    %s
   Table prefix:                             %s
   Queue:                                    %s
 Press Ctrl-C to stop.`,
-		s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto, s.Stage,
+		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
+		s.UserPool.ID, s.UserPool.ClientID, s.UserPool.Endpoint, cognito, users.String(), s.Stage,
 		strings.TrimSuffix(resources.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
 }
 
@@ -292,10 +404,12 @@ func (s *Stack) ensureEndpoint(opts Options) error {
 }
 
 func (s *Stack) stopMoto() {
-	if s.moto == nil {
-		return
+	for _, m := range []**localaws.Moto{&s.cognitoMoto, &s.moto} {
+		if *m == nil {
+			continue
+		}
+		(*m).Stop()
+		s.log.Info("stopped moto_server", "pid", (*m).Pid())
+		*m = nil
 	}
-	s.moto.Stop()
-	s.log.Info("stopped moto_server", "pid", s.moto.Pid())
-	s.moto = nil
 }

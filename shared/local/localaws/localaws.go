@@ -30,7 +30,33 @@ const (
 	DefaultStage      = "local"
 	// DefaultRegion is the region of local endpoints unless AWS_REGION says otherwise.
 	DefaultRegion = "us-east-1"
+	// CognitoRegion is the region of the local user pool whatever
+	// AWS_REGION says: sign-in calls (InitiateAuth) are unsigned, so they
+	// name no region, and moto serves them from us-east-1.
+	CognitoRegion = "us-east-1"
 )
+
+// The users `make dev` creates in the local user pool (PRODUCT.md §8), and
+// their password unless TL_DEV_PASSWORD sets another.
+const (
+	LocalMarketer      = "marketer@example.com"
+	LocalAdmin         = "admin@example.com"
+	DefaultDevPassword = "Local-dev-pass-1"
+	// EnvDevPassword names the variable that sets the local users' password.
+	EnvDevPassword = "TL_DEV_PASSWORD"
+)
+
+// DevPassword is the local users' password: TL_DEV_PASSWORD from getenv
+// (os.Getenv when nil), else DefaultDevPassword.
+func DevPassword(getenv func(string) string) string {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if p := getenv(EnvDevPassword); p != "" {
+		return p
+	}
+	return DefaultDevPassword
+}
 
 // Config is the SDK configuration the functions would get (awsclient.Load),
 // pointed at endpoint when it is not empty. Region and credentials come from

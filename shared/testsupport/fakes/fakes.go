@@ -87,10 +87,11 @@ func (f Queue) Send(ctx context.Context, batches []domain.Batch) error {
 	return f.SendFunc(ctx, batches)
 }
 
-// Records fakes the loader-record ports of ingest and the consumer.
+// Records fakes the loader-record ports of ingest, the consumer and manage.
 type Records struct {
 	PutFunc           func(ctx context.Context, records []domain.LoaderRecord) error
 	ListByRequestFunc func(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
+	ListFunc          func(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 }
 
 func (f Records) Put(ctx context.Context, records []domain.LoaderRecord) error {
@@ -105,6 +106,13 @@ func (f Records) ListByRequest(ctx context.Context, requestUUID, cursor string, 
 		unexpected("Records.ListByRequest")
 	}
 	return f.ListByRequestFunc(ctx, requestUUID, cursor, limit)
+}
+
+func (f Records) List(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
+	if f.ListFunc == nil {
+		unexpected("Records.List")
+	}
+	return f.ListFunc(ctx, q, cursor, limit)
 }
 
 // RateLimiter fakes ingest's RateLimiter port.
@@ -138,9 +146,17 @@ func (f Accounts) Lookup(ctx context.Context, ids, emails []string) (domain.Acco
 	return f.LookupFunc(ctx, ids, emails)
 }
 
-// Targets fakes the consumer's journey Targets port.
+// Targets fakes the journey Targets ports of the consumer and manage.
 type Targets struct {
 	AddNewFunc func(ctx context.Context, targets []domain.JourneyTarget) ([]domain.JourneyTarget, error)
+	ListFunc   func(ctx context.Context, journeyID, cursor string, limit int) ([]domain.JourneyTarget, string, error)
+}
+
+func (f Targets) List(ctx context.Context, journeyID, cursor string, limit int) ([]domain.JourneyTarget, string, error) {
+	if f.ListFunc == nil {
+		unexpected("Targets.List")
+	}
+	return f.ListFunc(ctx, journeyID, cursor, limit)
 }
 
 func (f Targets) AddNew(ctx context.Context, targets []domain.JourneyTarget) ([]domain.JourneyTarget, error) {
@@ -150,10 +166,10 @@ func (f Targets) AddNew(ctx context.Context, targets []domain.JourneyTarget) ([]
 	return f.AddNewFunc(ctx, targets)
 }
 
-// Tokens fakes the tokens handler's Store port.
+// Tokens fakes the manage handler's Tokens port.
 type Tokens struct {
 	CreateFunc        func(ctx context.Context, t domain.Token) error
-	ListByJourneyFunc func(ctx context.Context, journeyID string) ([]domain.Token, error)
+	ListByJourneyFunc func(ctx context.Context, journeyID, cursor string, limit int) ([]domain.Token, string, error)
 	RevokeFunc        func(ctx context.Context, tokenID, who string, now time.Time) (domain.Token, error)
 }
 
@@ -164,11 +180,11 @@ func (f Tokens) Create(ctx context.Context, t domain.Token) error {
 	return f.CreateFunc(ctx, t)
 }
 
-func (f Tokens) ListByJourney(ctx context.Context, journeyID string) ([]domain.Token, error) {
+func (f Tokens) ListByJourney(ctx context.Context, journeyID, cursor string, limit int) ([]domain.Token, string, error) {
 	if f.ListByJourneyFunc == nil {
 		unexpected("Tokens.ListByJourney")
 	}
-	return f.ListByJourneyFunc(ctx, journeyID)
+	return f.ListByJourneyFunc(ctx, journeyID, cursor, limit)
 }
 
 func (f Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) (domain.Token, error) {
@@ -180,7 +196,15 @@ func (f Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) 
 
 // Journeys fakes the Journeys port.
 type Journeys struct {
-	GetFunc func(ctx context.Context, id string) (domain.Journey, error)
+	GetFunc  func(ctx context.Context, id string) (domain.Journey, error)
+	ListFunc func(ctx context.Context, cursor string, limit int) ([]domain.Journey, string, error)
+}
+
+func (f Journeys) List(ctx context.Context, cursor string, limit int) ([]domain.Journey, string, error) {
+	if f.ListFunc == nil {
+		unexpected("Journeys.List")
+	}
+	return f.ListFunc(ctx, cursor, limit)
 }
 
 func (f Journeys) Get(ctx context.Context, id string) (domain.Journey, error) {

@@ -13,6 +13,7 @@ type DynamoDB struct {
 	PutItemFunc            func(*dynamodb.PutItemInput) (*dynamodb.PutItemOutput, error)
 	UpdateItemFunc         func(*dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error)
 	QueryFunc              func(*dynamodb.QueryInput) (*dynamodb.QueryOutput, error)
+	ScanFunc               func(*dynamodb.ScanInput) (*dynamodb.ScanOutput, error)
 	BatchGetItemFunc       func(*dynamodb.BatchGetItemInput) (*dynamodb.BatchGetItemOutput, error)
 	BatchWriteItemFunc     func(*dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error)
 	TransactWriteItemsFunc func(*dynamodb.TransactWriteItemsInput) (*dynamodb.TransactWriteItemsOutput, error)
@@ -44,6 +45,13 @@ func (f DynamoDB) Query(_ context.Context, in *dynamodb.QueryInput, _ ...func(*d
 		unexpected("DynamoDB.Query")
 	}
 	return f.QueryFunc(in)
+}
+
+func (f DynamoDB) Scan(_ context.Context, in *dynamodb.ScanInput, _ ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	if f.ScanFunc == nil {
+		unexpected("DynamoDB.Scan")
+	}
+	return f.ScanFunc(in)
 }
 
 func (f DynamoDB) BatchGetItem(_ context.Context, in *dynamodb.BatchGetItemInput, _ ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {

@@ -107,6 +107,15 @@ func (d dynamoDB) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...fu
 	return d.db.Query(ctx, in, opts...)
 }
 
+func (d dynamoDB) Scan(ctx context.Context, in *dynamodb.ScanInput, opts ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	resource := aws.ToString(in.TableName)
+	if in.IndexName != nil {
+		resource += "/index/" + *in.IndexName
+	}
+	d.c.check(resources.Scan, resource)
+	return d.db.Scan(ctx, in, opts...)
+}
+
 func (d dynamoDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error) {
 	for table := range in.RequestItems {
 		d.c.check(resources.BatchGetItem, table)

@@ -25,6 +25,10 @@ func (nopDB) Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Opti
 	return &dynamodb.QueryOutput{}, nil
 }
 
+func (nopDB) Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error) {
+	return &dynamodb.ScanOutput{}, nil
+}
+
 func (nopDB) TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	return &dynamodb.TransactWriteItemsOutput{}, nil
 }
@@ -58,13 +62,14 @@ func (r *recorder) Errorf(format string, args ...any) {
 
 func TestAllowedCallsPassAndOthersAreDenied(t *testing.T) {
 	ctx := context.Background()
-	// GIVEN the tokens function's checker
+	// GIVEN the manage function's checker
 	rec := &recorder{TB: t}
-	c := iamcheck.New(rec, resources.TokensFunction, env())
+	c := iamcheck.New(rec, resources.ManageFunction, env())
 	db := c.DynamoDB(nopDB{})
-	// WHEN it reads a journey, queries a tokens index (both allowed), reads a
+	// WHEN it reads and scans journeys, queries a tokens index (all allowed), reads a
 	// token with the wrong index, transacts on journeys and sends to the queue
 	_, _ = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(resources.Journeys.ID)})
+	_, _ = db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(resources.Journeys.ID)})
 	_, _ = db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(resources.Tokens.ID), IndexName: aws.String(resources.IndexTokensByID)})
 	_, _ = db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(resources.Tokens.ID)})
 	_, _ = db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,7 +28,6 @@ import (
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
-	"github.com/targetloader/targetloader/shared/resources"
 )
 
 var endpoint string
@@ -83,7 +83,8 @@ func NewStack(t testing.TB, opts ...func(*config.LoadOptions) error) *Stack {
 		t.Fatal(err)
 	}
 	s.Env = s.Resources.Env()
-	s.Env[resources.EnvAPIBaseURL] = "https://api.example.test/v1"
+	// A user pool that is not there, until the test asks for one (UserPool).
+	maps.Copy(s.Env, provision.UserPool{ID: localaws.CognitoRegion + "_none", ClientID: "none", Endpoint: endpoint}.Env())
 	return s
 }
 

@@ -2,7 +2,9 @@ package testenv
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
@@ -12,14 +14,15 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/local/poller"
+	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/iamcheck"
-	"github.com/targetloader/targetloader/shared/tokens"
+	"github.com/targetloader/targetloader/shared/testsupport/workload"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
-	"github.com/targetloader/targetloader/shared/wire/tokenswire"
+	"github.com/targetloader/targetloader/shared/wire/managewire"
 )
 
 // Clients are the SDK clients handlers are wired with; a nil field means the
@@ -33,7 +36,7 @@ type Clients struct {
 type Handlers struct {
 	Ingest   *ingest.Handler
 	Consumer *consumer.Handler
-	Tokens   *tokens.Handler
+	Manage   *manage.Handler
 }
 
 // Wire builds the handlers from the stack's environment, as each function
@@ -53,11 +56,11 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	// Each handler may only make the calls its role allows in AWS.
 	ingestIAM := iamcheck.New(t, resources.IngestFunction, s.Env)
 	consumerIAM := iamcheck.New(t, resources.ConsumerFunction, s.Env)
-	tokensIAM := iamcheck.New(t, resources.TokensFunction, s.Env)
+	manageIAM := iamcheck.New(t, resources.ManageFunction, s.Env)
 	h := Handlers{
 		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
 		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), log),
-		Tokens:   tokenswire.New(Config[config.Tokens](t, s), tokensIAM.DynamoDB(db), log),
+		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), log),
 	}
 	h.Consumer.EnqueueWait = 0
 	return h
@@ -103,14 +106,19 @@ func (s *Stack) ImportAccounts(t testing.TB, accounts []domain.Account) {
 	}
 }
 
-// CreateToken creates a token of journeyID through the tokens handler h.
-func CreateToken(t testing.TB, h *tokens.Handler, journeyID, expires string) tokens.Created {
+// CreateToken creates a token of journeyID through the manage handler h,
+// as the marketer API Gateway's authorizer verified (workload.Marketer).
+func CreateToken(t testing.TB, h *manage.Handler, journeyID, expires string) manage.Created {
 	t.Helper()
-	out, err := h.Handle(context.Background(), tokens.Request{Operation: tokens.OpCreate, JourneyID: journeyID, Expires: expires, By: "marketer@example.com"})
-	if err != nil {
-		t.Fatalf("create token: %v", err)
+	resp, err := h.Handle(context.Background(), workload.CreateToken(journeyID, expires))
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create token: %v %d %s", err, resp.StatusCode, resp.Body)
 	}
-	return out.(tokens.Created)
+	var c manage.Created
+	if err := json.Unmarshal([]byte(resp.Body), &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // Drain feeds the stack's queue to h, as the SQS event source mapping does,

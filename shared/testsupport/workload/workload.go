@@ -110,3 +110,34 @@ func APIRequest(method, resource string, params map[string]string, token, body s
 func PostTargets(journeyID, token string, body []byte) events.APIGatewayProxyRequest {
 	return APIRequest(http.MethodPost, "/journeys/{journey_id}/targets", map[string]string{"journey_id": journeyID}, token, string(body))
 }
+
+// Marketer is the signed-in marketer the management events name.
+const Marketer = "marketer@example.com"
+
+// Claims are the claims API Gateway's Cognito authorizer hands a function
+// for a verified ID token of email in groups: every value a string, the
+// groups joined with commas.
+func Claims(email string, groups ...string) map[string]any {
+	c := map[string]any{"token_use": "id", "email": email, "email_verified": "true", "sub": "sub-" + email}
+	if len(groups) > 0 {
+		c["cognito:groups"] = strings.Join(groups, ",")
+	}
+	return c
+}
+
+// ManageRequest is the event API Gateway hands the manage function for a
+// call to resource (e.g. manage.RouteTokens) with params filled in, by the
+// caller claims names (nil: no authorizer ran).
+func ManageRequest(method, resource string, params map[string]string, claims map[string]any, body string) events.APIGatewayProxyRequest {
+	req := APIRequest(method, resource, params, "", body)
+	if claims != nil {
+		req.RequestContext.Authorizer = map[string]any{"claims": claims}
+	}
+	return req
+}
+
+// CreateToken is the event of a marketer's POST /manage/journeys/{journey_id}/tokens.
+func CreateToken(journeyID, expires string) events.APIGatewayProxyRequest {
+	return ManageRequest(http.MethodPost, "/manage/journeys/{journey_id}/tokens", map[string]string{"journey_id": journeyID},
+		Claims(Marketer, "marketers"), string(JSON(map[string]string{"expires": expires})))
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/targetloader/targetloader/shared/problem"
+)
+
+// httpClient calls the management API; its timeout covers API Gateway's 29 s.
+var httpClient = &http.Client{Timeout: 35 * time.Second}
+
+// apiError is a problem document the API answered with; its detail is
+// meant for the user.
+type apiError struct {
+	Status int
+	problem.Details
+}
+
+func (e *apiError) Error() string {
+	if e.Detail != "" {
+		return e.Detail
+	}
+	return fmt.Sprintf("the API answered %d %s", e.Status, e.Title)
+}
+
+// call sends a request to the management API as the signed-in user and
+// decodes the JSON answer into out. When the API refuses the sign-in (401)
+// the session is renewed once and the request sent again.
+func (a *app) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	s, err := a.session(ctx)
+	if err != nil {
+		return err
+	}
+	target := s.APIURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	err = a.request(ctx, method, target, s.IDToken, body, out)
+	var ae *apiError
+	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
+		return err
+	}
+	if err := a.renew(ctx, s); err != nil {
+		return err
+	}
+	err = a.request(ctx, method, target, s.IDToken, body, out)
+	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
+		return fmt.Errorf("%w\nsign in again: tl %slogin", err, map[bool]string{true: "--aws "}[a.useAWS])
+	}
+	return err
+}
+
+// request sends one HTTP request (with the ID token when idToken is set)
+// and decodes a 2xx JSON answer into out; anything else is an error.
+func (a *app) request(ctx context.Context, method, target, idToken string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return fmt.Errorf("API URL %q: %w", target, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", "tl")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idToken != "" {
+		req.Header.Set("Authorization", "Bearer "+idToken)
+	}
+	resp, err := httpClient.Do(req)
+	if err != nil {
+		if !a.useAWS {
+			return fmt.Errorf("cannot reach the local API at %s: is `make dev` running? (use --aws for AWS)", a.apiURL)
+		}
+		return fmt.Errorf("%s %s: %w", method, target, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, target, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		ae := &apiError{Status: resp.StatusCode}
+		if json.Unmarshal(b, &ae.Details) != nil || ae.Details.Status == 0 {
+			// Not a problem document: API Gateway's own answer, or not our API.
+			ae.Details = problem.Details{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode),
+				Detail: fmt.Sprintf("%s %s: %d %s", method, target, resp.StatusCode, strings.TrimSpace(string(b)))}
+		}
+		return ae
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: unexpected answer: %w", method, target, err)
+	}
+	return nil
+}
+
+// listAll reads every page of a listing: items gives a page's items and
+// the cursor of the next page.
+func listAll[P, T any](ctx context.Context, a *app, path string, query url.Values, items func(P) ([]T, string)) ([]T, error) {
+	if query == nil {
+		query = url.Values{}
+	}
+	query.Set("limit", "500")
+	var all []T
+	for {
+		var page P
+		if err := a.call(ctx, http.MethodGet, path, query, nil, &page); err != nil {
+			return nil, err
+		}
+		got, next := items(page)
+		all = append(all, got...)
+		if next == "" {
+			return all, nil
+		}
+		query.Set("cursor", next)
+	}
+}
+
+// pathEscape escapes an id for a URL path segment.
+func pathEscape(id string) string { return url.PathEscape(strings.TrimSpace(id)) }
