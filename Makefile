@@ -9,9 +9,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 # ---- the functions -----------------------------------------------------------
 FUNCTIONS := ingest consumer manage
 # The one Lambda build: a static linux/arm64 binary named bootstrap for
-# provided.al2023, without the RPC shim. $(call lambda-build,NAME,DIR)
+# provided.al2023, without the RPC shim and without net/http's HTTP/2 client
+# (0.36 MB of each binary, PERFORMANCE.md "Lambda binaries": the functions
+# call DynamoDB, SQS and the Runtime API over HTTP/1.1). $(call lambda-build,NAME,DIR)
 define lambda-build
-GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" -o $(2)/bootstrap ./functions/$(1)
+GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc,nethttpomithttp2 -trimpath -ldflags "-s -w" -o $(2)/bootstrap ./functions/$(1)
 endef
 
 # ---- the CDK CLI, pinned to a release that reads the cloud assembly schema of
@@ -42,7 +44,20 @@ FUZZ_TARGETS ?= \
 
 DEV_FLAGS ?=
 
-.PHONY: help dev test test-go test-cross test-infra test-e2e test-budget lint fmt tidy clean \
+# ---- tools that are not Go: a tool on PATH is used as it is; moto_server and
+# cfn-lint, when missing, are installed into a project-local Python
+# environment whose bin/ comes last on PATH (scripts/ensure-tools.sh) -------
+VENV   ?= .venv
+PYTHON ?= python3
+MOTO_REQUIREMENT     ?= moto[server]==5.2.*
+CFN_LINT_REQUIREMENT ?= cfn-lint==1.51.*
+export PATH := $(PATH):$(abspath $(VENV))/bin
+ENSURE_TOOLS = VENV='$(VENV)' PYTHON='$(PYTHON)' MOTO_REQUIREMENT='$(MOTO_REQUIREMENT)' \
+	CFN_LINT_REQUIREMENT='$(CFN_LINT_REQUIREMENT)' bash scripts/ensure-tools.sh
+# make dev needs no moto_server when told never to start one.
+DEV_NEEDS = $(if $(filter --no-moto -no-moto,$(DEV_FLAGS))$(filter 1 true,$(TL_NO_MOTO)),,moto_server)
+
+.PHONY: help tools install dev test test-go test-cross test-infra test-e2e test-budget lint fmt tidy clean \
 	build $(FUNCTIONS:%=build-%) cdk-install synth diff deploy destroy lint-templates \
 	bench bench-go bench-load fuzz fuzz-seeds
 
@@ -50,19 +65,33 @@ DEV_FLAGS ?=
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## //' | awk -F': ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-## dev: run the whole service locally until Ctrl-C (API :3000, Invoke API :3001, DynamoDB/SQS :4566; DEV_FLAGS=... passes flags, see go run ./cmd/devstack -h)
-# Built, then run with exec (not `go run`, which exits 1 when interrupted)
-# so that Ctrl-C ends with devstack's own clean exit status.
+## tools: install what make dev and make test need when it is missing (moto_server and cfn-lint into .venv/) and say where each is
+tools:
+	@$(ENSURE_TOOLS) -v moto_server cfn-lint node npm
+
+## install: install the tl command line (go install ./cmd/tl) into $(go env GOBIN), else $(go env GOPATH)/bin
+install:
+	@$(GO) install ./cmd/tl
+	@bin="$$($(GO) env GOBIN)"; [ -n "$$bin" ] || bin="$$($(GO) env GOPATH)/bin"; \
+	echo "installed $$bin/tl"; \
+	case ":$$PATH:" in *":$$bin:"*) ;; *) echo "$$bin is not on PATH: add it (export PATH=\"\$$PATH:$$bin\") to run tl";; esac
+
+## dev: run the whole service locally until Ctrl-C (API :3000, Invoke API :3001, DynamoDB/SQS :4566; to change them see README's local settings, or make dev DEV_FLAGS=-h)
+# Built, then run with exec (not `go run`, which adds its own "exit status"
+# line and exits 1 when interrupted) so that Ctrl-C ends with devstack's own
+# exit status.
 dev:
+	@$(ENSURE_TOOLS) $(DEV_NEEDS)
 	@mkdir -p dist
-	$(GO) build -o dist/devstack ./cmd/devstack
-	exec dist/devstack $(DEV_FLAGS)
+	@$(GO) build -o dist/devstack ./cmd/devstack
+	@exec dist/devstack $(DEV_FLAGS)
 
 ## test: every test (vet; unit, integration, end-to-end, fault and budget tests against moto_server; fuzz seeds; layout boundaries; darwin and windows builds; CDK assertions, cfn-lint, SAM drift)
 test: test-go test-cross test-infra
 
 ## test-go: vet and test the service module (starts moto_server itself)
 test-go:
+	@$(ENSURE_TOOLS) moto_server
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -76,14 +105,17 @@ test-cross:
 
 ## test-infra: CDK assertion tests, cfn-lint of both templates and the SAM/CDK drift test
 test-infra:
+	@$(ENSURE_TOOLS) cfn-lint node
 	cd infra && $(GO) vet ./... && $(GO) test ./...
 
 ## test-e2e: the end-to-end test of the local stack and the tl command line
 test-e2e:
+	@$(ENSURE_TOOLS) moto_server
 	$(GO) test -count=1 ./tests/e2e/
 
 ## test-budget: the DynamoDB/SQS call budget tests with their per-operation breakdown
 test-budget:
+	@$(ENSURE_TOOLS) moto_server
 	$(GO) test -count=1 -v ./tests/budget/
 
 ## lint: gofmt, go vet and staticcheck on both modules
@@ -121,7 +153,9 @@ build-IngestFunction build-ConsumerFunction build-ManageFunction: build-%Functio
 ## cdk-install: install the pinned CDK CLI under .cdk/ (kept out of the Go module tree)
 cdk-install: $(CDK)
 $(CDK):
-	npm install --no-audit --no-fund --prefix $(CDK_PREFIX) aws-cdk@$(CDK_CLI_VERSION)
+	@$(ENSURE_TOOLS) node npm
+	npm install --no-audit --no-fund --prefix $(CDK_PREFIX) aws-cdk@$(CDK_CLI_VERSION) || \
+		{ echo "make: the CDK CLI could not be installed under $(CDK_PREFIX)/ (see npm's log above): run npm install --prefix $(CDK_PREFIX) aws-cdk@$(CDK_CLI_VERSION)" >&2; exit 1; }
 
 ## synth: synthesize the CloudFormation template into infra/cdk.out (STAGE=dev)
 synth: $(CDK) build
@@ -143,6 +177,7 @@ destroy: $(CDK) build
 
 ## lint-templates: cfn-lint template.yaml and the synthesized CDK template
 lint-templates: synth
+	@$(ENSURE_TOOLS) cfn-lint
 	cfn-lint template.yaml; rc=$$?; test $$((rc & 3)) -eq 0
 	cfn-lint infra/$(CDK_OUT)/TargetLoader-$(STAGE).template.json; rc=$$?; test $$((rc & 3)) -eq 0
 
@@ -151,12 +186,14 @@ bench: bench-go bench-load
 
 ## bench-go: the Go benchmarks with -benchmem (BENCH_RE, BENCH_COUNT, BENCH_TIME select and repeat)
 bench-go:
+	@$(ENSURE_TOOLS) moto_server
 	@mkdir -p $(BENCH_DIR)
 	set -o pipefail; $(GO) test -run '^$$' -bench '$(BENCH_RE)' -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) $(BENCH_PKGS) \
 		| tee $(BENCH_DIR)/gobench-$$(date -u +%Y%m%dT%H%M%SZ).txt
 
 ## bench-load: the load harness with moto_server, a counting proxy and the local stack in-process (LOAD_FLAGS, default 2 clients for 20 s)
 bench-load:
+	@$(ENSURE_TOOLS) moto_server
 	$(GO) run ./cmd/loadtest -out $(BENCH_DIR) $(LOAD_FLAGS)
 
 ## fuzz: run each fuzz target for FUZZTIME (default 20s), one after another

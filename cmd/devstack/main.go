@@ -14,11 +14,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
-	"github.com/targetloader/targetloader/shared/local/localaws"
 )
 
 func main() {
@@ -27,14 +27,30 @@ func main() {
 
 func run() int {
 	fs := flag.NewFlagSet("devstack", flag.ContinueOnError)
-	endpoint := fs.String("endpoint", envOr(localaws.DefaultEndpoint, "TL_ENDPOINT"), "AWS endpoint for DynamoDB and SQS; moto_server is started there unless something answers (env TL_ENDPOINT)")
-	apiAddr := fs.String("api-addr", envOr(localaws.DefaultAPIAddr, "TL_API_ADDR"), "address of the REST API (env TL_API_ADDR)")
-	lambdaAddr := fs.String("lambda-addr", envOr(localaws.DefaultLambdaAddr, "TL_LAMBDA_ADDR"), "address of the Lambda Invoke API (env TL_LAMBDA_ADDR)")
-	stage := fs.String("stage", envOr(localaws.DefaultStage, "TL_STAGE"), "stage whose tables and queues are used (env TL_STAGE)")
-	noMoto := fs.Bool("no-moto", false, "never start moto_server; fail when nothing answers at --endpoint")
+	str := func(s devstack.Setting) *string {
+		return fs.String(s.Flag, envOr(s.Default, s.Env), s.Usage+" (env "+s.Env+")")
+	}
+	boolean := func(s devstack.Setting) *bool {
+		v, _ := strconv.ParseBool(envOr("false", s.Env))
+		return fs.Bool(s.Flag, v, s.Usage+" (env "+s.Env+"=1)")
+	}
+	endpoint := str(devstack.SettingEndpoint)
+	apiAddr := str(devstack.SettingAPIAddr)
+	lambdaAddr := str(devstack.SettingLambdaAddr)
+	stage := str(devstack.SettingStage)
+	noMoto := boolean(devstack.SettingNoMoto)
+	allowAny := boolean(devstack.SettingAllowAny)
 	verbose := fs.Bool("v", false, "debug logging")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: go run ./cmd/devstack [flags]\n\nRuns the Target Loader local stack in the foreground until Ctrl-C.\n\nFlags:")
+		fmt.Fprintln(fs.Output(), `Usage: make dev [DEV_FLAGS="flags"]   (or: go run ./cmd/devstack [flags])
+
+Runs the Target Loader local stack in the foreground until Ctrl-C.
+
+Examples:
+  TL_API_ADDR=127.0.0.1:8000 TL_LAMBDA_ADDR=127.0.0.1:8001 make dev
+  make dev DEV_FLAGS="--endpoint http://127.0.0.1:4567 --stage demo"
+
+Flags:`)
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -56,15 +72,17 @@ func run() int {
 
 	log.Info("starting the local stack", "endpoint", *endpoint, "api", *apiAddr, "invoke_api", *lambdaAddr, "stage", *stage)
 	stack, err := devstack.Start(ctx, devstack.Options{
-		Endpoint:   *endpoint,
-		NoMoto:     *noMoto,
-		APIAddr:    *apiAddr,
-		LambdaAddr: *lambdaAddr,
-		Stage:      *stage,
-		Logger:     logger,
+		Endpoint:         *endpoint,
+		NoMoto:           *noMoto,
+		AllowAnyEndpoint: *allowAny,
+		APIAddr:          *apiAddr,
+		LambdaAddr:       *lambdaAddr,
+		Stage:            *stage,
+		Logger:           logger,
 	})
 	if err != nil {
-		log.Error("the local stack did not start", "error", err)
+		// One plain line that says what to change, after the log.
+		fmt.Fprintln(os.Stderr, "devstack: the local stack did not start: "+err.Error())
 		return 1
 	}
 	fmt.Fprintln(os.Stderr, "\n"+stack.Banner()+"\n")

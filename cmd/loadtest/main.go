@@ -95,7 +95,7 @@ func run() int {
 	fs.IntVar(&o.accounts, "accounts", 5000, fmt.Sprintf("accounts seeded and cycled through by the requests (at most %d)", maxAccounts))
 	fs.DurationVar(&o.drainTimeout, "drain-timeout", 3*time.Minute, "how long to wait for the accepted requests to complete")
 	fs.StringVar(&o.out, "out", ".bench", "directory for the raw JSON results")
-	fs.BoolVar(&o.external, "external", false, "drive the stack `make dev` runs instead of starting one (calls are not counted)")
+	fs.BoolVar(&o.external, "external", false, "drive the stack that make dev runs instead of starting one (calls are not counted)")
 	fs.StringVar(&o.apiURL, "api", "http://"+localaws.DefaultAPIAddr, "API base URL with -external (loopback only)")
 	fs.StringVar(&o.endpoint, "endpoint", localaws.DefaultEndpoint, "AWS endpoint with -external (loopback only)")
 	fs.StringVar(&o.stage, "stage", localaws.DefaultStage, "stage with -external")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,15 +20,40 @@ import (
 // overlapping emails); each call batches and parallelises internally.
 const importChunk = 2000
 
-// importSummary is what an import did.
+// importSummary is what an import did. Every row of the file is counted
+// once: rows = new + changed + unchanged + duplicates + bad.
 type importSummary struct {
-	File       string `json:"file"`
-	Format     string `json:"format"`
-	Rows       int    `json:"rows"`
-	Imported   int    `json:"imported"`
-	Unchanged  int    `json:"unchanged"`
-	Bad        int    `json:"bad"`
-	Duplicates int    `json:"duplicates"`
+	File       string   `json:"file"`
+	Format     string   `json:"format"`
+	Rows       int      `json:"rows"`
+	New        int      `json:"new"`
+	Changed    int      `json:"changed"`
+	Unchanged  int      `json:"unchanged"`
+	Duplicates int      `json:"duplicates"`
+	Bad        int      `json:"bad"`
+	BadRows    []badRow `json:"bad_rows"`
+}
+
+// badRow is a row that was skipped, and why.
+type badRow struct {
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+}
+
+// String is the one-line summary printed after an import.
+func (s importSummary) String() string {
+	out := fmt.Sprintf("%d %s: %d new, %d changed, %d unchanged", s.Rows, plural(s.Rows, "row", "rows"), s.New, s.Changed, s.Unchanged)
+	if s.Duplicates > 0 {
+		out += fmt.Sprintf(", %d %s", s.Duplicates, plural(s.Duplicates, "duplicate", "duplicates"))
+	}
+	return out + fmt.Sprintf(", %d bad", s.Bad)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (a *app) accountsCmd() *cobra.Command {
@@ -45,15 +71,21 @@ func (a *app) accountsImportCmd() *cobra.Command {
 		Long: `Create or update CRM accounts from FILE ("-" reads standard input).
 
 CSV files have the header account_id,email,first_name,last_name,status; a
-cell may hold several emails separated by ";". JSON lines files hold one
-object per line with those keys; "email" is a string or an array of strings.
-The format follows the extension (.csv, .jsonl, .ndjson), else the content.
-Status is "active" or "inactive".
+cell may hold several emails separated by ";". Each row is one line. JSON
+lines files hold one object per line with those keys; "email" is a string or
+an array of strings. The format follows the extension (.csv, .jsonl,
+.ndjson), else the content. Status is "active" or "inactive".
 
-Bad rows are reported with their line numbers and skipped; the rest are
-imported. Accounts that are already stored as in the file are not written
-again, so importing a file twice changes nothing. A later row with the same
-account_id replaces an earlier one.`,
+Bad rows are reported with their line numbers and skipped; the other rows
+are imported, and the exit status is 1 when any row was bad. Accounts that
+are already stored as in the file are not written again, so importing a file
+twice changes nothing. A later row with the same account_id (a duplicate)
+replaces an earlier one.
+
+The summary counts every row once: new, changed, unchanged, duplicates and
+bad; --json prints it with the bad rows' line numbers and messages.`,
+		Example: `  tl accounts import examples/accounts.csv
+  tl accounts import accounts.jsonl --json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if chunk <= 0 {
@@ -62,7 +94,7 @@ account_id replaces an earlier one.`,
 			return a.importAccounts(cmd, args[0], asJSON, chunk)
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON, with the bad rows")
 	cmd.Flags().IntVar(&chunk, "chunk", importChunk, "accounts per import batch (for tuning)")
 	_ = cmd.Flags().MarkHidden("chunk")
 	return cmd
@@ -85,7 +117,10 @@ func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool, chunk
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", name, err)
 	}
-	sum := importSummary{File: name, Format: parsed.Format, Rows: len(parsed.Rows)}
+	if len(parsed.Rows) == 0 {
+		return fmt.Errorf("%s holds no accounts", name)
+	}
+	sum := importSummary{File: name, Format: parsed.Format, Rows: len(parsed.Rows), BadRows: []badRow{}}
 
 	// Report bad rows; keep the last row of each account id, in file order
 	// of first appearance.
@@ -93,7 +128,7 @@ func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool, chunk
 	pos := map[string]int{}
 	for _, row := range parsed.Rows {
 		if row.Err != nil {
-			sum.Bad++
+			sum.BadRows = append(sum.BadRows, badRow{Line: row.Line, Message: row.Err.Error()})
 			a.warnf("%s:%d: %s\n", name, row.Line, row.Err)
 			continue
 		}
@@ -105,40 +140,53 @@ func (a *app) importAccounts(cmd *cobra.Command, name string, asJSON bool, chunk
 		pos[row.Account.ID] = len(valid)
 		valid = append(valid, row.Account)
 	}
-	if len(valid) == 0 {
-		if sum.Rows == 0 {
-			return fmt.Errorf("%s holds no accounts", name)
-		}
-		return fmt.Errorf("%s holds no valid accounts (%d bad rows)", name, sum.Bad)
-	}
+	sum.Bad = len(sum.BadRows)
 
+	if len(valid) > 0 {
+		if err := a.storeAccounts(ctx, valid, chunk, &sum); err != nil {
+			return err
+		}
+	}
+	if asJSON {
+		if err := a.printJSON(sum); err != nil {
+			return err
+		}
+	} else {
+		a.printf("%s\n", sum)
+	}
+	switch {
+	case len(valid) == 0:
+		return fmt.Errorf("%s holds no valid accounts: all %d %s bad", name, sum.Bad, plural(sum.Bad, "row is", "rows are"))
+	case sum.Bad > 0:
+		return fmt.Errorf("%d of %d rows %s bad and skipped (see above); the other rows are stored",
+			sum.Bad, sum.Rows, plural(sum.Bad, "was", "were"))
+	}
+	return nil
+}
+
+// storeAccounts imports accounts chunk by chunk, showing progress, and
+// counts what it did in sum.
+func (a *app) storeAccounts(ctx context.Context, accounts []domain.Account, chunk int, sum *importSummary) error {
 	db, err := a.dynamo(ctx)
 	if err != nil {
 		return err
 	}
 	s := store.Accounts{DB: db, Table: a.table(resources.Accounts), EmailsTable: a.table(resources.AccountEmails)}
-	progress := a.newProgress(len(valid))
-	for start := 0; start < len(valid); start += chunk {
-		part := valid[start:min(start+chunk, len(valid))]
+	progress := a.newProgress(len(accounts))
+	for start := 0; start < len(accounts); start += chunk {
+		part := accounts[start:min(start+chunk, len(accounts))]
 		stats, err := s.Import(ctx, part)
 		if err != nil {
 			progress.abort()
 			return fmt.Errorf("import stopped after %d of %d accounts (%d written): %w",
-				start, len(valid), sum.Imported, a.explain(err, resources.Accounts.ID))
+				start, len(accounts), sum.New+sum.Changed, a.explain(err, resources.Accounts.ID))
 		}
-		sum.Imported += stats.Written
+		sum.New += stats.Created
+		sum.Changed += stats.Updated
 		sum.Unchanged += stats.Unchanged
-		progress.add(len(part))
+		progress.add(len(part), *sum)
 	}
 	progress.finish()
-
-	if asJSON {
-		return a.printJSON(sum)
-	}
-	a.printf("rows read: %d\nimported: %d\nunchanged: %d\nbad: %d\n", sum.Rows, sum.Imported, sum.Unchanged, sum.Bad)
-	if sum.Duplicates > 0 {
-		a.printf("duplicates: %d (rows repeating an earlier account_id; the last one wins)\n", sum.Duplicates)
-	}
 	return nil
 }
 
@@ -165,7 +213,7 @@ func (a *app) newProgress(total int) *progress {
 	if a.stderrIsTerminal() {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(a.env.Stderr),
-			progressbar.OptionSetDescription("importing accounts"),
+			progressbar.OptionSetDescription("checking and writing accounts"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetItsString("accounts"),
@@ -178,7 +226,8 @@ func (a *app) newProgress(total int) *progress {
 	return p
 }
 
-func (p *progress) add(n int) {
+// add counts n more accounts done; sum says what became of them so far.
+func (p *progress) add(n int, sum importSummary) {
 	p.done += n
 	if p.bar != nil {
 		_ = p.bar.Add(n)
@@ -186,7 +235,8 @@ func (p *progress) add(n int) {
 	}
 	if p.done == p.total || time.Since(p.last) >= 2*time.Second {
 		p.last = time.Now()
-		p.a.warnf("imported %d/%d accounts (%.1fs)\n", p.done, p.total, time.Since(p.started).Seconds())
+		p.a.warnf("%d/%d accounts: %d new, %d changed, %d unchanged (%.1fs)\n",
+			p.done, p.total, sum.New, sum.Changed, sum.Unchanged, time.Since(p.started).Seconds())
 	}
 }
 

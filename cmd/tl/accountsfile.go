@@ -74,17 +74,22 @@ func parseAccounts(name string, r io.Reader) (parsedFile, error) {
 	return parsedFile{Format: format, Rows: rows}, err
 }
 
-func parseCSV(r io.Reader) ([]accountRow, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	cr.ReuseRecord = true
-	header, err := cr.Read()
+// parseCSV reads a CSV account file one line at a time: every row is one
+// line (account fields hold no line breaks), so a broken row, such as one
+// with an unclosed quote, is reported on its own and the next line is read
+// as the next row.
+func parseCSV(r *bufio.Reader) ([]accountRow, error) {
+	lines := lineReader{r: r}
+	line, text, err := lines.next()
 	if err == io.EOF {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read CSV header: %w", err)
+		return nil, err
+	}
+	header, err := csvRecord(text)
+	if err != nil {
+		return nil, fmt.Errorf("line %d: the CSV header is %w", line, err)
 	}
 	col := map[string]int{}
 	for i, h := range header {
@@ -105,19 +110,18 @@ func parseCSV(r io.Reader) ([]accountRow, error) {
 	}
 	var rows []accountRow
 	for {
-		rec, err := cr.Read()
+		line, text, err := lines.next()
 		if err == io.EOF {
 			return rows, nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				rows = append(rows, accountRow{Line: pe.StartLine, Err: fmt.Errorf("not valid CSV: %w", pe.Err)})
-				continue
-			}
 			return rows, err
 		}
-		line, _ := cr.FieldPos(0)
+		rec, err := csvRecord(text)
+		if err != nil {
+			rows = append(rows, accountRow{Line: line, Err: err})
+			continue
+		}
 		if len(rec) != len(header) {
 			rows = append(rows, accountRow{Line: line, Err: fmt.Errorf("has %d fields, the header has %d", len(rec), len(header))})
 			continue
@@ -130,6 +134,52 @@ func parseCSV(r io.Reader) ([]accountRow, error) {
 			Status:    domain.AccountStatus(strings.ToLower(get(rec, "status"))),
 		}
 		rows = append(rows, accountRow{Line: line, Account: a, Err: a.Validate()})
+	}
+}
+
+// csvRecord parses one line of CSV.
+func csvRecord(line string) ([]string, error) {
+	if !strings.Contains(line, `"`) {
+		// What encoding/csv makes of a line without quotes, without its
+		// buffer per line (fields are trimmed by the caller).
+		return strings.Split(line, ","), nil
+	}
+	cr := csv.NewReader(strings.NewReader(line))
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	rec, err := cr.Read()
+	var pe *csv.ParseError
+	switch {
+	case err == nil:
+		return rec, nil
+	case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote):
+		return nil, errors.New(`not valid CSV: a quoted cell is not closed on this line, or a " inside it is not doubled`)
+	case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrBareQuote):
+		return nil, errors.New(`not valid CSV: a " in a cell that does not start with one (quote the cell and double the ")`)
+	case errors.As(err, &pe):
+		return nil, fmt.Errorf("not valid CSV: %w", pe.Err)
+	default:
+		return nil, fmt.Errorf("not valid CSV: %w", err)
+	}
+}
+
+// lineReader yields the lines of a file that are not blank, with their
+// numbers, without the line break (LF or CRLF).
+type lineReader struct {
+	r    *bufio.Reader
+	line int
+}
+
+func (l *lineReader) next() (int, string, error) {
+	for {
+		text, err := l.r.ReadString('\n')
+		if err != nil && (err != io.EOF || text == "") {
+			return l.line, "", err
+		}
+		l.line++
+		if text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r"); strings.TrimSpace(text) != "" {
+			return l.line, text, nil
+		}
 	}
 }
 
@@ -177,18 +227,17 @@ func (e *emailsField) UnmarshalJSON(b []byte) error {
 }
 
 func parseJSONL(r *bufio.Reader) ([]accountRow, error) {
+	lines := lineReader{r: r}
 	var rows []accountRow
-	for line := 1; ; line++ {
-		text, err := r.ReadBytes('\n')
-		if err != nil && err != io.EOF {
-			return rows, err
-		}
-		if t := bytes.TrimSpace(text); len(t) > 0 {
-			rows = append(rows, parseJSONLine(line, t))
-		}
+	for {
+		line, text, err := lines.next()
 		if err == io.EOF {
 			return rows, nil
 		}
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, parseJSONLine(line, bytes.TrimSpace([]byte(text))))
 	}
 }
 

@@ -85,7 +85,8 @@ func (a *app) request(ctx context.Context, method, target, idToken string, body,
 	resp, err := httpClient.Do(req)
 	if err != nil {
 		if !a.useAWS {
-			return fmt.Errorf("cannot reach the local API at %s: is `make dev` running? (use --aws for AWS)", a.apiURL)
+			return fmt.Errorf("cannot reach the local %s at %s: is `make dev` running? If it serves elsewhere, set %s or --%s (--aws talks to AWS)",
+				localAPI.what, a.apiURL, localAPI.env, localAPI.flag)
 		}
 		return fmt.Errorf("%s %s: %w", method, target, err)
 	}

@@ -31,6 +31,15 @@ const (
 	defaultAWSStage   = "dev"
 )
 
+// localEndpoint is a part of the local stack tl talks to, and the global
+// flag and environment variable that say where it serves.
+type localEndpoint struct{ what, flag, env string }
+
+var (
+	localAWS = localEndpoint{"AWS endpoint", "endpoint", "TL_ENDPOINT"}
+	localAPI = localEndpoint{"API", "api-url", "TL_API_URL"}
+)
+
 // Env is the process environment a command runs in; tests pass their own.
 type Env struct {
 	Stdin  io.Reader
@@ -143,7 +152,7 @@ func (a *app) resolveFlags(cmd *cobra.Command) error {
 	if a.stage == "" {
 		return errors.New("--stage must not be empty")
 	}
-	a.endpoint = pick("endpoint", "TL_ENDPOINT", defaultEndpoint)
+	a.endpoint = pick(localAWS.flag, localAWS.env, defaultEndpoint)
 	apiDefault := defaultAPIURL
 	if a.useAWS {
 		apiDefault = "" // the session's, once it is read
@@ -178,7 +187,7 @@ func (a *app) dynamo(ctx context.Context) (*dynamodb.Client, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
-	cfg, err := a.clientConfig(ctx, a.endpoint, "AWS endpoint")
+	cfg, err := a.clientConfig(ctx, a.endpoint, localAWS)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +198,7 @@ func (a *app) dynamo(ctx context.Context) (*dynamodb.Client, error) {
 // clientConfig is the SDK config for one client. Locally it points the client
 // at endpoint after checking that it answers, so a missing stack fails fast
 // with a hint; with --aws the SDK's own endpoint resolution applies.
-func (a *app) clientConfig(ctx context.Context, endpoint, what string) (aws.Config, error) {
+func (a *app) clientConfig(ctx context.Context, endpoint string, what localEndpoint) (aws.Config, error) {
 	cfg, err := a.awsConfig(ctx)
 	if err != nil || a.useAWS {
 		return cfg, err
@@ -204,10 +213,10 @@ func (a *app) clientConfig(ctx context.Context, endpoint, what string) (aws.Conf
 
 // checkReachable dials endpoint's host so that a stack that is not running
 // is reported at once instead of after the SDK's retries.
-func checkReachable(ctx context.Context, endpoint, what string) error {
+func checkReachable(ctx context.Context, endpoint string, what localEndpoint) error {
 	u, err := url.Parse(endpoint)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return fmt.Errorf("the local %s %q is not an http(s) URL", what, endpoint)
+		return fmt.Errorf("the local %s %q is not an http(s) URL: set %s or --%s", what.what, endpoint, what.env, what.flag)
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -220,7 +229,8 @@ func checkReachable(ctx context.Context, endpoint, what string) error {
 	d := net.Dialer{Timeout: 2 * time.Second}
 	conn, err := d.DialContext(ctx, "tcp", host)
 	if err != nil {
-		return fmt.Errorf("cannot reach the local %s at %s: is `make dev` running? (use --aws for AWS)", what, endpoint)
+		return fmt.Errorf("cannot reach the local %s at %s: is `make dev` running? If it serves elsewhere, set %s or --%s (--aws talks to AWS)",
+			what.what, endpoint, what.env, what.flag)
 	}
 	conn.Close()
 	return nil

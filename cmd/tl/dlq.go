@@ -45,7 +45,7 @@ func (a *app) dlqRedriveCmd() *cobra.Command {
 
 // sqsClient returns an SQS client (locally: the --endpoint).
 func (a *app) sqsClient(ctx context.Context) (*sqs.Client, error) {
-	cfg, err := a.clientConfig(ctx, a.endpoint, "AWS endpoint")
+	cfg, err := a.clientConfig(ctx, a.endpoint, localAWS)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"cmp"
+	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -10,8 +14,8 @@ import (
 )
 
 func (a *app) journeysCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "journeys", Short: "Create and show journeys"}
-	cmd.AddCommand(a.journeysPutCmd(), a.journeysGetCmd())
+	cmd := &cobra.Command{Use: "journeys", Short: "Create, change and show journeys"}
+	cmd.AddCommand(a.journeysPutCmd(), a.journeysGetCmd(), a.journeysListCmd())
 	return cmd
 }
 
@@ -24,39 +28,65 @@ func (a *app) journeysStore(cmd *cobra.Command) (store.Journeys, error) {
 }
 
 func (a *app) journeysPutCmd() *cobra.Command {
-	var j domain.Journey
-	var asJSON bool
+	var id, name, end string
+	var noEnd, asJSON bool
 	cmd := &cobra.Command{
-		Use:   "put --id ID --name NAME [--end YYYY-MM-DD]",
-		Short: "Create or replace a journey",
-		Long: `Create or replace a journey. --end is the journey's last day (UTC); without it
-the journey has no end date.`,
+		Use:   "put --id ID [--name NAME] [--end YYYY-MM-DD | --no-end]",
+		Short: "Create a journey, or change what is given of an existing one",
+		Long: `Create a journey, or change an existing one. Only what is given changes:
+--name renames it, --end sets its end date (its last day, UTC), --no-end
+removes the end date. Creating a journey needs --name; it then has no end
+date unless --end is given.`,
+		Example: `  tl journeys put --id J-DEMO --name "Cardiology webinar" --end 2030-06-30
+  tl journeys put --id J-DEMO --name "Cardiology webinar, autumn"   # the end date stays
+  tl journeys put --id J-DEMO --no-end`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			j.ID, j.Name, j.EndDate = strings.TrimSpace(j.ID), strings.TrimSpace(j.Name), strings.TrimSpace(j.EndDate)
-			if err := j.Validate(); err != nil {
-				return err
+			var change store.JourneyChange
+			if cmd.Flags().Changed("name") {
+				name = strings.TrimSpace(name)
+				change.Name = &name
+			}
+			if cmd.Flags().Changed("end") {
+				if end = strings.TrimSpace(end); end == "" {
+					return errors.New("--end needs a date, YYYY-MM-DD; --no-end removes the end date")
+				}
+				change.EndDate = &end
+			}
+			if noEnd {
+				none := ""
+				change.EndDate = &none
+			}
+			if change.Name == nil && change.EndDate == nil {
+				return errors.New("nothing to change: give --name, --end or --no-end")
 			}
 			s, err := a.journeysStore(cmd)
 			if err != nil {
 				return err
 			}
-			if err := s.Put(cmd.Context(), j); err != nil {
+			j, created, err := s.Save(cmd.Context(), strings.TrimSpace(id), change)
+			if err != nil {
 				return a.explain(err, resources.Journeys.ID)
 			}
 			if asJSON {
 				return a.printJSON(j)
 			}
-			a.printf("saved journey %s\n", j.ID)
+			verb := "updated"
+			if created {
+				verb = "created"
+			}
+			a.printf("%s journey %s\n", verb, j.ID)
 			a.printJourney(j)
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&j.ID, "id", "", "journey id (required)")
-	cmd.Flags().StringVar(&j.Name, "name", "", "journey name (required)")
-	cmd.Flags().StringVar(&j.EndDate, "end", "", "journey end date, its last day, YYYY-MM-DD (UTC)")
+	cmd.Flags().StringVar(&id, "id", "", "journey id (required)")
+	cmd.Flags().StringVar(&name, "name", "", "journey name (required to create a journey)")
+	cmd.Flags().StringVar(&end, "end", "", "journey end date, its last day, YYYY-MM-DD (UTC)")
+	cmd.Flags().BoolVar(&noEnd, "no-end", false, "remove the journey's end date")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the journey as JSON")
-	requireFlag(cmd, "id", "name")
+	cmd.MarkFlagsMutuallyExclusive("end", "no-end")
+	requireFlag(cmd, "id")
 	return cmd
 }
 
@@ -64,9 +94,10 @@ func (a *app) journeysGetCmd() *cobra.Command {
 	var id string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "get --id ID",
-		Short: "Show a journey",
-		Args:  cobra.NoArgs,
+		Use:     "get --id ID",
+		Short:   "Show a journey",
+		Example: `  tl journeys get --id J-DEMO --json`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.journeysStore(cmd)
 			if err != nil {
@@ -86,6 +117,42 @@ func (a *app) journeysGetCmd() *cobra.Command {
 	cmd.Flags().StringVar(&id, "id", "", "journey id (required)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the journey as JSON")
 	requireFlag(cmd, "id")
+	return cmd
+}
+
+func (a *app) journeysListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List every journey, by id",
+		Example: `  tl journeys list --json`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := a.journeysStore(cmd)
+			if err != nil {
+				return err
+			}
+			journeys, _, err := s.List(cmd.Context(), "", 0)
+			if err != nil {
+				return a.explain(err, resources.Journeys.ID)
+			}
+			slices.SortFunc(journeys, func(x, y domain.Journey) int { return cmp.Compare(x.ID, y.ID) })
+			if asJSON {
+				return printJSONList(a, journeys)
+			}
+			now := time.Now()
+			rows := make([][]string, len(journeys))
+			for i, j := range journeys {
+				status := "open"
+				if j.Ended(now) {
+					status = "ended"
+				}
+				rows[i] = []string{j.ID, j.Name, j.EndDate, status}
+			}
+			return a.printTable([]string{"JOURNEY", "NAME", "END DATE", "STATUS"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the journeys as a JSON array")
 	return cmd
 }
 

@@ -27,10 +27,11 @@ type emailItem struct {
 	AccountIDs []string `dynamodbav:"account_ids,stringset"`
 }
 
-// ImportStats counts what an import did.
+// ImportStats counts what an import did with each distinct account.
 type ImportStats struct {
-	Written   int
-	Unchanged int
+	Created   int // not stored before
+	Updated   int // stored with other values
+	Unchanged int // stored as given: not written
 }
 
 // Import creates or updates accounts (the last of several with one id wins)
@@ -56,6 +57,7 @@ func (s Accounts) Import(ctx context.Context, accounts []domain.Account) (Import
 	}
 	var changed []domain.Account
 	var existing []string
+	var stats ImportStats
 	for _, id := range order {
 		h, ok := storedHashes[id]
 		if ok && h == contentHash(byID[id]) {
@@ -66,6 +68,9 @@ func (s Accounts) Import(ctx context.Context, accounts []domain.Account) (Import
 			existing = append(existing, id)
 		}
 	}
+	stats.Updated = len(existing)
+	stats.Created = len(changed) - stats.Updated
+	stats.Unchanged = len(order) - len(changed)
 	// The previous emails of changed accounts tell which lookup items lose them.
 	old, err := s.getAccounts(ctx, existing)
 	if err != nil {
@@ -99,7 +104,7 @@ func (s Accounts) Import(ctx context.Context, accounts []domain.Account) (Import
 	if err := batchPut(ctx, s.DB, s.Table, items); err != nil {
 		return ImportStats{}, err
 	}
-	return ImportStats{Written: len(changed), Unchanged: len(order) - len(changed)}, nil
+	return stats, nil
 }
 
 func (s Accounts) updateEmails(ctx context.Context, added, removed map[string][]string) error {
@@ -220,7 +225,7 @@ func contentHash(a domain.Account) string {
 func (s Accounts) contentHashes(ctx context.Context, ids []string) (map[string]string, error) {
 	keys := make([]keyRef, len(ids))
 	for i, id := range ids {
-		keys[i] = keyRef{table: s.Table, key: accountKey(id), projection: resources.AttrAccountID + ", " + attrContentHash}
+		keys[i] = keyRef{table: s.Table, key: accountKey(id), projection: []string{resources.AttrAccountID, attrContentHash}}
 	}
 	found, err := batchGet(ctx, s.DB, keys, false)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -44,12 +45,12 @@ const (
 
 type item = map[string]types.AttributeValue
 
-// keyRef is one key to read in a BatchGetItem. projection, when set,
-// limits the attributes read; it must be the same for all keys of a table.
+// keyRef is one key to read in a BatchGetItem. projection, when set, names
+// the attributes to read; it must be the same for all keys of a table.
 type keyRef struct {
 	table      string
 	key        item
-	projection string
+	projection []string
 }
 
 // batchGet reads keys with BatchGetItem, at most MaxBatchGetKeys per call and
@@ -64,12 +65,16 @@ func batchGet(ctx context.Context, db DynamoDB, keys []keyRef, consistent bool) 
 		g.Go(func() error {
 			req := map[string]types.KeysAndAttributes{}
 			for _, k := range c {
-				ka := req[k.table]
+				ka, seen := req[k.table]
+				if !seen && len(k.projection) > 0 {
+					expr, err := projection(k.projection...)
+					if err != nil {
+						return err
+					}
+					ka.ProjectionExpression, ka.ExpressionAttributeNames = expr.Projection(), expr.Names()
+				}
 				ka.Keys = append(ka.Keys, k.key)
 				ka.ConsistentRead = &consistent
-				if k.projection != "" {
-					ka.ProjectionExpression = &k.projection
-				}
 				req[k.table] = ka
 			}
 			found := map[string][]item{}
@@ -192,6 +197,20 @@ func expireAfter(av item, from time.Time, keep time.Duration) {
 	if keep > 0 {
 		av[resources.AttrDeleteAfter] = &types.AttributeValueMemberN{Value: strconv.FormatInt(from.Add(keep).Unix(), 10)}
 	}
+}
+
+// projection is a projection expression reading the named attributes.
+func projection(names ...string) (expression.Expression, error) {
+	list := make([]expression.NameBuilder, len(names))
+	for i, n := range names {
+		list[i] = expression.Name(n)
+	}
+	return expression.NewBuilder().WithProjection(expression.NamesList(list[0], list[1:]...)).Build()
+}
+
+// notExists is the condition of a create: no item with this key yet.
+func notExists(keyAttr string) (expression.Expression, error) {
+	return expression.NewBuilder().WithCondition(expression.AttributeNotExists(expression.Name(keyAttr))).Build()
 }
 
 func isConditionFailed(err error) bool {

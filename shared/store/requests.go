@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -35,10 +35,15 @@ func (s Requests) Create(ctx context.Context, r domain.Request) error {
 		return err
 	}
 	expireAfter(av, r.ReceivedAt, s.Retention)
+	cond, err := notExists(resources.AttrRequestUUID)
+	if err != nil {
+		return err
+	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           &s.Table,
-		Item:                av,
-		ConditionExpression: aws.String("attribute_not_exists(" + resources.AttrRequestUUID + ")"),
+		TableName:                &s.Table,
+		Item:                     av,
+		ConditionExpression:      cond.Condition(),
+		ExpressionAttributeNames: cond.Names(),
 	})
 	return err
 }
@@ -65,23 +70,38 @@ func (s Requests) Abort(ctx context.Context, uuid string) (bool, error) {
 
 // transition sets the request's state to `to` if it is `from` (or one of also).
 func (s Requests) transition(ctx context.Context, uuid string, from, to domain.RequestState, also ...domain.RequestState) error {
-	cond := "#state = :from"
-	values := map[string]types.AttributeValue{":to": &types.AttributeValueMemberS{Value: string(to)}, ":from": &types.AttributeValueMemberS{Value: string(from)}}
+	state := expression.Name(attrState)
+	others := make([]expression.OperandBuilder, len(also))
 	for i, st := range also {
-		name := ":also" + strconv.Itoa(i)
-		cond += " OR #state = " + name
-		values[name] = &types.AttributeValueMemberS{Value: string(st)}
+		others[i] = expression.Value(st)
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	cond := state.Equal(expression.Value(from))
+	if len(also) > 0 {
+		cond = state.In(expression.Value(from), others...)
+	}
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(state, expression.Value(to))).
+		WithCondition(cond).
+		Build()
+	if err != nil {
+		return err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(uuid),
-		UpdateExpression:          aws.String("SET #state = :to"),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  map[string]string{"#state": "state"},
-		ExpressionAttributeValues: values,
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
 	})
 	return err
 }
+
+// Attributes of a request (domain.Request's dynamodbav tags).
+const (
+	attrState       = "state"
+	attrPartResults = "part_results"
+)
 
 // Get reads a request; a missing one is a KindNotFound error.
 func (s Requests) Get(ctx context.Context, uuid string) (domain.Request, error) {
@@ -91,17 +111,20 @@ func (s Requests) Get(ctx context.Context, uuid string) (domain.Request, error) 
 // RecordPart stores the counts of one processed message. Setting the part's
 // map entry is idempotent: a redelivered message overwrites its own entry.
 func (s Requests) RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) error {
-	av, err := attributevalue.Marshal(result)
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name(attrPartResults).AppendName(expression.Name(domain.PartKey(part))), expression.Value(result))).
+		WithCondition(expression.AttributeExists(expression.Name(resources.AttrRequestUUID))).
+		Build()
 	if err != nil {
 		return err
 	}
 	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(uuid),
-		UpdateExpression:          aws.String("SET part_results.#part = :result"),
-		ConditionExpression:       aws.String("attribute_exists(" + resources.AttrRequestUUID + ")"),
-		ExpressionAttributeNames:  map[string]string{"#part": domain.PartKey(part)},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":result": av},
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
 	})
 	if err != nil {
 		return fmt.Errorf("record part %d of request %s: %w", part, uuid, err)
@@ -177,19 +200,26 @@ func (s Requests) CreateIdempotent(ctx context.Context, r domain.Request, rec do
 	if err != nil {
 		return nil, err
 	}
-	cond := "attribute_not_exists(#key) OR #ttl < :now"
-	values := map[string]types.AttributeValue{":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}}
-	if replaces != "" {
-		cond += " OR #req = :replaces"
-		values[":replaces"] = &types.AttributeValueMemberS{Value: replaces}
+	newRequest, err := notExists(resources.AttrRequestUUID)
+	if err != nil {
+		return nil, err
 	}
-	names := map[string]string{"#key": resources.AttrIdemKey, "#ttl": resources.AttrDeleteAfter}
+	// The key is free when unused, expired (TTL deletion lags), or held by
+	// the aborted request this one replaces.
+	free := expression.AttributeNotExists(expression.Name(resources.AttrIdemKey)).
+		Or(expression.Name(resources.AttrDeleteAfter).LessThan(expression.Value(now.Unix())))
 	if replaces != "" {
-		names["#req"] = resources.AttrRequestUUID
+		free = free.Or(expression.Name(resources.AttrRequestUUID).Equal(expression.Value(replaces)))
+	}
+	keyFree, err := expression.NewBuilder().WithCondition(free).Build()
+	if err != nil {
+		return nil, err
 	}
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.Table, Item: reqItem, ConditionExpression: aws.String("attribute_not_exists(" + resources.AttrRequestUUID + ")")}},
-		{Put: &types.Put{TableName: &s.IdempotencyTable, Item: recItem, ConditionExpression: aws.String(cond), ExpressionAttributeNames: names, ExpressionAttributeValues: values}},
+		{Put: &types.Put{TableName: &s.Table, Item: reqItem,
+			ConditionExpression: newRequest.Condition(), ExpressionAttributeNames: newRequest.Names()}},
+		{Put: &types.Put{TableName: &s.IdempotencyTable, Item: recItem,
+			ConditionExpression: keyFree.Condition(), ExpressionAttributeNames: keyFree.Names(), ExpressionAttributeValues: keyFree.Values()}},
 	}})
 	var canceled *types.TransactionCanceledException
 	if !errors.As(err, &canceled) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -24,10 +25,15 @@ func (s Tokens) Create(ctx context.Context, t domain.Token) error {
 	if err != nil {
 		return err
 	}
+	cond, err := notExists(resources.AttrTokenHash)
+	if err != nil {
+		return err
+	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           &s.Table,
-		Item:                av,
-		ConditionExpression: aws.String("attribute_not_exists(" + resources.AttrTokenHash + ")"),
+		TableName:                &s.Table,
+		Item:                     av,
+		ConditionExpression:      cond.Condition(),
+		ExpressionAttributeNames: cond.Names(),
 	})
 	return err
 }
@@ -49,12 +55,18 @@ func (s Tokens) ListByJourney(ctx context.Context, journeyID, cursor string, lim
 // Revoke marks the token with id revoked by who at now, unless it already is.
 // It returns the token as stored afterwards.
 func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) (domain.Token, error) {
+	byID, err := expression.NewBuilder().
+		WithKeyCondition(expression.Key(resources.AttrTokenID).Equal(expression.Value(tokenID))).
+		Build()
+	if err != nil {
+		return domain.Token{}, err
+	}
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		IndexName:                 aws.String(resources.IndexTokensByID),
-		KeyConditionExpression:    aws.String("#id = :id"),
-		ExpressionAttributeNames:  map[string]string{"#id": resources.AttrTokenID},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberS{Value: tokenID}},
+		KeyConditionExpression:    byID.KeyCondition(),
+		ExpressionAttributeNames:  byID.Names(),
+		ExpressionAttributeValues: byID.Values(),
 	})
 	if err != nil {
 		return domain.Token{}, err
@@ -69,20 +81,23 @@ func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) 
 	if t.RevokedAt != nil {
 		return t, nil
 	}
-	revokedAt, err := attributevalue.Marshal(now.UTC())
+	revoke, err := expression.NewBuilder().
+		WithUpdate(expression.Set(expression.Name(attrRevokedAt), expression.Value(now.UTC())).
+			Set(expression.Name(attrRevokedBy), expression.Value(who))).
+		WithCondition(expression.AttributeExists(expression.Name(resources.AttrTokenHash)).
+			And(expression.AttributeNotExists(expression.Name(attrRevokedAt)))).
+		Build()
 	if err != nil {
 		return domain.Token{}, err
 	}
 	upd, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:           &s.Table,
-		Key:                 map[string]types.AttributeValue{resources.AttrTokenHash: &types.AttributeValueMemberS{Value: t.Hash}},
-		UpdateExpression:    aws.String("SET revoked_at = :at, revoked_by = :by"),
-		ConditionExpression: aws.String("attribute_exists(" + resources.AttrTokenHash + ") AND attribute_not_exists(revoked_at)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":at": revokedAt,
-			":by": &types.AttributeValueMemberS{Value: who},
-		},
-		ReturnValues: types.ReturnValueAllNew,
+		TableName:                 &s.Table,
+		Key:                       map[string]types.AttributeValue{resources.AttrTokenHash: &types.AttributeValueMemberS{Value: t.Hash}},
+		UpdateExpression:          revoke.Update(),
+		ConditionExpression:       revoke.Condition(),
+		ExpressionAttributeNames:  revoke.Names(),
+		ExpressionAttributeValues: revoke.Values(),
+		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if isConditionFailed(err) {
 		// Revoked concurrently, or deleted by TTL since the query.
@@ -96,6 +111,12 @@ func (s Tokens) Revoke(ctx context.Context, tokenID, who string, now time.Time) 
 	}
 	return t, nil
 }
+
+// Attributes of a revoked token (domain.Token's dynamodbav tags).
+const (
+	attrRevokedAt = "revoked_at"
+	attrRevokedBy = "revoked_by"
+)
 
 func (s Tokens) get(ctx context.Context, hash string) (domain.Token, error) {
 	return getItem[domain.Token](ctx, s.DB, s.Table, resources.AttrTokenHash, hash, "token no longer exists")

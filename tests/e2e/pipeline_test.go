@@ -4,26 +4,18 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
 
-const accountsCSV = `account_id,email,first_name,last_name,status
-V4T000000000001,ada.lovelace@example.com,Ada,Lovelace,active
-V4T000000000002,Grace.Hopper@example.com,Grace,Hopper,active
-V4T000000000003,alan.turing@example.com,Alan,Turing,inactive
-`
-
+// importAccounts imports the accounts the sample events name, as
+// events/README.md says: V4T000000000001 (Ada Lovelace), V4T000000000002
+// (Grace.Hopper@example.com) and the inactive V4T000000000003.
 func importAccounts(t *testing.T) {
 	t.Helper()
-	file := filepath.Join(t.TempDir(), "accounts.csv")
-	if err := os.WriteFile(file, []byte(accountsCSV), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tl(t, "accounts", "import", file)
+	tl(t, "accounts", "import", filepath.Join(repoRoot, "events", "accounts.csv"))
 }
 
 type createdToken struct {

@@ -13,7 +13,7 @@ func TestAccountImportKeepsEmailLookupInStep(t *testing.T) {
 	a1 := domain.Account{ID: "A1", Emails: []string{"Old@Example.com"}, FirstName: "Ann", Status: domain.AccountActive}
 	a2 := domain.Account{ID: "A2", Emails: []string{"old@example.com"}, Status: domain.AccountActive}
 	stats, err := s.Import(e.ctx(), []domain.Account{a1, a2})
-	if err != nil || stats != (store.ImportStats{Written: 2}) {
+	if err != nil || stats != (store.ImportStats{Created: 2}) {
 		t.Fatalf("first import = %+v, %v", stats, err)
 	}
 	stats, err = s.Import(e.ctx(), []domain.Account{a1, a2})
@@ -23,7 +23,7 @@ func TestAccountImportKeepsEmailLookupInStep(t *testing.T) {
 	// A1 moves to a new email and is renamed; A2 is unchanged.
 	a1.Emails, a1.FirstName = []string{"new@example.com"}, "Anne"
 	stats, err = s.Import(e.ctx(), []domain.Account{a1, a2})
-	if err != nil || stats != (store.ImportStats{Written: 1, Unchanged: 1}) {
+	if err != nil || stats != (store.ImportStats{Updated: 1, Unchanged: 1}) {
 		t.Fatalf("import of a change = %+v, %v", stats, err)
 	}
 	known, err := s.Lookup(e.ctx(), nil, []string{"old@example.com", "NEW@example.com"})

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,6 +46,9 @@ type Options struct {
 	Endpoint string
 	// NoMoto forbids starting moto_server when nothing answers at Endpoint.
 	NoMoto bool
+	// AllowAnyEndpoint lets the stack use an Endpoint that is not on a
+	// loopback address, or answers as neither moto_server nor LocalStack.
+	AllowAnyEndpoint bool
 	// MotoOutput receives moto_server's output (discarded when nil).
 	MotoOutput io.Writer
 	APIAddr    string
@@ -65,9 +69,10 @@ type Stack struct {
 	APIURL    string
 	LambdaURL string
 	// Endpoint is the AWS endpoint in use; StartedMoto tells whether this
-	// stack started moto_server there.
+	// stack started moto_server there, Server what answered there before.
 	Endpoint    string
 	StartedMoto bool
+	Server      localaws.Server
 	Stage       string
 	Resources   provision.Resources
 	// UserPool is the stage's Cognito user pool; Users are the local users
@@ -108,11 +113,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 
 	// Listen first so that a busy port fails the start at once, with a
 	// clear error, before anything is started.
-	apiLn, err := listen(opts.APIAddr, "API")
+	apiLn, err := listen(opts.APIAddr, "the API", SettingAPIAddr)
 	if err != nil {
 		return nil, err
 	}
-	lambdaLn, err := listen(opts.LambdaAddr, "Invoke API")
+	lambdaLn, err := listen(opts.LambdaAddr, "the Invoke API", SettingLambdaAddr)
 	if err != nil {
 		apiLn.Close()
 		return nil, err
@@ -297,7 +302,7 @@ func Gateway(stage string, fn resources.Function, h ProxyHandler, auth Authorize
 
 // Banner is the startup summary printed by `make dev`.
 func (s *Stack) Banner() string {
-	moto := "already running"
+	moto := s.Server.String() + ", already running"
 	if s.StartedMoto {
 		moto = "moto_server started by devstack"
 	}
@@ -368,37 +373,75 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-func listen(addr, what string) (net.Listener, error) {
+func listen(addr, what string, setting Setting) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return nil, fmt.Errorf("%s is in use (another make dev, or another program): %s to another address for %s", addr, setting.Hint(), what)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot listen on %s (is another `make dev` running?): %w", what, addr, err)
+		return nil, fmt.Errorf("cannot serve %s at %s (%w): %s to another address", what, addr, err, setting.Hint())
 	}
 	return ln, nil
 }
 
-// ensureEndpoint uses whatever answers at the endpoint, or starts
-// moto_server there when the endpoint is a local address.
+// ensureEndpoint uses moto_server or LocalStack when one answers at the
+// endpoint on a loopback address, or starts moto_server there when nothing
+// does. Any other endpoint, which would get the stage's tables and queues,
+// needs AllowAnyEndpoint.
 func (s *Stack) ensureEndpoint(opts Options) error {
-	if localaws.Answers(s.Endpoint, time.Second) {
-		s.log.Info("using the AWS endpoint that already answers", "endpoint", s.Endpoint)
-		return nil
-	}
 	u, err := url.Parse(s.Endpoint)
-	if err != nil || u.Hostname() == "" || u.Port() == "" {
-		return fmt.Errorf("AWS endpoint %q: want a URL like %s", s.Endpoint, localaws.DefaultEndpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.Port() == "" {
+		return fmt.Errorf("AWS endpoint %q is not a URL like %s: %s", s.Endpoint, localaws.DefaultEndpoint, SettingEndpoint.Hint())
 	}
-	if opts.NoMoto {
-		return fmt.Errorf("nothing answers at %s", s.Endpoint)
+	loopback := localaws.IsLoopback(u.Hostname())
+	s.Server = localaws.Identify(s.Endpoint, 2*time.Second)
+	if s.Server.Kind == localaws.ServerNone {
+		return s.startMoto(opts, u, loopback)
 	}
-	if !localaws.IsLoopback(u.Hostname()) {
-		return fmt.Errorf("nothing answers at %s, and moto_server is only started on a loopback address", s.Endpoint)
+	if err := checkServer(s.Endpoint, s.Server, loopback, opts.AllowAnyEndpoint); err != nil {
+		return err
+	}
+	s.log.Info("using the AWS endpoint that already answers", "endpoint", s.Endpoint, "server", s.Server.String())
+	return nil
+}
+
+// checkServer refuses a server that answers at endpoint unless it is
+// moto_server or LocalStack on a loopback address, or allowAny.
+func checkServer(endpoint string, server localaws.Server, loopback, allowAny bool) error {
+	switch {
+	case allowAny:
+		return nil
+	case !loopback:
+		return fmt.Errorf("the AWS endpoint %s (%s) is not on this machine, and make dev would create tables and queues there: %s to a loopback address, or %s to use it anyway",
+			endpoint, server, SettingEndpoint.Hint(), SettingAllowAny.Hint())
+	case server.Kind != localaws.ServerMoto && server.Kind != localaws.ServerLocalStack:
+		return fmt.Errorf("%s answers, but as neither moto_server nor LocalStack (another program on that port?): %s to another address, or %s to use it anyway",
+			endpoint, SettingEndpoint.Hint(), SettingAllowAny.Hint())
+	}
+	return nil
+}
+
+// startMoto starts moto_server at the endpoint, where nothing answers.
+func (s *Stack) startMoto(opts Options, u *url.URL, loopback bool) error {
+	switch {
+	case opts.NoMoto:
+		return fmt.Errorf("nothing answers at the AWS endpoint %s, and moto_server is not to be started (%s): start moto_server or LocalStack there, or %s",
+			s.Endpoint, "--"+SettingNoMoto.Flag, SettingEndpoint.Hint())
+	case !loopback:
+		return fmt.Errorf("nothing answers at the AWS endpoint %s, and moto_server is only started on a loopback address: %s",
+			s.Endpoint, SettingEndpoint.Hint())
 	}
 	s.log.Info("starting moto_server", "endpoint", s.Endpoint)
 	port, _ := strconv.Atoi(u.Port())
-	if s.moto, err = localaws.StartMoto(u.Hostname(), port, opts.MotoOutput); err != nil {
+	m, err := localaws.StartMoto(u.Hostname(), port, opts.MotoOutput)
+	if errors.Is(err, localaws.ErrNoMoto) {
 		return err
 	}
-	s.StartedMoto = true
+	if err != nil {
+		return fmt.Errorf("%w: %s to another address", err, SettingEndpoint.Hint())
+	}
+	s.moto, s.StartedMoto = m, true
+	s.Server = localaws.Server{Kind: localaws.ServerMoto}
 	s.log.Info("started moto_server", "endpoint", s.Endpoint, "pid", s.moto.Pid())
 	return nil
 }

@@ -7,6 +7,7 @@ package localaws
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -92,6 +93,9 @@ func Config(ctx context.Context, endpoint string, getenv func(string) string, op
 // tests and the load harness always use us-east-1 and dummy credentials.
 func IgnoreEnv(string) string { return "" }
 
+// ErrNoMoto says that moto_server is missing, and how to install it.
+var ErrNoMoto = errors.New("moto_server is not on PATH: make dev and make test install it into .venv/ (make tools), or pip install 'moto[server]==5.2.*'")
+
 // Moto is a moto_server this process started.
 type Moto struct {
 	Endpoint string
@@ -104,7 +108,7 @@ type Moto struct {
 func StartMoto(host string, port int, out io.Writer) (*Moto, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return nil, fmt.Errorf("moto_server is not on PATH (make dev and make test install it; or pip install 'moto[server]==5.2.*'): %w", err)
+		return nil, ErrNoMoto
 	}
 	if port == 0 {
 		if port, err = FreePort(); err != nil {
@@ -129,7 +133,7 @@ func StartMoto(host string, port int, out io.Writer) (*Moto, error) {
 	for !Answers(m.Endpoint, time.Second) {
 		select {
 		case <-m.done:
-			return nil, fmt.Errorf("moto_server exited before answering at %s (port taken?)", m.Endpoint)
+			return nil, fmt.Errorf("moto_server exited before answering at %s (is the port taken?)", m.Endpoint)
 		default:
 		}
 		if time.Now().After(deadline) {

@@ -38,7 +38,7 @@ type Rule struct {
 	// Several prefixes may be given separated by commas.
 	Match string
 	// BodyContains, when set, further limits the rule to requests whose body
-	// contains it (e.g. `":to":{"S":"queued"}` picks one UpdateItem).
+	// contains it (e.g. `{"S":"queued"}` picks the UpdateItem that marks a request queued).
 	BodyContains string
 
 	// Rate is the fraction (0..1) of matching attempts that fail with Status
