@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -126,6 +127,9 @@ func targetKey(journeyID, accountID string) item {
 type LoaderRecords struct {
 	DB    DynamoDB
 	Table string
+	// Retention, when positive, is how long a record is kept after its
+	// creation (DynamoDB TTL); zero keeps it.
+	Retention time.Duration
 }
 
 // Put writes records; their keys are deterministic, so writing a record
@@ -137,6 +141,7 @@ func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) e
 		if err != nil {
 			return err
 		}
+		expireAfter(av, r.CreatedAt, s.Retention)
 		items[i] = av
 	}
 	return batchPut(ctx, s.DB, s.Table, items)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
@@ -65,7 +65,7 @@ func TestIngestAnswersBeforeItsDeadlineWhenTheDatabaseStalls(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, faults{})
 			e.seed(5)
-			api := awsclient.ForAPI(e.stack.AWS)
+			api := lambdaenv.ForAPI(e.stack.AWS)
 			db := e.dynamo(api, tc.stallDB)
 			if tc.neverAnswers {
 				db = dynamodb.NewFromConfig(api, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(stalled.URL) })

@@ -23,8 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
@@ -39,7 +38,7 @@ import (
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
 // maxBackoff caps the SDK retryers' backoff in these tests. The retryers
-// are the production ones (ingest: awsclient.ForAPI, 3 attempts; the
+// are the production ones (ingest: lambdaenv.ForAPI, 3 attempts; the
 // consumer: awsclient.Load, 8 attempts); only their sleeps are shortened so
 // that hundreds of injected faults take seconds.
 const maxBackoff = 20 * time.Millisecond
@@ -66,7 +65,7 @@ func newEnv(t *testing.T, f faults) *env {
 	t.Helper()
 	stack := testenv.NewStack(t)
 	e := &env{t: t, stack: stack, log: testenv.Logger(t, slog.LevelWarn, nil)}
-	api := awsclient.ForAPI(stack.AWS)
+	api := lambdaenv.ForAPI(stack.AWS)
 	h := stack.Wire(t, e.log, testenv.Clients{DynamoDB: e.dynamo(api, f.ingestDB), SQS: e.sqs(api, f.ingestSQS)})
 	e.ingest, e.manage = h.Ingest, h.Manage
 	e.consumer = e.consumerWith(f.consumerDB)
@@ -188,53 +187,11 @@ func (e *env) requeue(msgs []events.SQSMessage) {
 	}
 }
 
-// redeliverAtOnce wraps an SQS handler so that the messages it reports as
-// failed become visible again at once, as with a very short visibility
-// timeout, instead of after the queue's 6 minutes. (ReceiveMessage cannot
-// ask for 0: the SDK omits a zero VisibilityTimeout from the request.)
-func (e *env) redeliverAtOnce(h poller.Handler) poller.Handler {
-	return func(c context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		resp, err := h(c, ev)
-		failed := map[string]bool{}
-		for _, f := range resp.BatchItemFailures {
-			failed[f.ItemIdentifier] = true
-		}
-		var again []events.SQSMessage
-		for _, m := range ev.Records {
-			if err != nil || failed[m.MessageId] {
-				again = append(again, m)
-			}
-		}
-		e.requeue(again)
-		return resp, err
-	}
-}
-
-// drain feeds the queue to h, redelivering failed messages at once, until a
-// receive finds it empty, and returns the rounds it took. Nothing may be
-// left in flight.
+// drain feeds the queue to h, redelivering failed messages at once, until
+// nothing is left on it, and returns the rounds it took.
 func (e *env) drain(h poller.Handler) int {
 	e.t.Helper()
-	rounds := e.stack.Drain(e.t, e.redeliverAtOnce(h))
-	if d := e.queueDepth(e.stack.Resources.QueueURL); d != 0 {
-		e.t.Errorf("the queue looks empty but %d message(s) are in flight", d)
-	}
-	return rounds
-}
-
-func (e *env) queueDepth(url string) int {
-	e.t.Helper()
-	out, err := e.stack.SQS.GetQueueAttributes(ctx(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var n int
-	for _, k := range []string{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"} {
-		var v int
-		fmt.Sscan(out.Attributes[k], &v)
-		n += v
-	}
-	return n
+	return e.stack.Drain(e.t, h)
 }
 
 // allRecords scans the loader records table.

@@ -28,7 +28,7 @@ import (
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/targetloader/targetloader/shared/awsclient"
+	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/authorizer"
 	"github.com/targetloader/targetloader/shared/local/localaws"
@@ -233,7 +233,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	consumerLog := opts.Logger.With("component", "consumer")
 
 	// Ingest's clients have its short retry budget, as in its Lambda main.
-	apiAWS := awsclient.ForAPI(s.AWS)
+	apiAWS := lambdaenv.ForAPI(s.AWS)
 	ingestH := ingestwire.New(ingestCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, consumerLog)
 	manageH := managewire.New(manageCfg, s.DynamoDB, apiLog)
