@@ -222,7 +222,7 @@ func TestTargetsAndLoaderList(t *testing.T) {
 			t.Errorf("loader table lacks %q:\n%s", w, table)
 		}
 	}
-	h.fails("at least one of the flags in the group [journey request] is required", "loader", "list")
+	h.misuse("at least one of the flags in the group [journey request] is required", "loader", "list")
 	h.fails("journey NOPE does not exist", "loader", "list", "--journey", "NOPE")
 
 	// Filters: within a journey, by request, outcome and status.

@@ -26,6 +26,9 @@ the sign-in expires.
 
 Against a deployed stack: tl --aws --api-url <the stack's ApiUrl output> login
 (later --aws commands use that API until you sign in to another).`,
+		Example: `  tl login
+  echo "$PASSWORD" | tl login --email marketer@example.com --password-stdin
+  tl --aws --api-url https://abc123.execute-api.eu-west-1.amazonaws.com/v1 login`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -37,7 +40,7 @@ Against a deployed stack: tl --aws --api-url <the stack's ApiUrl output> login
 			email = strings.TrimSpace(email)
 			if email == "" {
 				if a.env.ReadSecret == nil {
-					return errors.New("--email is required when standard input is not a terminal")
+					return usageErrorf("--email is required when standard input is not a terminal")
 				}
 				a.warnf("Email: ")
 				if email, err = readLine(lines); err != nil {
@@ -55,7 +58,7 @@ Against a deployed stack: tl --aws --api-url <the stack's ApiUrl output> login
 					return err
 				}
 			default:
-				return errors.New("no terminal to ask for the password on: pass it on standard input with --password-stdin")
+				return usageErrorf("no terminal to ask for the password on: pass it on standard input with --password-stdin")
 			}
 			if email == "" || password == "" {
 				return errors.New("an email and a password are required")
@@ -89,7 +92,9 @@ func (a *app) logoutCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "Sign out: revoke the session's refresh token and forget the session",
-		Args:  cobra.NoArgs,
+		Example: `  tl logout
+  tl --aws logout`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			apiURL, err := a.api()
 			if err != nil {
@@ -124,7 +129,9 @@ func (a *app) whoamiCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who is signed in, in which groups, and until when",
-		Args:  cobra.NoArgs,
+		Example: `  tl whoami
+  tl --aws whoami --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session(cmd.Context())
 			if err != nil {

@@ -50,8 +50,8 @@ func TestLoginWhoamiRefreshLogout(t *testing.T) {
 	h.ok("journeys", "put", "--id", "J1", "--name", "Journey")
 
 	// Without a terminal tl asks for nothing: --email and --password-stdin.
-	h.fails("--email is required when standard input is not a terminal", "login")
-	h.fails("no terminal to ask for the password on: pass it on standard input with --password-stdin", "login", "--email", "marketer@example.com")
+	h.misuse("--email is required when standard input is not a terminal", "login")
+	h.misuse("no terminal to ask for the password on: pass it on standard input with --password-stdin", "login", "--email", "marketer@example.com")
 	r := h.tlIn("Wrong-pass-1!\n", "login", "--email", "marketer@example.com", "--password-stdin")
 	if r.code == 0 || !strings.Contains(r.stderr, "wrong email or password") {
 		t.Errorf("a wrong password: %+v", r)
