@@ -237,7 +237,7 @@ func TestTargetsAndLoaderList(t *testing.T) {
 
 	// Loader records are for admins: a marketer is refused.
 	h.login("marketer@example.com")
-	h.fails("Only members of the admins group may do this.", "loader", "list", "--journey", "J1")
+	h.fails("Only members of the admins group may do this. (HTTP 403)", "loader", "list", "--journey", "J1")
 	if got := decodeJSON[[]map[string]any](t, h.ok("targets", "list", "--journey", "J1", "--json").stdout); len(got) != 2 {
 		t.Errorf("a marketer's targets list = %v", got)
 	}

@@ -64,6 +64,9 @@ func TestJourneysList(t *testing.T) {
 	if out := h.ok("journeys", "list", "--json").stdout; strings.TrimSpace(out) != "[]" {
 		t.Errorf("empty list --json = %q", out)
 	}
+	if out := h.ok("journeys", "list").stdout; out != "stage "+h.stack.Resources.Stage+" has no journeys\n" {
+		t.Errorf("empty list = %q", out)
+	}
 	h.ok("journeys", "put", "--id", "J-B", "--name", "Beta", "--end", "2020-01-31")
 	h.ok("journeys", "put", "--id", "J-A", "--name", "Alpha")
 	h.ok("journeys", "put", "--id", "J-C", "--name", "Gamma", "--end", "2099-12-31")
