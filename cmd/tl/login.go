@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
 )
 
@@ -113,7 +116,7 @@ func (a *app) logoutCmd() *cobra.Command {
 			defer cancel()
 			once := func(o *cip.Options) { o.RetryMaxAttempts = 1 }
 			if _, err := cognito(s.Pool).RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(s.Pool.ClientID), Token: aws.String(s.RefreshToken)}, once); err != nil {
-				a.warnf("tl: could not revoke the refresh token (%v); the session is forgotten all the same\n", err)
+				a.warnf("tl: Cognito did not revoke the refresh token (%s); the session is forgotten all the same\n", briefly(err))
 			}
 			if err := a.sessions.remove(apiURL); err != nil {
 				return err
@@ -153,6 +156,20 @@ func (a *app) whoamiCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"email","groups","api_url","expires_at"} as JSON`)
 	return cmd
+}
+
+// briefly names what went wrong with an AWS call without the SDK's chain
+// of wrappers: the API error's code, else the HTTP status.
+func briefly(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("HTTP %d", re.HTTPStatusCode())
+	}
+	return err.Error()
 }
 
 func groupList(groups []string) string {
