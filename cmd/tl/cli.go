@@ -116,6 +116,7 @@ func holdToConventions(root *cobra.Command) {
 	root.SilenceUsage = true
 	root.Version = version(buildVersion, debug.ReadBuildInfo)
 	root.SetVersionTemplate("tl {{.Version}}\n")
+	root.Flags().Bool("version", false, "print which tl this is")
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
 	visit(root, func(c *cobra.Command) {

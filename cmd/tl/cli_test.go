@@ -98,7 +98,10 @@ func TestTokens(t *testing.T) {
 	h.fails("journey NOPE does not exist", "tokens", "create", "--journey", "NOPE", "--expires", "30d")
 	past := time.Now().UTC().AddDate(0, 0, -2).Format(domain.DateLayout)
 	h.ok("journeys", "put", "--id", "OLD", "--name", "Ended", "--end", past)
-	h.fails("ended", "tokens", "options", "--journey", "OLD")
+	// An ended journey is one sentence in both commands.
+	ended := "journey OLD ended on " + past + ": no token can be generated for it"
+	h.fails(ended, "tokens", "options", "--journey", "OLD")
+	h.fails(ended+" (HTTP 409)", "tokens", "create", "--journey", "OLD", "--expires", "30d")
 
 	// List: newest first, obscured, never the secret.
 	list := decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
