@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -20,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/targetloader/targetloader/shared/local/localaws"
+	"github.com/targetloader/targetloader/shared/testsupport/readme"
 )
 
 // commands is every visible command of tl, the root included.
@@ -367,12 +367,7 @@ func TestExitStatusesAreDocumented(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, exitStatusHelp) {
 		t.Errorf("tl --help does not state the exit statuses:\n%s", r.stdout)
 	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, _ := strings.Cut(string(b), "\n## `tl` — the command line\n")
-	section, _, _ = strings.Cut(section, "\n## ")
+	section := readme.Section(t, filepath.Join("..", "..", "README.md"), "## `tl` — the command line")
 	for _, want := range []string{"Exit status", "`0`", "`1`", "`2`", "tl --version", "make install"} {
 		if !strings.Contains(section, want) {
 			t.Errorf("README's tl section does not say %q", want)

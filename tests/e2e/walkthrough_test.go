@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/localaws"
+	"github.com/targetloader/targetloader/shared/testsupport/readme"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -210,20 +211,12 @@ type walkthrough struct {
 
 func readWalkthrough(t *testing.T) walkthrough {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(b), "\n## Five-minute walkthrough")
-	if !ok {
-		t.Fatal(`README.md has no "## Five-minute walkthrough" section`)
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	blocks := regexp.MustCompile("(?s)\n```sh\n(.*?)\n```\n").FindAllStringSubmatch(section, -1)
-	if len(blocks) != 2 || strings.TrimSpace(blocks[0][1]) != "make dev" {
+	section := readme.Section(t, filepath.Join(repoRoot, "README.md"), "## Five-minute walkthrough")
+	blocks := readme.ShellBlocks(section)
+	if len(blocks) != 2 || strings.TrimSpace(blocks[0]) != "make dev" {
 		t.Fatalf("the walkthrough should have two sh blocks, `make dev` and the commands; it has %d", len(blocks))
 	}
-	w := walkthrough{makeDev: blocks[0][1], commands: blocks[1][1]}
+	w := walkthrough{makeDev: blocks[0], commands: blocks[1]}
 	assignments := `((?:TL_[A-Z_]+=\S+\s+)+)`
 	if m := regexp.MustCompile("`" + assignments + "make dev`").FindStringSubmatch(section); m != nil {
 		w.devEnv = strings.Fields(m[1])
