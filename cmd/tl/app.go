@@ -310,15 +310,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
 func requireFlag(cmd *cobra.Command, names ...string) {
 	for _, n := range names {
 		_ = cmd.MarkFlagRequired(n)
