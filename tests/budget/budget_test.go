@@ -105,9 +105,10 @@ func (p *pipeline) post(t *testing.T, journeyID, token string, from int, headers
 
 // drain runs the consumer through the poller until the queue is empty.
 // Each invocation may take longer than the deployed 60 s: moto answers a
-// few hundred calls a second on a machine shared with other builds, and a
-// batch of 10 messages of new targets is 5,000 conditional puts. The budget
-// counts calls, not time, and a message that timed out would be counted twice.
+// hundred or so conditional puts a second, fewer on a machine shared with
+// other builds, and a batch of 4 messages of new targets is 2,000 of them.
+// The budget counts calls, not time, and a message that timed out would be
+// counted twice.
 func (p *pipeline) drain(t *testing.T) {
 	t.Helper()
 	poller := p.stack.Poller(p.Consumer.Handle)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -188,7 +187,7 @@ func (s *Stack) QueueDepth(t testing.TB, queueURL string) int {
 
 // Poller feeds the stack's queue to h as the event source mapping does.
 func (s *Stack) Poller(h poller.Handler) *poller.Poller {
-	return &poller.Poller{SQS: s.SQS, QueueURL: s.Resources.QueueURL, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: 10, InvokeTimeout: time.Minute}
+	return &poller.Poller{SQS: s.SQS, QueueURL: s.Resources.QueueURL, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: int32(resources.ConsumerFunction.EventSource.BatchSize), InvokeTimeout: resources.ConsumerFunction.Timeout}
 }
 
 // Handle runs the consumer handler h on msgs and fails the test if any

@@ -8,6 +8,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/consumer"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
 )
 
@@ -21,7 +22,8 @@ func New(cfg config.Consumer, db store.DynamoDB, log *slog.Logger) *consumer.Han
 		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
 		Logger:             log,
 		Now:                time.Now,
-		MessageConcurrency: 4,
+		// A whole batch at once (resources.ConsumerFunction's event source).
+		MessageConcurrency: resources.ConsumerFunction.EventSource.BatchSize,
 		EnqueuePoll:        250 * time.Millisecond,
 		EnqueueWait:        3 * time.Second,
 		DeadlineMargin:     3 * time.Second,
