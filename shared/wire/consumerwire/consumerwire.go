@@ -15,13 +15,13 @@ import (
 // New builds the consumer handler.
 func New(cfg config.Consumer, db store.DynamoDB, log *slog.Logger) *consumer.Handler {
 	return &consumer.Handler{
-		Reader:             store.Reader{DB: db, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
-		Requests:           store.Requests{DB: db, Table: cfg.RequestsTable},
-		Accounts:           store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
-		Targets:            store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
-		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
-		Logger:             log,
-		Now:                time.Now,
+		Reader:   store.Reader{DB: db, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
+		Requests: store.Requests{DB: db, Table: cfg.RequestsTable},
+		Accounts: store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
+		Targets:  store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
+		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
+		Logger:   log,
+		Now:      time.Now,
 		// A whole batch at once (resources.ConsumerFunction's event source).
 		MessageConcurrency: resources.ConsumerFunction.EventSource.BatchSize,
 		EnqueuePoll:        250 * time.Millisecond,
