@@ -48,6 +48,12 @@ func post(t *testing.T, endpoint, token string, body any) (int, map[string]any) 
 	return resp.StatusCode, out
 }
 
+// shows tells whether the Request column's text names request id (its
+// first 8 characters and an ellipsis).
+func shows(cell, id string) bool {
+	return len(id) > 8 && cell == id[:8]+"…"
+}
+
 // The marketer's and the admin's day in the console, on one journey: a
 // 90-day token generated and read from the page, three targets POSTed with
 // it by "an external system" (this test), the target list, the admin's
@@ -66,13 +72,13 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 	var endpoint, token, requestUUID, otherUUID string
 
 	t.Run("marketer generates a 90-day token and sees the targets it added", func(t *testing.T) {
-		m := marketer
+		m := marketer.in(t)
 		m.signIn(localaws.LocalMarketer)
 		m.visible(link("Browser journey"))
 		m.shot("journeys")
 		m.click(link("Browser journey"))
-		m.visible(tab("Add Targets") + `[@aria-selected='true']`)
-		m.visible(tab("API") + `[@aria-selected='true']`)
+		m.visible(tabNamed("Add Targets") + `[@aria-selected='true']`)
+		m.visible(tabNamed("API") + `[@aria-selected='true']`)
 		// A journey without an end date offers the four durations.
 		if got, want := m.options("Expires"), []string{"30 Days", "90 Days", "6 Months", "1 Year"}; !slices.Equal(got, want) {
 			t.Errorf("Expires offers %q, want %q", got, want)
@@ -117,7 +123,7 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		}
 		otherUUID, _ = resp["request_uuid"].(string)
 
-		m.click(tab("Target List"))
+		m.click(tabNamed("Target List"))
 		var targets []map[string]string
 		m.until("three targets in the Target List", func() bool {
 			m.click(button("Refresh"))
@@ -142,8 +148,8 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 	}
 
 	t.Run("the marketer has no Target Loader tab, and the API refuses the records", func(t *testing.T) {
-		m := marketer
-		if n := m.count(tab("Target Loader")); n != 0 {
+		m := marketer.in(t)
+		if n := m.count(tabNamed("Target Loader")); n != 0 {
 			t.Errorf("a marketer sees %d Target Loader tabs", n)
 		}
 		idToken := eval[string](m, `JSON.parse(sessionStorage.getItem('targetloader.session')).idToken`)
@@ -163,7 +169,7 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		a := open(t, "admin", desktopWidth, desktopHeight)
 		a.signIn(localaws.LocalAdmin)
 		a.click(link("Browser journey"))
-		a.click(tab("Target Loader"))
+		a.click(tabNamed("Target Loader"))
 		var records []map[string]string
 		a.until("four target loader records", func() bool {
 			a.click(button("Refresh"))
@@ -172,13 +178,17 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		})
 		outcomes := map[string]string{}
 		for _, r := range records {
-			outcomes[r["Source System"]+" "+r["Submitted account"]+r["Submitted email"]] = r["Outcome"] + " / " + r["Status"] + " / " + r["Failure reason"]
+			submitted := r["Submitted account"]
+			if submitted == "—" {
+				submitted = r["Submitted email"]
+			}
+			outcomes[r["Source System"]+" "+submitted] = r["Outcome"] + " / " + r["Status"] + " / " + r["Failure reason"]
 		}
 		want := map[string]string{
-			"cdp-1 V4TBRW0000000001":     "Matched on account ID / Success / —",
-			"cdp-2 V4TBRW0000000002":     "Matched on account ID / Success / —",
+			"cdp-1 V4TBRW0000000001":       "Matched on account ID / Success / —",
+			"cdp-2 V4TBRW0000000002":       "Matched on account ID / Success / —",
 			"webform Jo.Smith@Example.com": "Matched on email / Success / —",
-			"cdp-1 V4TBRW0000000999":     "No match / Failed / No account matches account_id V4TBRW0000000999",
+			"cdp-1 V4TBRW0000000999":       "No match / Failed / No account matches account_id V4TBRW0000000999",
 		}
 		if fmt.Sprint(outcomes) != fmt.Sprint(want) {
 			t.Errorf("records\n%v\nwant\n%v", outcomes, want)
@@ -190,7 +200,7 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 			return len(records) == 3
 		})
 		for _, r := range records {
-			if r["Request"] != requestUUID {
+			if !shows(r["Request"], requestUUID) {
 				t.Errorf("filtered by %s, shows %v", requestUUID, r)
 			}
 		}
@@ -200,19 +210,36 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		a.click(button("Filter"))
 		a.until("the other request's failed record", func() bool {
 			records, _ = a.tableNow("Target loader records")
-			return len(records) == 1 && records[0]["Request"] == otherUUID
+			return len(records) == 1 && shows(records[0]["Request"], otherUUID)
 		})
 		// A filter the API refuses is an error on the page, not a spinner.
 		a.fill("Request UUID", "not-a-uuid")
 		a.click(button("Filter"))
-		a.visible(alert("request_uuid must be a request's uuid"))
+		a.visible(alert("request_uuid must be a request"))
+		if records, _ := a.tableNow("Target loader records"); len(records) != 0 {
+			t.Errorf("after a refused filter the table still shows %v", records)
+		}
+		// A request in the table filters by itself.
+		a.click(button("Clear filters"))
+		a.until("the records of both requests", func() bool {
+			records, _ = a.tableNow("Target loader records")
+			return len(records) == 4
+		})
+		a.click(fmt.Sprintf(`//button[@title='%s']`, otherUUID))
+		a.until("the other request's record", func() bool {
+			records, _ = a.tableNow("Target loader records")
+			return len(records) == 1
+		})
+		if got := a.value("Request UUID"); got != otherUUID {
+			t.Errorf("Request UUID %q after choosing request %s", got, otherUUID)
+		}
 	})
 
 	t.Run("the token is shown once: gone after leaving the page", func(t *testing.T) {
-		m := marketer
+		m := marketer.in(t)
 		m.click(link("Journeys"))
 		m.click(link("Browser journey"))
-		m.visible(tab("Add Targets") + `[@aria-selected='true']`)
+		m.visible(tabNamed("Add Targets") + `[@aria-selected='true']`)
 		m.rows("API tokens")
 		if n := m.count(control("API Token")); n != 0 {
 			t.Errorf("the API Token is still shown")
@@ -223,7 +250,7 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 	})
 
 	t.Run("the marketer expires the token: revoked, and the API refuses it", func(t *testing.T) {
-		m := marketer
+		m := marketer.in(t)
 		m.click(button("Expire"))
 		m.visible(`//dialog[@open]`)
 		m.shot("expire-confirm")
@@ -329,7 +356,11 @@ func TestFirstSignInChoosesANewPassword(t *testing.T) {
 	p.visible(button("Sign out"))
 	p.visible(`//*[contains(@class, 'email')][normalize-space(.)='` + email + `']`)
 
-	// Signed out, the chosen password signs in.
+	// Signed out, the chosen password signs in. Signing out revokes the
+	// refresh token (RevokeToken), which moto_server 5.2 does not implement:
+	// it answers 500 without CORS headers, which the browser logs, and the
+	// console carries on as it should.
+	p.tolerate("from origin '" + stack.APIURL + "' has been blocked by CORS policy")
 	p.click(button("Sign out"))
 	p.visible(status("You are signed out."))
 	p.fill("Email", email)
@@ -375,13 +406,13 @@ func TestNarrowScreenAndKeyboard(t *testing.T) {
 	if w := eval[int](p, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
 		t.Errorf("the page is %d px wider than the screen", w)
 	}
-	p.do(chromedp.Focus(tab("Add Targets")), chromedp.KeyEvent(kb.ArrowRight))
-	p.visible(tab("Target List") + `[@aria-selected='true']`)
+	p.do(chromedp.Focus(tabNamed("Add Targets")), chromedp.KeyEvent(kb.ArrowRight))
+	p.visible(tabNamed("Target List") + `[@aria-selected='true']`)
 	if focused := eval[string](p, `document.activeElement.textContent`); focused != "Target List" {
 		t.Errorf("focus on %q after ArrowRight", focused)
 	}
 	p.do(chromedp.KeyEvent(kb.ArrowRight))
-	p.visible(tab("Target Loader") + `[@aria-selected='true']`)
+	p.visible(tabNamed("Target Loader") + `[@aria-selected='true']`)
 	p.visible(control("Request UUID"))
 	p.rows("Target loader records")
 	p.shot("target-loader")
@@ -389,7 +420,7 @@ func TestNarrowScreenAndKeyboard(t *testing.T) {
 		t.Errorf("the page is %d px wider than the screen", w)
 	}
 	p.do(chromedp.KeyEvent(kb.Home))
-	p.visible(tab("Add Targets") + `[@aria-selected='true']`)
+	p.visible(tabNamed("Add Targets") + `[@aria-selected='true']`)
 }
 
 // The console's responses carry its security headers; its page and

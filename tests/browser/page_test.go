@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,13 +19,33 @@ import (
 
 // page is one browser tab of a test, in a browser context of its own.
 type page struct {
-	t   *testing.T
+	t *testing.T
+	*tab
+}
+
+// tab is the browser tab behind a page.
+type tab struct {
 	ctx context.Context
 	// name prefixes the page's screenshots (e.g. "marketer").
 	name string
 	mu   sync.Mutex
 	errs []string
+	// tolerated are errors the page may log (see tolerate).
+	tolerated []string
 }
+
+// tolerate lets the page log errors containing text from now on.
+func (p *page) tolerate(text string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tolerated = append(p.tolerated, text)
+}
+
+// in is the same tab, driven by (sub)test t.
+func (p *page) in(t *testing.T) *page { return &page{t: t, tab: p.tab} }
+
+// actionTimeout bounds each step (a wait for an element included).
+const actionTimeout = 30 * time.Second
 
 // Sizes the console must be readable at.
 const (
@@ -41,7 +62,7 @@ func open(t *testing.T, name string, width, height int64) *page {
 	t.Cleanup(cancel)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
 	t.Cleanup(cancelTimeout)
-	p := &page{t: t, ctx: ctx, name: name}
+	p := &page{t: t, tab: &tab{ctx: ctx, name: name}}
 	if err := chromedp.Listen(ctx, func(ev any) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
@@ -53,7 +74,8 @@ func open(t *testing.T, name string, width, height int64) *page {
 			}
 			p.errs = append(p.errs, "exception: "+text)
 		case *cdplog.EventEntryAdded:
-			if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork {
+			tolerated := slices.ContainsFunc(p.tolerated, func(s string) bool { return strings.Contains(ev.Entry.Text, s) })
+			if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork && !tolerated {
 				p.errs = append(p.errs, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 			}
 		case *runtime.EventConsoleAPICalled:
@@ -78,7 +100,9 @@ func open(t *testing.T, name string, width, height int64) *page {
 // do runs actions; a failure fails the test with a screenshot and the page's text.
 func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 	p.t.Helper()
-	if err := chromedp.Do(p.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(p.ctx, actionTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		p.fatal(err)
 	}
 }
@@ -118,7 +142,7 @@ func button(text string) string {
 	return fmt.Sprintf(`//button[normalize-space(.)='%s']%s`, text, shown)
 }
 
-func tab(text string) string {
+func tabNamed(text string) string {
 	return fmt.Sprintf(`//*[@role='tab'][normalize-space(.)='%s']`, text)
 }
 

@@ -57,7 +57,7 @@ export function journeyView(journeyId, tab, user) {
   // Add Targets holds one way in for now: the API tab.
   function addTargets(panel, journey) {
     const inner = tabs({ label: 'Add Targets', items: [{ id: 'api', text: 'API', render: (p) => disposers.push(apiTab(p, journey).dispose) }] });
-    panel.append(inner.list, inner.panels);
+    panel.append(inner.list, ...inner.panels);
     inner.select('api');
   }
 

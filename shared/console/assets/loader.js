@@ -40,7 +40,7 @@ export function targetLoaderTab(panel, journey) {
     caption: 'Target loader records',
     empty: 'No target loader records match.',
     columns: [
-      { title: 'Request', cell: (r) => h('code', { class: 'uuid' }, r.request_uuid__v) },
+      { title: 'Request', cell: (r) => requestButton(r.request_uuid__v) },
       { title: '#', cell: (r) => String(r.index) },
       { title: 'Source System', cell: (r) => r.source_system_id__v },
       { title: 'Submitted account', cell: (r) => r.submitted_account_id__v },
@@ -63,6 +63,14 @@ export function targetLoaderTab(panel, journey) {
       return { rows: page.records, next: page.next_cursor };
     },
   });
+
+  // A request shows as its uuid's first 8 characters; choosing it filters by it.
+  function requestButton(id) {
+    return h('button', {
+      type: 'button', class: 'link uuid', title: id, 'aria-label': `Show only request ${id}`,
+      onclick: () => { uuid.value = id; form.requestSubmit(); },
+    }, `${id.slice(0, 8)}…`);
+  }
 
   const apply = h('button', { type: 'submit' }, 'Filter');
   const clear = h('button', { type: 'button', class: 'secondary' }, 'Clear filters');

@@ -136,7 +136,7 @@ export function apiTab(panel, journey) {
     return b;
   }
 
-  panel.append(form, status.el, reveal, h('h3', { class: 'section-title' }, 'Tokens of this journey'), tokens.el);
+  panel.append(form, status.el, reveal, tokens.el);
   tokens.reload();
   return { dispose: clearSecret };
 }

@@ -167,7 +167,7 @@ export function pagedTable({ caption, columns, load, empty }) {
   const prev = h('button', { type: 'button', class: 'secondary', disabled: true }, 'Previous page');
   const next = h('button', { type: 'button', class: 'secondary', disabled: true }, 'Next page');
   const where = h('span', { class: 'page-no' });
-  const pager = h('nav', { class: 'pager', 'aria-label': `${caption} pages` }, prev, where, next);
+  const pager = h('nav', { class: 'pager', 'aria-label': `${caption} pages`, hidden: true }, prev, where, next);
   const cursors = ['']; // cursor of each page reached so far
   let page = 0;
   let nextCursor = '';
@@ -196,6 +196,8 @@ export function pagedTable({ caption, columns, load, empty }) {
       status.clear();
     } catch (err) {
       if (mine !== generation) return;
+      // Rows of an earlier answer would look like the answer to this one.
+      replace(tbody, h('tr', {}, h('td', { colspan: String(columns.length), class: 'empty' }, 'Nothing to show.')));
       status.error(err);
     } finally {
       if (mine === generation) {
@@ -203,6 +205,7 @@ export function pagedTable({ caption, columns, load, empty }) {
         prev.disabled = page === 0;
         next.disabled = !nextCursor;
         where.textContent = `Page ${page + 1}`;
+        pager.hidden = page === 0 && !nextCursor; // one page: nothing to page through
       }
     }
   }
