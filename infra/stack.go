@@ -123,6 +123,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
 	}
 	out("ApiUrl", api.BaseURL, "Base URL of the API: ingest (POST {ApiUrl}/journeys/{journey_id}/targets) and management ({ApiUrl}/manage/..., tl --aws --api-url {ApiUrl} login)")
+	out("ConsoleUrl", awscdk.Fn_Join(jsii.String(""), &[]*string{api.BaseURL, jsii.String("/console/")}), "The web console marketers and admins sign in to")
 	out("UserPoolId", users.Pool.UserPoolId(), "Cognito user pool of marketers and admins (add users: infra/README.md)")
 	out("UserPoolClientId", users.Client.UserPoolClientId(), "App client tl and the console sign in with")
 	out("ManageFunctionName", manage.FunctionName(), "Management API function")

@@ -651,7 +651,7 @@ func TestOutputs(t *testing.T) {
 	r := synth(t, "dev")
 	outs, _ := r.json["Outputs"].(map[string]any)
 	// WHEN / THEN the outputs ops and the CLI need exist
-	want := []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "ManageFunctionName", "QueueUrl", "DlqUrl"}
+	want := []string{"ApiUrl", "ConsoleUrl", "UserPoolId", "UserPoolClientId", "ManageFunctionName", "QueueUrl", "DlqUrl"}
 	for _, def := range resources.All {
 		want = append(want, constructID("TableName", def.ID))
 	}

@@ -86,7 +86,8 @@ export function apiTab(panel, journey) {
       copyRow('Endpoint', created.endpoint),
       copyRow('API Token', created.token));
     reveal.hidden = false;
-    reveal.querySelector('h3').focus();
+    reveal.querySelector('h3').focus({ preventScroll: true });
+    reveal.scrollIntoView({ block: 'nearest' });
   }
   function clearSecret() {
     for (const input of reveal.querySelectorAll('input')) input.value = '';
