@@ -10,7 +10,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
-	"html"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -41,6 +40,10 @@ const (
 // caller reached it (stage prefix included), so that the page's relative
 // URLs work at /v1/console and /v1/console/ alike.
 const baseHrefMarker = "__BASE_HREF__"
+
+// attrEscaper escapes an HTML attribute value, as html.EscapeString does;
+// the html package would add its entity table (~200 KB) to the binary.
+var attrEscaper = strings.NewReplacer(`&`, "&amp;", `'`, "&#39;", `<`, "&lt;", `>`, "&gt;", `"`, "&#34;")
 
 // file is an asset with its media type and entity tag.
 type file struct {
@@ -130,7 +133,7 @@ func (s *Site) Serve(req events.APIGatewayProxyRequest) events.APIGatewayProxyRe
 	}
 	if name == "index.html" {
 		// The page names the caller's stage: never cached, by anyone.
-		body := strings.Replace(s.page, baseHrefMarker, html.EscapeString(basePath(req)), 1)
+		body := strings.Replace(s.page, baseHrefMarker, attrEscaper.Replace(basePath(req)), 1)
 		return events.APIGatewayProxyResponse{StatusCode: http.StatusOK, Body: body, Headers: s.with(map[string]string{
 			"Content-Type": f.contentType, "Cache-Control": "no-store",
 		})}

@@ -32,6 +32,7 @@ func TestPageNamesTheConsolePathAsReached(t *testing.T) {
 		{"/console", "/v1", "/v1/console/"},
 		{"/console/", "", "/console/"}, // the local stack, a custom domain
 		{"/console/", "/api/v1", "/api/v1/console/"},
+		{"/console/", `/a"><script>`, "/a&#34;&gt;&lt;script&gt;/console/"}, // escaped, whatever it holds
 	}
 	for _, tt := range tests {
 		resp := site.Serve(request(console.RoutePage, tt.path, tt.stage))
