@@ -124,12 +124,7 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		otherUUID, _ = resp["request_uuid"].(string)
 
 		m.click(tabNamed("Target List"))
-		var targets []map[string]string
-		m.until("three targets in the Target List", func() bool {
-			m.click(button("Refresh"))
-			targets = m.rows("Target list")
-			return len(targets) >= 3
-		})
+		targets := m.refreshUntil("Target list", 3)
 		got := map[string]string{}
 		for _, tg := range targets {
 			if tg["Added via"] != "API" || tg["Request"] != requestUUID {
@@ -170,12 +165,7 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		a.signIn(localaws.LocalAdmin)
 		a.click(link("Browser journey"))
 		a.click(tabNamed("Target Loader"))
-		var records []map[string]string
-		a.until("four target loader records", func() bool {
-			a.click(button("Refresh"))
-			records = a.rows("Target loader records")
-			return len(records) >= 4
-		})
+		records := a.refreshUntil("Target loader records", 4)
 		outcomes := map[string]string{}
 		for _, r := range records {
 			submitted := r["Submitted account"]

@@ -235,6 +235,19 @@ func (p *page) rows(caption string) []map[string]string {
 	return rows
 }
 
+// refreshUntil presses Refresh until the table captioned caption shows at
+// least n rows (the consumer processes targets a moment after the 202).
+func (p *page) refreshUntil(caption string, n int) []map[string]string {
+	p.t.Helper()
+	var rows []map[string]string
+	p.until(fmt.Sprintf("%d rows in %s", n, caption), func() bool {
+		p.click(button("Refresh"))
+		rows = p.rows(caption)
+		return len(rows) >= n
+	})
+	return rows
+}
+
 // table is a table as the page shows it now.
 type table struct {
 	Loaded bool                `json:"loaded"`
