@@ -36,7 +36,7 @@ const EnvChromium = "TL_CHROMIUM"
 var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"}
 
 // errNoChromium is the one line that says how to get Chromium.
-var errNoChromium = errors.New("Chromium is missing: install it with `apt-get install -y chromium` (as root; make test does that itself), or set " + EnvChromium + " to a Chromium or Chrome binary")
+var errNoChromium = errors.New("chromium is missing: install it with `apt-get install -y chromium` (as root; make test does that itself), or set " + EnvChromium + " to a Chromium or Chrome binary")
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
