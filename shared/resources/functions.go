@@ -41,6 +41,9 @@ type QueueAccess struct {
 const (
 	EnvRateLimitPerSecond = "RATE_LIMIT_PER_SECOND"
 	EnvRateLimitBurst     = "RATE_LIMIT_BURST"
+	// EnvRetentionDays is how many days requests and loader records are
+	// kept (see DefaultRetentionDays).
+	EnvRetentionDays = "RETENTION_DAYS"
 	// EnvUserPoolID and EnvUserPoolClientID name the Cognito user pool
 	// marketers and admins sign in to, and its app client; EnvCognitoEndpoint
 	// is the Cognito endpoint clients sign in at (the regional one in AWS, the
@@ -119,8 +122,9 @@ var (
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 			{Table: RateLimits, Actions: []Action{UpdateItem}}, // RateLimiter.Take
 		},
-		Queues:   []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
-		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst},
+		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
+		// RETENTION_DAYS: Requests.Create sets the request's expiry.
+		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst, EnvRetentionDays},
 	}
 
 	// ConsumerFunction processes queued targets: batches of up to 10 messages
@@ -138,6 +142,8 @@ var (
 			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},                // LoaderRecords.Put
 			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew
 		},
+		// RETENTION_DAYS: LoaderRecords.Put sets each record's expiry.
+		Settings: []string{EnvRetentionDays},
 		EventSource: &SQSEventSource{
 			Queue:             TargetsQueue,
 			BatchSize:         10,

@@ -18,7 +18,7 @@ func New(cfg config.Consumer, db store.DynamoDB, log *slog.Logger) *consumer.Han
 		Requests:           store.Requests{DB: db, Table: cfg.RequestsTable},
 		Accounts:           store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
 		Targets:            store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
-		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
 		Logger:             log,
 		Now:                time.Now,
 		MessageConcurrency: 4,
