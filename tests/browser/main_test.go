@@ -82,11 +82,7 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "browser: start %s: %v\n", chromium, err)
 		return 1
 	}
-	code := m.Run()
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", logs.String())
-	}
-	return code
+	return testenv.RunShowingLog(m, &logs)
 }
 
 func findChromium() (string, error) {

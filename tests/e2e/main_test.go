@@ -85,11 +85,7 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/tl: %v\n%s", buildErr, buildOut)
 		return 1
 	}
-	code := m.Run()
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", logs.String())
-	}
-	return code
+	return testenv.RunShowingLog(m, &logs)
 }
 
 // tl runs the tl command line against the test's stack and returns its

@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"os"
+	"testing"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/local/localaws"
@@ -42,4 +44,14 @@ func LocalStack(ctx context.Context, prefix string, log *slog.Logger) (stack *de
 		return nil, nil, err
 	}
 	return stack, func() { stack.Close(); stopMoto() }, nil
+}
+
+// RunShowingLog runs the tests and, when any fails, prints the local
+// stack's log (what LocalStack's logger wrote to log).
+func RunShowingLog(m *testing.M, log *SyncBuffer) int {
+	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", log.String())
+	}
+	return code
 }
