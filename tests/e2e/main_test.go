@@ -7,8 +7,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -21,7 +19,6 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
-	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -74,46 +71,21 @@ func run(m *testing.M) int {
 		buildOut, buildErr = cmd.CombinedOutput()
 	}()
 
-	endpoint := os.Getenv("TL_TEST_ENDPOINT")
-	if endpoint == "" {
-		moto, err := localaws.StartMoto("127.0.0.1", 0, nil)
-		if err != nil {
-			wg.Wait()
-			fmt.Fprintln(os.Stderr, "e2e:", err)
-			return 1
-		}
-		defer moto.Stop()
-		endpoint = moto.Endpoint
-	}
-	suffix := make([]byte, 3)
-	_, _ = rand.Read(suffix)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	stack, err = devstack.Start(ctx, devstack.Options{
-		Endpoint: endpoint,
-		NoMoto:   true,
-		// An endpoint named by TL_TEST_ENDPOINT is used whatever it is.
-		AllowAnyEndpoint: os.Getenv("TL_TEST_ENDPOINT") != "",
-		APIAddr:          "127.0.0.1:0",
-		LambdaAddr:       "127.0.0.1:0",
-		Stage:            "e2e-" + hex.EncodeToString(suffix),
-		Logger:           slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-	})
+	var stop func()
+	stack, stop, err = testenv.LocalStack(ctx, "e2e", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	wg.Wait()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start the local stack:", err)
 		return 1
 	}
-	defer stack.Close()
+	defer stop()
 	if buildErr != nil {
 		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/tl: %v\n%s", buildErr, buildOut)
 		return 1
 	}
-	code := m.Run()
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", logs.String())
-	}
-	return code
+	return testenv.RunShowingLog(m, &logs)
 }
 
 // tl runs the tl command line against the test's stack and returns its

@@ -346,6 +346,7 @@ func (s *Stack) Banner() string {
       POST %s/journeys/{journey_id}/targets
       GET  %s/journeys/{journey_id}/requests/{request_uuid}
       GET  %s/manage/...  (signed in: Authorization: Bearer <Cognito ID token>)
+  Web console:                              %s/console/  (sign in as one of the users below)
   Invoke API (like sam local start-lambda): %s  (functions: manage, ingest, consumer)
   AWS endpoint (DynamoDB, SQS):             %s  (%s)
   Cognito user pool:                        %s  client %s
@@ -355,7 +356,7 @@ func (s *Stack) Banner() string {
   Table prefix:                             %s
   Queue:                                    %s
 Press Ctrl-C to stop.`,
-		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
+		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
 		s.UserPool.ID, s.UserPool.ClientID, s.UserPool.Endpoint, cognito, users.String(), s.Stage,
 		strings.TrimSuffix(resources.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
 }

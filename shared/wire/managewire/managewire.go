@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/console"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/store"
 )
@@ -25,7 +26,8 @@ func New(cfg config.Manage, db store.DynamoDB, log *slog.Logger) *manage.Handler
 			ClientID:        cfg.UserPoolClientID,
 			CognitoEndpoint: cfg.CognitoEndpoint,
 		},
-		Logger: log,
-		Now:    time.Now,
+		Console: console.New(cfg.CognitoEndpoint),
+		Logger:  log,
+		Now:     time.Now,
 	}
 }
