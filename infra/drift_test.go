@@ -583,11 +583,14 @@ func TestDriftPolicies(t *testing.T) {
 
 type queueDesc struct {
 	MaxReceiveCount, Visibility, Retention float64
-	SSE                                    bool
+	SSE, FIFO, ContentDedup                bool
+	DedupScope, ThroughputLimit            any
 }
 
 func describeQueue(p map[string]any) queueDesc {
-	d := queueDesc{Visibility: num(p["VisibilityTimeout"]), Retention: num(p["MessageRetentionPeriod"]), SSE: p["SqsManagedSseEnabled"] == true}
+	d := queueDesc{Visibility: num(p["VisibilityTimeout"]), Retention: num(p["MessageRetentionPeriod"]), SSE: p["SqsManagedSseEnabled"] == true,
+		FIFO: p["FifoQueue"] == true, ContentDedup: p["ContentBasedDeduplication"] == true,
+		DedupScope: p["DeduplicationScope"], ThroughputLimit: p["FifoThroughputLimit"]}
 	if rp, ok := p["RedrivePolicy"].(map[string]any); ok {
 		d.MaxReceiveCount = num(rp["maxReceiveCount"])
 	}
@@ -607,7 +610,8 @@ func TestDriftQueues(t *testing.T) {
 		p := props(res)
 		sam[samName(p["QueueName"])] = describeQueue(p)
 	}
-	// WHEN / THEN the queues have the same redrive, visibility, retention and encryption
+	// WHEN / THEN the queues have the same redrive, visibility, retention,
+	// encryption and FIFO settings
 	compareMaps(t, "queue", cdk, sam)
 }
 

@@ -29,15 +29,18 @@ type QueuesProps struct {
 // Queues are the service's SQS queues by resources.Queue ID.
 type Queues map[string]awssqs.Queue
 
-// NewQueues creates the targets queue and its dead-letter queue, both
-// encrypted and reachable over TLS only.
+// NewQueues creates the targets queue and its dead-letter queue, both FIFO,
+// encrypted and reachable over TLS only. The targets queue runs in FIFO's
+// high-throughput mode: deduplication and throughput limits per message
+// group (one journey), not per queue.
 func NewQueues(scope constructs.Construct, props *QueuesProps) Queues {
 	encryption := awssqs.QueueEncryption_SQS_MANAGED
 	if props.Key != nil {
 		encryption = awssqs.QueueEncryption_KMS
 	}
 	dlq := awssqs.NewQueue(scope, jsii.String("TargetsDLQ"), &awssqs.QueueProps{
-		QueueName:           jsii.String(resources.PhysicalName(props.Stage, resources.TargetsDLQ.ID)),
+		QueueName:           jsii.String(resources.TargetsDLQ.Name(props.Stage)),
+		Fifo:                jsii.Bool(resources.TargetsDLQ.FIFO),
 		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(DLQRetentionDays)),
 		Encryption:          encryption,
 		EncryptionMasterKey: props.Key,
@@ -45,7 +48,10 @@ func NewQueues(scope constructs.Construct, props *QueuesProps) Queues {
 		RemovalPolicy:       removalPolicy(props.Stage),
 	})
 	queue := awssqs.NewQueue(scope, jsii.String("TargetsQueue"), &awssqs.QueueProps{
-		QueueName:           jsii.String(resources.PhysicalName(props.Stage, resources.TargetsQueue.ID)),
+		QueueName:           jsii.String(resources.TargetsQueue.Name(props.Stage)),
+		Fifo:                jsii.Bool(resources.TargetsQueue.FIFO),
+		DeduplicationScope:  awssqs.DeduplicationScope_MESSAGE_GROUP,
+		FifoThroughputLimit: awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID,
 		VisibilityTimeout:   seconds(props.VisibilityTimeout),
 		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(4)),
 		Encryption:          encryption,

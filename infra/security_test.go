@@ -145,7 +145,7 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:account-emails":  "dynamodb:BatchGetItem",
 			"table:requests":        "dynamodb:BatchGetItem,dynamodb:UpdateItem",
 			"table:loader-records":  "dynamodb:BatchWriteItem",
-			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:PutItem", // conditional puts: the first add wins
+			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:BatchWriteItem", // consistent read, then the absent ones (FIFO: one writer per journey)
 			"queue:targets":         pollerActions,
 			logs("consumer"):        logWriteActions,
 		},

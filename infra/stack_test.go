@@ -307,13 +307,21 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 	r := synth(t, "dev")
 	// WHEN looking at the queues
 	noPanic(t, "redrive", func() {
-		// THEN the targets queue moves messages to the DLQ after MaxReceiveCount receives
+		// THEN the targets queue is FIFO, deduplicating and limiting throughput
+		// per message group (journey), and moves messages to the DLQ after
+		// MaxReceiveCount receives
 		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
-			"QueueName":     "targetloader-dev-targets",
-			"RedrivePolicy": assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": resources.MaxReceiveCount}),
+			"QueueName":                 "targetloader-dev-targets.fifo",
+			"FifoQueue":                 true,
+			"ContentBasedDeduplication": assertions.Match_Absent(),
+			"DeduplicationScope":        "messageGroup",
+			"FifoThroughputLimit":       "perMessageGroupId",
+			"RedrivePolicy":             assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": resources.MaxReceiveCount}),
 		})
+		// AND its DLQ is FIFO too, as SQS requires
 		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
-			"QueueName":              "targetloader-dev-targets-dlq",
+			"QueueName":              "targetloader-dev-targets-dlq.fifo",
+			"FifoQueue":              true,
 			"MessageRetentionPeriod": 14 * 24 * 3600,
 			"SqsManagedSseEnabled":   true,
 		})
@@ -324,7 +332,7 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 			t.Errorf("%v: SSE not enabled", p["QueueName"])
 		}
 		// AND the targets queue's visibility timeout fits the consumer it feeds
-		if p["QueueName"] == "targetloader-dev-targets" {
+		if p["QueueName"] == "targetloader-dev-targets.fifo" {
 			if vt, want := p["VisibilityTimeout"], resources.ConsumerFunction.QueueVisibilityTimeout().Seconds(); vt != want {
 				t.Errorf("visibility timeout %v, want %v", vt, want)
 			}
@@ -336,13 +344,14 @@ func TestConsumerEventSource(t *testing.T) {
 	// GIVEN the synthesized dev stack
 	r := synth(t, "dev")
 	es := resources.ConsumerFunction.EventSource
-	// WHEN / THEN the consumer reads batches as its definition says, with partial batch failures
+	// WHEN / THEN the consumer reads batches as its definition says, with
+	// partial batch failures and no batching window (its queue is FIFO)
 	noPanic(t, "event source mapping", func() {
 		r.tmpl.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
 		r.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), &map[string]any{
 			"FunctionResponseTypes":          []any{"ReportBatchItemFailures"},
 			"BatchSize":                      es.BatchSize,
-			"MaximumBatchingWindowInSeconds": es.MaxBatchingWindow.Seconds(),
+			"MaximumBatchingWindowInSeconds": assertions.Match_Absent(),
 			"ScalingConfig":                  map[string]any{"MaximumConcurrency": es.MaxConcurrency},
 		})
 	})

@@ -33,7 +33,7 @@ func TestDLQRedrive(t *testing.T) {
 		t.Errorf("second redrive said %q", r.stdout)
 	}
 	got := decodeJSON[map[string]any](t, h.ok("dlq", "redrive", "--json").stdout)
-	if got["moved"] != 0.0 || got["from"] != "targetloader-"+res.Stage+"-targets-dlq" || got["to"] != "targetloader-"+res.Stage+"-targets" {
+	if got["moved"] != 0.0 || got["from"] != "targetloader-"+res.Stage+"-targets-dlq.fifo" || got["to"] != "targetloader-"+res.Stage+"-targets.fifo" {
 		t.Errorf("redrive --json = %v", got)
 	}
 }

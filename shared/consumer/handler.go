@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
-	"golang.org/x/sync/errgroup"
+	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
 
 // Reader reads a journey and a request in one call.
@@ -68,48 +68,40 @@ type Handler struct {
 var ErrRequestEnqueuing = errors.New("request is still being enqueued")
 
 // Handle processes every message of an SQS event and reports only the
-// failed ones for redelivery, so a bad message never fails its neighbours.
+// failed ones for redelivery, so a bad message never fails its neighbours,
+// except the later messages of its journey: the targets queue is FIFO,
+// grouped by journey, and a journey's messages are processed one after
+// another, stopping at the first that fails (sqsbatch.Process).
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
 		defer cancel()
 	}
-	failed := make([]bool, len(ev.Records))
-	g := errgroup.Group{}
-	g.SetLimit(max(h.MessageConcurrency, 1))
-	for i, msg := range ev.Records {
-		g.Go(func() error {
-			log := h.Logger.With("message_id", msg.MessageId)
-			var b domain.Batch
-			if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || !domain.ValidRequestUUID(b.RequestUUID) || !domain.ValidJourneyID(b.JourneyID) {
-				log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
-				failed[i] = true
-				return nil
-			}
-			log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
-			err := h.Process(ctx, b)
-			switch {
-			case errors.Is(err, domain.ErrBatchMismatch):
-				// Forged, or edited before a redrive: it must not write
-				// anything, ever. Failing it every time sends it to the DLQ.
-				log.ErrorContext(ctx, "message rejected: it does not match its request; nothing was written, it will end in the DLQ", "error", err)
-				failed[i] = true
-			case err != nil:
-				log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
-				failed[i] = true
-			}
-			return nil
-		})
+	return sqsbatch.Process(ctx, ev, h.MessageConcurrency, h.handleMessage), nil
+}
+
+// handleMessage processes one message and reports whether it is done.
+func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) bool {
+	log := h.Logger.With("message_id", msg.MessageId)
+	var b domain.Batch
+	if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || !domain.ValidRequestUUID(b.RequestUUID) || !domain.ValidJourneyID(b.JourneyID) {
+		log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
+		return false
 	}
-	_ = g.Wait()
-	var resp events.SQSEventResponse
-	for i, f := range failed {
-		if f {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
+	log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
+	err := h.Process(ctx, b)
+	switch {
+	case errors.Is(err, domain.ErrBatchMismatch):
+		// Forged, or edited before a redrive: it must not write
+		// anything, ever. Failing it every time sends it to the DLQ.
+		log.ErrorContext(ctx, "message rejected: it does not match its request; nothing was written, it will end in the DLQ", "error", err)
+		return false
+	case err != nil:
+		log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
+		return false
 	}
-	return resp, nil
+	return true
 }
 
 // Process handles one batch. It is idempotent: records and journey targets

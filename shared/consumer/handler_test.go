@@ -507,6 +507,41 @@ func TestOnlyTheFailedMessageIsReported(t *testing.T) {
 	w.checkTargetsBeforeRecords(t)
 }
 
+func TestAJourneysMessagesStopAtItsFirstFailure(t *testing.T) {
+	// GIVEN three messages of the journey's FIFO group, and a fourth without
+	// a group (as a standard queue delivers), and writing the records of
+	// part 1 fails
+	accounts := workload.Accounts(12)
+	w := newWorld(accounts)
+	h := w.handler()
+	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
+		if records[0].Index == 3 {
+			return errBoom
+		}
+		return w.put(ctx, records)
+	}}
+	ev := w.event(t, batches(t, accounts, 12, 3)...)
+	for i := range 3 {
+		ev.Records[i].Attributes = map[string]string{"MessageGroupId": journeyID}
+	}
+
+	// WHEN the consumer handles them
+	failed := handle(t, h, ev)
+
+	// THEN part 1 fails and so does part 2, after it in the journey's group,
+	// without being processed: it must not run ahead of part 1
+	if want := []string{"m1", "m2"}; !slices.Equal(failed, want) {
+		t.Fatalf("failed messages %v, want %v", failed, want)
+	}
+	if _, ok := w.parts[2]; ok {
+		t.Error("part 2 was processed after part 1 of its group failed")
+	}
+	// AND the message outside the group is done
+	if _, ok := w.parts[3]; !ok || len(w.parts) != 2 {
+		t.Errorf("parts recorded: %v, want 0 and 3", w.parts)
+	}
+}
+
 func TestMalformedMessageFailsAlone(t *testing.T) {
 	tests := []struct{ name, body string }{
 		{"empty", ""},

@@ -1,11 +1,15 @@
-// Package queue sends batches of accepted targets as SQS messages.
+// Package queue sends batches of accepted targets as SQS messages: the one
+// way targets reach the consumer (the API, and admins' imports alike).
 package queue
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -32,6 +36,12 @@ type Sender struct {
 // Send sends every batch, packing messages into SendMessageBatch calls of at
 // most 10 entries and domain.MaxBatchMessageBytes in all. It fails if any
 // message failed.
+//
+// The targets queue is FIFO. A message's group is its journey, so one
+// consumer at a time works on a journey's target list, in the order the
+// parts were sent (the first add wins: resources.TargetsQueue); its
+// deduplication id is its request and part, so a send retried after a lost
+// response, within SQS's 5-minute window, queues the part once.
 func (s Sender) Send(ctx context.Context, batches []domain.Batch) error {
 	var entries []types.SendMessageBatchRequestEntry
 	size := 0
@@ -64,10 +74,35 @@ func (s Sender) Send(ctx context.Context, batches []domain.Batch) error {
 			}
 		}
 		entries = append(entries, types.SendMessageBatchRequestEntry{
-			Id:          aws.String("p" + strconv.Itoa(b.Part)),
-			MessageBody: aws.String(string(body)),
+			Id:                     aws.String("p" + strconv.Itoa(b.Part)),
+			MessageBody:            aws.String(string(body)),
+			MessageGroupId:         aws.String(GroupID(b.JourneyID)),
+			MessageDeduplicationId: aws.String(b.RequestUUID + "-" + strconv.Itoa(b.Part)),
 		})
 		size += len(body)
 	}
 	return flush()
 }
+
+// maxGroupIDLen is SQS's limit on a MessageGroupId.
+const maxGroupIDLen = 128
+
+// GroupID is the message group of a journey's messages on the targets
+// queue: the journey id itself, readable in the DLQ, when it fits SQS's
+// group ids (1 to 128 characters of printable ASCII but space), else a
+// digest of it. Any journey gets one group, and one journey only one.
+func GroupID(journeyID string) string {
+	fits := journeyID != "" && len(journeyID) <= maxGroupIDLen
+	for i := 0; fits && i < len(journeyID); i++ {
+		fits = journeyID[i] > ' ' && journeyID[i] <= '~'
+	}
+	if fits && !strings.HasPrefix(journeyID, digestPrefix) {
+		return journeyID
+	}
+	sum := sha256.Sum256([]byte(journeyID))
+	return digestPrefix + hex.EncodeToString(sum[:])
+}
+
+// digestPrefix marks a group id that is a journey id's digest; a journey id
+// starting with it is digested too, so it cannot take another's group.
+const digestPrefix = "sha256:"

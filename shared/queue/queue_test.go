@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -53,5 +54,63 @@ func TestSendReportsPartialFailure(t *testing.T) {
 	}}}
 	if err := s.Send(context.Background(), []domain.Batch{{RequestUUID: "u"}}); err == nil {
 		t.Error("a failed entry was not reported")
+	}
+}
+
+func TestSendGroupsByJourneyAndDeduplicatesByPart(t *testing.T) {
+	// GIVEN a request of journey J-1 split into parts
+	batches, _ := domain.SplitBatches(domain.Batch{RequestUUID: "u1", JourneyID: "J-1"}, bigTargets(500))
+	if len(batches) < 2 {
+		t.Fatalf("%d parts; the test needs several", len(batches))
+	}
+	// WHEN they are sent
+	var entries []types.SendMessageBatchRequestEntry
+	s := Sender{QueueURL: "q", SQS: fakes.SQS{SendMessageBatchFunc: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		entries = append(entries, in.Entries...)
+		return &sqs.SendMessageBatchOutput{}, nil
+	}}}
+	if err := s.Send(context.Background(), batches); err != nil {
+		t.Fatal(err)
+	}
+	// THEN every message is in the journey's group, and each part has its own deduplication id
+	seen := map[string]bool{}
+	for i, e := range entries {
+		if g := aws.ToString(e.MessageGroupId); g != "J-1" {
+			t.Errorf("entry %d: group %q, want the journey J-1", i, g)
+		}
+		d := aws.ToString(e.MessageDeduplicationId)
+		if want := "u1-" + strconv.Itoa(i); d != want {
+			t.Errorf("entry %d: deduplication id %q, want %q", i, d, want)
+		}
+		seen[d] = true
+	}
+	if len(seen) != len(batches) {
+		t.Errorf("%d distinct deduplication ids for %d parts", len(seen), len(batches))
+	}
+}
+
+func TestGroupIDFitsSQS(t *testing.T) {
+	long := strings.Repeat("j", 128)
+	for _, tc := range []struct {
+		journey string
+		same    bool // the group is the journey id itself
+	}{
+		{"J-SAMPLE", true},
+		{long, true},
+		{long + "j", false},
+		{"journey with spaces", false},
+		{"Reise-ü", false},
+		{"sha256:abc", false}, // cannot pose as another journey's digest
+	} {
+		g := GroupID(tc.journey)
+		if (g == tc.journey) != tc.same {
+			t.Errorf("GroupID(%q) = %q", tc.journey, g)
+		}
+		if len(g) == 0 || len(g) > 128 || strings.ContainsFunc(g, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			t.Errorf("GroupID(%q) = %q: not a valid SQS message group id", tc.journey, g)
+		}
+	}
+	if GroupID("journey with spaces") == GroupID("journey with spaces ") {
+		t.Error("two journeys share a digest group")
 	}
 }

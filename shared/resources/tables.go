@@ -157,13 +157,32 @@ var All = []Table{Tokens, Journeys, Accounts, AccountEmails, Requests, LoaderRec
 type Queue struct {
 	ID     string
 	EnvVar string
+	// FIFO queues deliver the messages of one message group in order, one
+	// at a time: a group's next message waits until the one in flight is
+	// deleted or becomes visible again. Their names end in ".fifo".
+	FIFO bool
+}
+
+// Name is the queue's physical name in a stage, e.g.
+// "targetloader-prod-targets.fifo".
+func (q Queue) Name(stage string) string {
+	if q.FIFO {
+		return PhysicalName(stage, q.ID) + ".fifo"
+	}
+	return PhysicalName(stage, q.ID)
 }
 
 var (
-	// TargetsQueue carries accepted targets from ingest to the consumer.
-	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL"}
-	// TargetsDLQ receives messages the consumer failed MaxReceiveCount times.
-	TargetsDLQ = Queue{ID: "targets-dlq", EnvVar: "DLQ_URL"}
+	// TargetsQueue carries accepted targets from ingest to the consumer. It
+	// is FIFO with one message group per journey (queue.Sender), so at most
+	// one consumer works on a journey's target list at a time: the
+	// consumer's read of which accounts are already targets and its write of
+	// the others cannot interleave with another's, and the first add wins
+	// (PRODUCT.md §4.6, PERFORMANCE.md).
+	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL", FIFO: true}
+	// TargetsDLQ receives messages the consumer failed MaxReceiveCount
+	// times; a FIFO queue's DLQ must be FIFO too.
+	TargetsDLQ = Queue{ID: "targets-dlq", EnvVar: "DLQ_URL", FIFO: true}
 )
 
 // MaxReceiveCount is how often a message is delivered before it moves to the DLQ.

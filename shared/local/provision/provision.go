@@ -56,8 +56,10 @@ func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage strin
 		}
 	}
 	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(resources.PhysicalName(stage, resources.TargetsDLQ.ID)),
-		Attributes: map[string]string{string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.Itoa(14 * 24 * 3600)},
+		QueueName: aws.String(resources.TargetsDLQ.Name(stage)),
+		Attributes: fifo(resources.TargetsDLQ, map[string]string{
+			string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.Itoa(14 * 24 * 3600),
+		}),
 	})
 	if err != nil {
 		return r, fmt.Errorf("create DLQ: %w", err)
@@ -72,17 +74,29 @@ func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage strin
 		"maxReceiveCount":     strconv.Itoa(resources.MaxReceiveCount),
 	})
 	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(resources.PhysicalName(stage, resources.TargetsQueue.ID)),
-		Attributes: map[string]string{
+		QueueName: aws.String(resources.TargetsQueue.Name(stage)),
+		Attributes: fifo(resources.TargetsQueue, map[string]string{
 			string(sqstypes.QueueAttributeNameVisibilityTimeout): strconv.Itoa(VisibilityTimeoutSeconds),
 			string(sqstypes.QueueAttributeNameRedrivePolicy):     string(redrive),
-		},
+		}),
 	})
 	if err != nil {
 		return r, fmt.Errorf("create queue: %w", err)
 	}
 	r.QueueURL = aws.ToString(main.QueueUrl)
 	return r, nil
+}
+
+// fifo adds the FIFO attributes of def, as the stack sets them, to attrs:
+// high-throughput mode (deduplication and limits per message group) and
+// deduplication by the ids senders give, not by content.
+func fifo(def resources.Queue, attrs map[string]string) map[string]string {
+	if def.FIFO {
+		attrs[string(sqstypes.QueueAttributeNameFifoQueue)] = "true"
+		attrs[string(sqstypes.QueueAttributeNameDeduplicationScope)] = "messageGroup"
+		attrs[string(sqstypes.QueueAttributeNameFifoThroughputLimit)] = "perMessageGroupId"
+	}
+	return attrs
 }
 
 func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t resources.Table) error {
