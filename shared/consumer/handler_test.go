@@ -23,11 +23,12 @@ import (
 
 // The shared fakes satisfy the consumer's ports.
 var (
-	_ consumer.Reader   = fakes.Reader{}
-	_ consumer.Requests = fakes.Requests{}
-	_ consumer.Accounts = fakes.Accounts{}
-	_ consumer.Targets  = fakes.Targets{}
-	_ consumer.Records  = fakes.Records{}
+	_ consumer.Reader      = fakes.Reader{}
+	_ consumer.Requests    = fakes.Requests{}
+	_ consumer.Accounts    = fakes.Accounts{}
+	_ consumer.Targets     = fakes.Targets{}
+	_ consumer.Records     = fakes.Records{}
+	_ consumer.DeadLetters = fakes.DeadLetters{}
 )
 
 const (
@@ -63,6 +64,7 @@ type world struct {
 	fail     map[string]error
 	calls    []call
 	parts    map[int]domain.PartResult
+	rejected []string // message ids moved to the DLQ
 	logs     bytes.Buffer
 }
 
@@ -86,6 +88,7 @@ func (w *world) handler() *consumer.Handler {
 		Accounts:           fakes.Accounts{LookupFunc: w.lookup},
 		Targets:            fakes.Targets{AddNewFunc: w.addNew},
 		Records:            fakes.Records{PutFunc: w.put},
+		DeadLetters:        fakes.DeadLetters{RejectFunc: w.reject},
 		Logger:             slog.New(slog.NewTextHandler(&w.logs, nil)),
 		Now:                func() time.Time { return now },
 		MessageConcurrency: 4,
@@ -120,6 +123,17 @@ func (w *world) read(ctx context.Context, _, journeyID, requestUUID string) (dom
 		s.Request = &r
 	}
 	return s, nil
+}
+
+// reject notes a message moved to the DLQ.
+func (w *world) reject(ctx context.Context, msg events.SQSMessage) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.record(ctx, call{name: "DeadLetters.Reject"}); err != nil {
+		return err
+	}
+	w.rejected = append(w.rejected, msg.MessageId)
+	return nil
 }
 
 // abort aborts a request still enqueuing, as the store does.
@@ -562,12 +576,15 @@ func TestMalformedMessageFailsAlone(t *testing.T) {
 			// WHEN the consumer handles them
 			failed := handle(t, w.handler(), ev)
 
-			// THEN the malformed one is left for the DLQ without touching any port
-			if want := []string{"bad"}; !slices.Equal(failed, want) {
-				t.Fatalf("failed messages %v, want %v", failed, want)
+			// THEN the malformed one is moved to the DLQ at once without
+			// touching any other port, and the good one is processed
+			if len(failed) != 0 || !slices.Equal(w.rejected, []string{"bad"}) {
+				t.Fatalf("failed messages %v, moved to the DLQ %v; want none, [bad]", failed, w.rejected)
 			}
-			if got := w.names(); !slices.Equal(got, []string{"Reader.Read", "Accounts.Lookup", "Targets.AddNew", "Records.Put", "Requests.RecordPart"}) {
-				t.Errorf("calls %v: only the good message's", got)
+			got := w.names()
+			got = slices.DeleteFunc(got, func(n string) bool { return n == "DeadLetters.Reject" })
+			if !slices.Equal(got, []string{"Reader.Read", "Accounts.Lookup", "Targets.AddNew", "Records.Put", "Requests.RecordPart"}) || len(w.names()) != 6 {
+				t.Errorf("calls %v: only the good message's and the move", got)
 			}
 		})
 	}
@@ -721,9 +738,14 @@ func TestPortErrorsFailTheMessage(t *testing.T) {
 			wantCalls: read,
 		},
 		{
-			name:      "request record missing",
-			given:     func(w *world) { delete(w.requests, requestUUID) },
-			wantCalls: read,
+			// No such request: the message goes to the DLQ at once, unless
+			// that move fails.
+			name: "request record missing, and the DLQ refuses the move",
+			given: func(w *world) {
+				delete(w.requests, requestUUID)
+				w.fail["DeadLetters.Reject"] = errBoom
+			},
+			wantCalls: append(slices.Clone(read), "DeadLetters.Reject"),
 		},
 		{
 			name: "Requests.Abort",
@@ -783,7 +805,7 @@ func TestPortErrorsFailTheMessage(t *testing.T) {
 				t.Errorf("calls %v, want %v", got, tt.wantCalls)
 			}
 			w.checkTargetsBeforeRecords(t)
-			if !strings.Contains(w.logs.String(), "message failed") {
+			if !strings.Contains(w.logs.String(), "will be redelivered") {
 				t.Errorf("the failure is not logged:\n%s", w.logs.String())
 			}
 			if tt.wantErr != nil {
@@ -877,8 +899,9 @@ func TestDeadlineMarginLeavesUnfinishedMessagesForRedelivery(t *testing.T) {
 }
 
 // A message that is not a part queued for its request writes nothing, is
-// logged as rejected and is reported failed on every delivery, so that it
-// ends in the DLQ.
+// logged as rejected and moved to the DLQ at once, so that it does not hold
+// up its journey's FIFO message group; if that move fails, it is reported
+// failed, to be tried again.
 func TestForgedMessageWritesNothing(t *testing.T) {
 	accounts := workload.Accounts(4)
 	edits := map[string]func(b *domain.Batch){
@@ -902,16 +925,20 @@ func TestForgedMessageWritesNothing(t *testing.T) {
 			}
 			ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "forged", Body: string(body)}}}
 
-			for delivery := 1; delivery <= 3; delivery++ {
-				// WHEN the consumer handles it
-				failed := handle(t, w.handler(), ev)
-
-				// THEN it fails, having only read the request
-				if !slices.Equal(failed, []string{"forged"}) {
-					t.Fatalf("delivery %d: failed %v", delivery, failed)
-				}
+			// WHEN the consumer handles it, and the DLQ refuses it the first time
+			w.fail["DeadLetters.Reject"] = errBoom
+			failed := handle(t, w.handler(), ev)
+			// THEN it fails, to be tried again
+			if !slices.Equal(failed, []string{"forged"}) {
+				t.Fatalf("failed %v while the DLQ refused it", failed)
 			}
-			if got := w.names(); slices.ContainsFunc(got, func(n string) bool { return n != "Reader.Read" }) {
+			// AND on its next delivery it is moved to the DLQ and leaves the queue
+			delete(w.fail, "DeadLetters.Reject")
+			if failed := handle(t, w.handler(), ev); len(failed) != 0 || !slices.Equal(w.rejected, []string{"forged"}) {
+				t.Fatalf("failed %v, moved %v", failed, w.rejected)
+			}
+			// AND it only ever read the request
+			if got := w.names(); slices.ContainsFunc(got, func(n string) bool { return n != "Reader.Read" && n != "DeadLetters.Reject" }) {
 				t.Errorf("calls %v, want reads only", got)
 			}
 			if !strings.Contains(w.logs.String(), "message rejected") {

@@ -11,10 +11,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
 
 // SQS is the part of *sqs.Client the sender uses.
@@ -106,3 +108,39 @@ func GroupID(journeyID string) string {
 // digestPrefix marks a group id that is a journey id's digest; a journey id
 // starting with it is digested too, so it cannot take another's group.
 const digestPrefix = "sha256:"
+
+// DeadLetters moves messages the consumer refuses for good to the targets
+// DLQ, in the message group they came from, so that they stop holding up
+// their journey's later messages on the FIFO queue.
+type DeadLetters struct {
+	SQS      SQS
+	QueueURL string
+}
+
+// Reject sends msg's body and attributes to the DLQ. Its deduplication id
+// is derived from the message id, so a second attempt within SQS's 5-minute
+// window (the first's response was lost) adds no second copy.
+func (d DeadLetters) Reject(ctx context.Context, msg events.SQSMessage) error {
+	group := msg.Attributes[sqsbatch.GroupAttribute]
+	if group == "" {
+		group = msg.MessageId
+	}
+	attrs := map[string]types.MessageAttributeValue{}
+	for k, v := range msg.MessageAttributes {
+		attrs[k] = types.MessageAttributeValue{DataType: aws.String(v.DataType), StringValue: v.StringValue, BinaryValue: v.BinaryValue}
+	}
+	out, err := d.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &d.QueueURL, Entries: []types.SendMessageBatchRequestEntry{{
+		Id:                     aws.String("rejected"),
+		MessageBody:            aws.String(msg.Body),
+		MessageAttributes:      attrs,
+		MessageGroupId:         aws.String(group),
+		MessageDeduplicationId: aws.String("rejected-" + msg.MessageId),
+	}}})
+	if err != nil {
+		return err
+	}
+	if len(out.Failed) > 0 {
+		return fmt.Errorf("not sent to the DLQ: %s %s", aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
+	}
+	return nil
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -112,5 +113,38 @@ func TestGroupIDFitsSQS(t *testing.T) {
 	}
 	if GroupID("journey with spaces") == GroupID("journey with spaces ") {
 		t.Error("two journeys share a digest group")
+	}
+}
+
+func TestDeadLettersRejectKeepsTheGroupAndDeduplicatesRetries(t *testing.T) {
+	// GIVEN a message of journey J-1's group, with an attribute
+	msg := events.SQSMessage{MessageId: "m-1", Body: "forged", Attributes: map[string]string{"MessageGroupId": "J-1"},
+		MessageAttributes: map[string]events.SQSMessageAttribute{"k": {DataType: "String", StringValue: aws.String("v")}}}
+	var got []types.SendMessageBatchRequestEntry
+	d := DeadLetters{QueueURL: "dlq", SQS: fakes.SQS{SendMessageBatchFunc: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		if aws.ToString(in.QueueUrl) != "dlq" {
+			t.Errorf("sent to %s", aws.ToString(in.QueueUrl))
+		}
+		got = append(got, in.Entries...)
+		return &sqs.SendMessageBatchOutput{}, nil
+	}}}
+	// WHEN rejected twice (a retry)
+	for range 2 {
+		if err := d.Reject(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// THEN both sends carry its body, attributes, group and one deduplication id
+	for _, e := range got {
+		if aws.ToString(e.MessageBody) != "forged" || aws.ToString(e.MessageGroupId) != "J-1" || aws.ToString(e.MessageDeduplicationId) != "rejected-m-1" || aws.ToString(e.MessageAttributes["k"].StringValue) != "v" {
+			t.Errorf("entry %+v", e)
+		}
+	}
+	// AND a failed entry is an error
+	d.SQS = fakes.SQS{SendMessageBatchFunc: func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		return &sqs.SendMessageBatchOutput{Failed: []types.BatchResultErrorEntry{{Id: in.Entries[0].Id, Code: aws.String("InternalError")}}}, nil
+	}}
+	if err := d.Reject(context.Background(), msg); err == nil {
+		t.Error("a failed send was not reported")
 	}
 }

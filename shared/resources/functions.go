@@ -144,6 +144,8 @@ var (
 			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},                // LoaderRecords.Put
 			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew: consistent read, then the absent ones
 		},
+		// DeadLetters.Reject: messages refused for good go to the DLQ at once.
+		Queues: []QueueAccess{{Queue: TargetsDLQ, Actions: []Action{SendMessage}}},
 		// RETENTION_DAYS: LoaderRecords.Put sets each record's expiry.
 		Settings: []string{EnvRetentionDays},
 		// The targets queue is FIFO, grouped by journey: a batch holds up to

@@ -235,7 +235,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	// Ingest's clients have its short retry budget, as in its Lambda main.
 	apiAWS := lambdaenv.ForAPI(s.AWS)
 	ingestH := ingestwire.New(ingestCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
-	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, consumerLog)
+	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, s.SQS, consumerLog)
 	manageH := managewire.New(manageCfg, s.DynamoDB, apiLog)
 
 	api := Router{

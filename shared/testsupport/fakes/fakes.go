@@ -12,6 +12,7 @@ package fakes
 
 import (
 	"context"
+	"github.com/aws/aws-lambda-go/events"
 	"time"
 
 	"github.com/targetloader/targetloader/shared/domain"
@@ -85,6 +86,18 @@ func (f Queue) Send(ctx context.Context, batches []domain.Batch) error {
 		unexpected("Queue.Send")
 	}
 	return f.SendFunc(ctx, batches)
+}
+
+// DeadLetters fakes the consumer's DLQ port.
+type DeadLetters struct {
+	RejectFunc func(ctx context.Context, msg events.SQSMessage) error
+}
+
+func (f DeadLetters) Reject(ctx context.Context, msg events.SQSMessage) error {
+	if f.RejectFunc == nil {
+		unexpected("DeadLetters.Reject")
+	}
+	return f.RejectFunc(ctx, msg)
 }
 
 // Records fakes the loader-record ports of ingest, the consumer and manage.

@@ -63,7 +63,7 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	manageIAM := iamcheck.New(t, resources.ManageFunction, s.Env)
 	h := Handlers{
 		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
-		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), log),
+		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), consumerIAM.SQS(q), log),
 		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), log),
 	}
 	h.Consumer.EnqueueWait = 0
