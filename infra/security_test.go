@@ -147,6 +147,7 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:loader-records":  "dynamodb:BatchWriteItem",
 			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:BatchWriteItem", // consistent read, then the absent ones (FIFO: one writer per journey)
 			"queue:targets":         pollerActions,
+			"queue:targets-dlq":     "sqs:SendMessage", // messages refused for good go there at once
 			logs("consumer"):        logWriteActions,
 		},
 		"manage": {

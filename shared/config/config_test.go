@@ -63,6 +63,7 @@ var ingestEnv = map[string]string{
 var consumerEnv = map[string]string{
 	"JOURNEYS_TABLE": "tl-journeys", "ACCOUNTS_TABLE": "tl-accounts", "ACCOUNT_EMAILS_TABLE": "tl-account-emails",
 	"REQUESTS_TABLE": "tl-requests", "LOADER_RECORDS_TABLE": "tl-records", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
+	"DLQ_URL": "http://127.0.0.1:4566/000000000000/tl-targets-dlq.fifo",
 }
 
 var manageEnv = map[string]string{
@@ -155,7 +156,7 @@ func TestLoadConsumer(t *testing.T) {
 			want: config.Consumer{
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
-				RetentionDays: resources.DefaultRetentionDays,
+				DLQURL: "http://127.0.0.1:4566/000000000000/tl-targets-dlq.fifo", RetentionDays: resources.DefaultRetentionDays,
 			},
 		},
 		{
@@ -164,7 +165,7 @@ func TestLoadConsumer(t *testing.T) {
 			want: config.Consumer{
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
-				RetentionDays: 731,
+				DLQURL: "http://127.0.0.1:4566/000000000000/tl-targets-dlq.fifo", RetentionDays: 731,
 			},
 		},
 		{name: "retention zero", override: map[string]string{"RETENTION_DAYS": "0"}, wantErr: []string{"RETENTION_DAYS", "0"}},

@@ -57,7 +57,7 @@ type Handler struct {
 	Records     Records
 	DeadLetters DeadLetters
 	Logger      *slog.Logger
-	Now      func() time.Time
+	Now         func() time.Time
 	// MessageConcurrency bounds the messages of one SQS batch processed at once.
 	MessageConcurrency int
 	// EnqueuePoll is how often a message of a request still being enqueued
