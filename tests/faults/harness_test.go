@@ -54,6 +54,7 @@ type env struct {
 	token    string
 	shorts   []domain.Account
 	consumer *consumer.Handler
+	raw      int // messages sendRaw sent
 }
 
 // faults are the transports wrapped around the handlers' clients (nil: none).
@@ -171,20 +172,16 @@ func assertProblem(t *testing.T, resp events.APIGatewayProxyResponse, minStatus,
 	}
 }
 
-// receiveAll takes every visible message, hiding them for hide, without deleting them.
-func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
+// receiveAll takes every message off the targets queue (testenv.ReceiveAll).
+func (e *env) receiveAll() []events.SQSMessage {
 	e.t.Helper()
-	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL, hide)
+	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL)
 }
 
-// requeue makes received messages visible again at once.
+// requeue puts messages receiveAll took back on the queue.
 func (e *env) requeue(msgs []events.SQSMessage) {
 	e.t.Helper()
-	for _, m := range msgs {
-		if _, err := e.stack.SQS.ChangeMessageVisibility(ctx(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(e.stack.Resources.QueueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: 0}); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	testenv.Requeue(e.t, e.stack.SQS, e.stack.Resources.QueueURL, msgs)
 }
 
 // drain feeds the queue to h, redelivering failed messages at once, until

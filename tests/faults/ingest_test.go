@@ -41,7 +41,7 @@ func TestSQSSendFailsMidRequest(t *testing.T) {
 	if send.Injected(0) == 0 {
 		t.Fatal("the 2nd SendMessageBatch call was never made: the request was not split as intended")
 	}
-	partial := e.receiveAll(time.Second)
+	partial := e.receiveAll()
 	if len(partial) == 0 {
 		t.Fatal("nothing of the failed request reached the queue: the partial send this test is about did not happen")
 	}
@@ -156,7 +156,7 @@ func TestSQSSendTakesEffectButItsResponseIsLost(t *testing.T) {
 				assertProblem(t, resp, 500, 599)
 				e.postOK(acc, body)
 			}
-			queued := e.receiveAll(time.Second)
+			queued := e.receiveAll()
 			t.Logf("first POST %d; %d messages on the queue for %d accepted request(s)", resp.StatusCode, len(queued), len(acc))
 			if len(queued) < 2 {
 				t.Errorf("expected duplicate messages from the resent batch, got %d", len(queued))
