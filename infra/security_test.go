@@ -216,7 +216,8 @@ func TestCustomerManagedKey(t *testing.T) {
 	const rw = "kms:Decrypt,kms:DescribeKey,kms:Encrypt,kms:GenerateDataKey via dynamodb"
 	wantGrants := map[string][]string{
 		"ingest":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
-		"consumer": {"kms:Decrypt", rw}, // the first: polling the queue (the event source's grant)
+		// the first: polling the queue (the event source's grant); the last: sending to the DLQ
+		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"manage":   {rw},
 	}
 	for _, tc := range []struct {

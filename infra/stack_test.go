@@ -421,7 +421,7 @@ func (r *synthResult) logicalIDs() map[string]string {
 		out[lid] = "table:" + strings.TrimPrefix(props(res)["TableName"].(string), cdkPrefix)
 	}
 	for lid, res := range r.resources("AWS::SQS::Queue") {
-		out[lid] = "queue:" + strings.TrimPrefix(props(res)["QueueName"].(string), cdkPrefix)
+		out[lid] = "queue:" + strings.TrimSuffix(strings.TrimPrefix(props(res)["QueueName"].(string), cdkPrefix), ".fifo")
 	}
 	for lid, res := range r.resources("AWS::Logs::LogGroup") {
 		if name, ok := props(res)["LogGroupName"].(string); ok {
