@@ -17,6 +17,10 @@ const (
 	BatchWriteItem Action = "dynamodb:BatchWriteItem"
 	Scan           Action = "dynamodb:Scan"
 	SendMessage    Action = "sqs:SendMessage" // also covers SendMessageBatch
+	// ChangeMessageVisibility: the webhooks function delays a failed
+	// delivery's next attempt.
+	ChangeMessageVisibility Action = "sqs:ChangeMessageVisibility"
+	GetSecretValue          Action = "secretsmanager:GetSecretValue"
 )
 
 // TableAccess is what a function's code does with one table. The function
@@ -36,6 +40,14 @@ type QueueAccess struct {
 	Actions []Action
 }
 
+// SecretAccess is what a function's code does with one Secrets Manager
+// secret. The function gets the secret's EnvVar (its ARN, or its name
+// locally) and exactly these permissions.
+type SecretAccess struct {
+	Secret  Secret
+	Actions []Action
+}
+
 // Environment variables besides table names and queue URLs. Their values
 // come from the deployment (stack parameters, the API's URL).
 const (
@@ -49,6 +61,10 @@ const (
 	EnvUserPoolID       = "USER_POOL_ID"
 	EnvUserPoolClientID = "USER_POOL_CLIENT_ID"
 	EnvCognitoEndpoint  = "COGNITO_ENDPOINT"
+	// EnvWebhookAllowPrivate lets the webhooks function call loopback,
+	// private and link-local addresses. Only the local stack sets it to
+	// true: in AWS a callback URL must resolve to a public address.
+	EnvWebhookAllowPrivate = "WEBHOOK_ALLOW_PRIVATE_NETWORKS"
 )
 
 // SQSEventSource is how Lambda feeds a function from a queue: the event
@@ -75,6 +91,7 @@ type Function struct {
 	Timeout  time.Duration
 	Tables   []TableAccess
 	Queues   []QueueAccess
+	Secrets  []SecretAccess
 	// Settings are the other environment variables the function reads.
 	Settings []string
 	// EventSource, when set, invokes the function with batches from a queue.
@@ -90,6 +107,9 @@ func (f Function) Env() []string {
 	}
 	for _, q := range f.Queues {
 		env = append(env, q.Queue.EnvVar)
+	}
+	for _, s := range f.Secrets {
+		env = append(env, s.Secret.EnvVar)
 	}
 	return append(env, f.Settings...)
 }
@@ -118,6 +138,9 @@ var (
 			// CreateIdempotent; the existing record when its condition fails.
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 			{Table: RateLimits, Actions: []Action{UpdateItem}}, // RateLimiter.Take
+			// Accounts.Lookup: a dry run matches the targets at once.
+			{Table: Accounts, Actions: []Action{BatchGetItem}},
+			{Table: AccountEmails, Actions: []Action{BatchGetItem}},
 		},
 		Queues:   []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
 		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst},
@@ -138,6 +161,8 @@ var (
 			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},                // LoaderRecords.Put
 			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew
 		},
+		// A completed request with a callback URL is announced to the webhooks function.
+		Queues: []QueueAccess{{Queue: WebhooksQueue, Actions: []Action{SendMessage}}},
 		EventSource: &SQSEventSource{
 			Queue:             TargetsQueue,
 			BatchSize:         10,
@@ -162,13 +187,41 @@ var (
 			{Table: JourneyTargets, Actions: []Action{Query}},   // JourneyTargets.List
 			// LoaderRecords.List: a request's records from the table, a journey's from its index.
 			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
+			{Table: WebhookDeliveries, Actions: []Action{Query}}, // WebhookDeliveries.List
 		},
+		// A token's webhook secret is derived from the master key, shown once.
+		Secrets:  []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
 		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
+	}
+
+	// WebhooksFunction delivers completion webhooks: each message is one
+	// signed POST of at most WebhookPostTimeout, the messages of a batch at
+	// once, so 30 s is ample; it needs little memory.
+	WebhooksFunction = Function{
+		Name:     "webhooks",
+		MemoryMB: 256,
+		Timeout:  30 * time.Second,
+		Tables: []TableAccess{
+			// Get (a duplicate of a delivered event is dropped); RecordAttempt.
+			{Table: WebhookDeliveries, Actions: []Action{GetItem, UpdateItem}},
+		},
+		// A failed delivery's next attempt waits (domain.WebhookRetryDelays).
+		Queues:   []QueueAccess{{Queue: WebhooksQueue, Actions: []Action{ChangeMessageVisibility}}},
+		Secrets:  []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
+		Settings: []string{EnvWebhookAllowPrivate},
+		EventSource: &SQSEventSource{
+			Queue:          WebhooksQueue,
+			BatchSize:      10,
+			MaxConcurrency: 2,
+		},
 	}
 )
 
+// WebhookPostTimeout bounds one webhook delivery, connection included.
+const WebhookPostTimeout = 10 * time.Second
+
 // Functions lists every function of the service, in build order.
-var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction}
+var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction}
 
 // Cognito user pool groups (PRODUCT.md §8): marketers manage tokens and read
 // target lists; admins may do all that and read target loader records.
@@ -221,5 +274,7 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/targets", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/journeys/{journey_id}/webhook-deliveries", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/console/config.json", Function: ManageFunction.Name},
+	{Method: "GET", Path: "/openapi.json", Function: ManageFunction.Name},
 }
