@@ -138,14 +138,14 @@ func (w *world) abort(ctx context.Context, uuid string) (bool, error) {
 	return true, nil
 }
 
-func (w *world) recordPart(ctx context.Context, _ string, part int, result domain.PartResult) error {
+func (w *world) recordPart(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.record(ctx, call{name: "Requests.RecordPart"}); err != nil {
-		return err
+		return domain.Request{}, err
 	}
 	w.parts[part] = result
-	return nil
+	return w.requests[uuid], nil
 }
 
 // lookup returns the known accounts having one of ids or emails.

@@ -220,6 +220,17 @@ var (
 // WebhookPostTimeout bounds one webhook delivery, connection included.
 const WebhookPostTimeout = 10 * time.Second
 
+// FedBy is the function whose event source is queue q (the zero Function
+// when none is).
+func FedBy(q Queue) Function {
+	for _, f := range Functions {
+		if f.EventSource != nil && f.EventSource.Queue.ID == q.ID {
+			return f
+		}
+	}
+	return Function{}
+}
+
 // Functions lists every function of the service, in build order.
 var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction}
 

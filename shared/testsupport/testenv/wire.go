@@ -18,11 +18,14 @@ import (
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 	"github.com/targetloader/targetloader/shared/testsupport/iamcheck"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
+	"github.com/targetloader/targetloader/shared/webhooks"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/webhookswire"
 )
 
 // Clients are the SDK clients handlers are wired with; a nil field means the
@@ -32,11 +35,26 @@ type Clients struct {
 	SQS      queue.SQS
 }
 
-// Handlers are the three functions' handlers, wired as the Lambdas wire them.
+// Handlers are the functions' handlers, wired as the Lambdas wire them.
+// API checks the exchanges of IngestAPI and ManageAPI (the ingest and
+// manage handlers) against the OpenAPI document.
 type Handlers struct {
 	Ingest   *ingest.Handler
 	Consumer *consumer.Handler
 	Manage   *manage.Handler
+	Webhooks *webhooks.Handler
+	API      *apicheck.Checker
+}
+
+// IngestAPI serves req with the ingest handler, as API Gateway calls it,
+// and checks the exchange against the OpenAPI document.
+func (h Handlers) IngestAPI(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.API.Wrap(h.Ingest.Handle)(ctx, req)
+}
+
+// ManageAPI serves req with the manage handler, checked as IngestAPI is.
+func (h Handlers) ManageAPI(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.API.Wrap(h.Manage.Handle)(ctx, req)
 }
 
 // Wire builds the handlers from the stack's environment, as each function
@@ -57,10 +75,13 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	ingestIAM := iamcheck.New(t, resources.IngestFunction, s.Env)
 	consumerIAM := iamcheck.New(t, resources.ConsumerFunction, s.Env)
 	manageIAM := iamcheck.New(t, resources.ManageFunction, s.Env)
+	webhooksIAM := iamcheck.New(t, resources.WebhooksFunction, s.Env)
 	h := Handlers{
 		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
-		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), log),
-		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), log),
+		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), consumerIAM.SQS(q), log),
+		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), manageIAM.Secrets(s.Secrets), log),
+		Webhooks: webhookswire.New(Config[config.Webhooks](t, s), webhooksIAM.DynamoDB(db), webhooksIAM.Visibility(s.SQS), webhooksIAM.Secrets(s.Secrets), log),
+		API:      apicheck.New(t),
 	}
 	h.Consumer.EnqueueWait = 0
 	return h
@@ -107,10 +128,11 @@ func (s *Stack) ImportAccounts(t testing.TB, accounts []domain.Account) {
 }
 
 // CreateToken creates a token of journeyID through the manage handler h,
-// as the marketer API Gateway's authorizer verified (workload.Marketer).
+// as the marketer API Gateway's authorizer verified (workload.Marketer);
+// the exchange is checked against the OpenAPI document.
 func CreateToken(t testing.TB, h *manage.Handler, journeyID, expires string) manage.Created {
 	t.Helper()
-	resp, err := h.Handle(context.Background(), workload.CreateToken(journeyID, expires))
+	resp, err := apicheck.New(t).Wrap(h.Handle)(context.Background(), workload.CreateToken(journeyID, expires))
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create token: %v %d %s", err, resp.StatusCode, resp.Body)
 	}
@@ -139,9 +161,14 @@ func (s *Stack) Drain(t testing.TB, h poller.Handler) int {
 	return 0
 }
 
-// Poller feeds the stack's queue to h as the event source mapping does.
+// Poller feeds the stack's targets queue to h as the event source mapping does.
 func (s *Stack) Poller(h poller.Handler) *poller.Poller {
-	return &poller.Poller{SQS: s.SQS, QueueURL: s.Resources.QueueURL, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: 10, InvokeTimeout: time.Minute}
+	return s.QueuePoller(s.Resources.QueueURL, h)
+}
+
+// QueuePoller feeds the stack's queue at url to h as the event source mapping does.
+func (s *Stack) QueuePoller(url string, h poller.Handler) *poller.Poller {
+	return &poller.Poller{SQS: s.SQS, QueueURL: url, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: 10, InvokeTimeout: time.Minute}
 }
 
 // Handle runs the consumer handler h on msgs and fails the test if any
