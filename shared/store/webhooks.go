@@ -45,8 +45,49 @@ func (s WebhookDeliveries) Get(ctx context.Context, journeyID, key string) (*dom
 	return &d, nil
 }
 
-// RecordAttempt appends attempt to d's delivery (creating it on the first)
-// and sets its status, next attempt and clean-up time, in one UpdateItem.
+// Attribute of a delivery being attempted: until when (epoch seconds) the
+// attempt holds it.
+const attrLeaseUntil = "lease_until"
+
+// Claim takes d's delivery for one attempt until `until`, creating its item
+// (with what admins see of it) on the first. It reports false, and takes
+// nothing, when the delivery was made or another attempt holds it: a
+// duplicate of the message is being sent at the same moment.
+func (s WebhookDeliveries) Claim(ctx context.Context, d domain.WebhookDelivery, now, until time.Time) (bool, error) {
+	status, lease := expression.Name(attrDeliveryStatus), expression.Name(attrLeaseUntil)
+	expr, err := expression.NewBuilder().
+		WithUpdate(expression.Set(lease, expression.Value(until.Unix())).
+			Set(status, expression.IfNotExists(status, expression.Value(domain.DeliveryRetrying))).
+			Set(expression.Name(attrAttempts), expression.IfNotExists(expression.Name(attrAttempts), expression.Value([]any{}))).
+			Set(expression.Name(resources.AttrRequestUUID), expression.Value(d.RequestUUID)).
+			Set(expression.Name(resources.AttrTokenID), expression.Value(d.TokenID)).
+			Set(expression.Name("webhook_id"), expression.Value(d.WebhookID)).
+			Set(expression.Name("callback_url"), expression.Value(d.CallbackURL)).
+			Set(expression.Name("updated_at"), expression.IfNotExists(expression.Name("updated_at"), expression.Value(now.UTC().Format(time.RFC3339Nano)))).
+			Set(expression.Name(resources.AttrDeleteAfter), expression.Value(now.Add(domain.DeliveryRetention).Unix()))).
+		WithCondition(expression.And(
+			expression.Or(expression.AttributeNotExists(status), status.NotEqual(expression.Value(domain.DeliveryDelivered))),
+			expression.Or(expression.AttributeNotExists(lease), lease.LessThan(expression.Value(now.Unix()))))).
+		Build()
+	if err != nil {
+		return false, err
+	}
+	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 &s.Table,
+		Key:                       deliveryKey(d.JourneyID, d.DeliveryKey),
+		UpdateExpression:          expr.Update(),
+		ConditionExpression:       expr.Condition(),
+		ExpressionAttributeNames:  expr.Names(),
+		ExpressionAttributeValues: expr.Values(),
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// RecordAttempt appends attempt to d's delivery, sets its status, next
+// attempt and clean-up time, and releases the claim, in one UpdateItem.
 func (s WebhookDeliveries) RecordAttempt(ctx context.Context, d domain.WebhookDelivery, attempt domain.DeliveryAttempt) error {
 	att, err := attributevalue.Marshal([]domain.DeliveryAttempt{attempt})
 	if err != nil {
@@ -55,12 +96,9 @@ func (s WebhookDeliveries) RecordAttempt(ctx context.Context, d domain.WebhookDe
 	upd := expression.Set(expression.Name(attrAttempts), expression.ListAppend(
 		expression.IfNotExists(expression.Name(attrAttempts), expression.Value([]any{})), expression.Value(att))).
 		Set(expression.Name(attrDeliveryStatus), expression.Value(d.Status)).
-		Set(expression.Name(resources.AttrRequestUUID), expression.Value(d.RequestUUID)).
-		Set(expression.Name(resources.AttrTokenID), expression.Value(d.TokenID)).
-		Set(expression.Name("webhook_id"), expression.Value(d.WebhookID)).
-		Set(expression.Name("callback_url"), expression.Value(d.CallbackURL)).
 		Set(expression.Name("updated_at"), expression.Value(attempt.At.UTC().Format(time.RFC3339Nano))).
-		Set(expression.Name(resources.AttrDeleteAfter), expression.Value(attempt.At.Add(domain.DeliveryRetention).Unix()))
+		Set(expression.Name(resources.AttrDeleteAfter), expression.Value(attempt.At.Add(domain.DeliveryRetention).Unix())).
+		Remove(expression.Name(attrLeaseUntil))
 	if d.NextAttempt != nil {
 		upd = upd.Set(expression.Name("next_attempt_at"), expression.Value(d.NextAttempt.UTC().Format(time.RFC3339Nano)))
 	} else {

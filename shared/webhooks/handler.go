@@ -21,14 +21,21 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/resources"
 	"golang.org/x/sync/errgroup"
 )
 
-// Deliveries records each webhook's attempts.
+// Deliveries records each webhook's attempts. Claim serialises the
+// attempts of duplicates of one webhook's message.
 type Deliveries interface {
+	Claim(ctx context.Context, d domain.WebhookDelivery, now, until time.Time) (bool, error)
 	Get(ctx context.Context, journeyID, key string) (*domain.WebhookDelivery, error)
 	RecordAttempt(ctx context.Context, d domain.WebhookDelivery, attempt domain.DeliveryAttempt) error
 }
+
+// claimFor is how long an attempt holds its delivery: longer than the POST
+// can take, so a duplicate never sends while it runs.
+const claimFor = resources.WebhookPostTimeout + 5*time.Second
 
 // Keys derives a token's webhook signing key.
 type Keys interface {
@@ -101,17 +108,26 @@ func (h *Handler) deliver(ctx context.Context, msg events.SQSMessage) bool {
 	if u, err := url.Parse(m.CallbackURL); err == nil {
 		log = log.With("callback_host", u.Host) // not the whole URL: its query may hold the receiver's own secret
 	}
-	prior, err := h.Deliveries.Get(ctx, d.JourneyID, d.DeliveryKey)
+	now := h.Now().UTC()
+	claimed, err := h.Deliveries.Claim(ctx, d, now, now.Add(claimFor))
 	if err != nil {
-		log.ErrorContext(ctx, "read the delivery; retrying the message", "error", err)
+		log.ErrorContext(ctx, "claim the delivery; retrying the message", "error", err)
 		return false
 	}
-	if prior != nil && prior.Status == domain.DeliveryDelivered {
-		log.InfoContext(ctx, "webhook already delivered; dropping the duplicate")
-		return true
+	if !claimed {
+		prior, err := h.Deliveries.Get(ctx, d.JourneyID, d.DeliveryKey)
+		if err == nil && prior != nil && prior.Status == domain.DeliveryDelivered {
+			log.InfoContext(ctx, "webhook already delivered; dropping the duplicate")
+			return true
+		}
+		// A duplicate is being sent right now: look again once it is done.
+		log.InfoContext(ctx, "webhook being sent by a duplicate message; looking again later", "error", err)
+		if err := h.Delayer.Delay(ctx, msg.ReceiptHandle, claimFor); err != nil {
+			log.ErrorContext(ctx, "delay the duplicate", "error", err)
+		}
+		return false
 	}
 	attempt := receiveCount(msg)
-	now := h.Now().UTC()
 	statusCode, sendErr := h.send(ctx, m, d.WebhookID, now)
 	a := domain.DeliveryAttempt{At: now, StatusCode: statusCode}
 	var delay time.Duration
@@ -137,10 +153,12 @@ func (h *Handler) deliver(ctx context.Context, msg events.SQSMessage) bool {
 		return true
 	}
 	if d.Status == domain.DeliveryFailed {
+		// Visible again at once: its next receive moves it to the DLQ.
 		log.ErrorContext(ctx, "webhook given up after its last attempt; its message goes to the webhooks DLQ", "attempt", attempt, "status_code", statusCode, "error", sendErr)
-		return false
 	}
-	log.WarnContext(ctx, "webhook not delivered; trying again later", "attempt", attempt, "status_code", statusCode, "error", sendErr, "retry_in", delay.String())
+	if d.Status == domain.DeliveryRetrying {
+		log.WarnContext(ctx, "webhook not delivered; trying again later", "attempt", attempt, "status_code", statusCode, "error", sendErr, "retry_in", delay.String())
+	}
 	if err := h.Delayer.Delay(ctx, msg.ReceiptHandle, delay); err != nil {
 		log.ErrorContext(ctx, "delay the next attempt; it comes after the queue's visibility timeout instead", "error", err)
 	}

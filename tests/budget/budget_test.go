@@ -88,7 +88,7 @@ func (p *pipeline) post(t *testing.T, journeyID, token string, from int, headers
 	for k, v := range headers {
 		req.Headers[k] = v
 	}
-	resp, err := p.Ingest.Handle(context.Background(), req)
+	resp, err := p.IngestAPI(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -255,6 +255,10 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, s.SQS, consumerLog)
 	manageH := managewire.New(manageCfg, s.DynamoDB, s.secrets, apiLog)
 	s.Webhooks = webhookswire.New(webhooksCfg, s.DynamoDB, s.SQS, s.secrets, webhooksLog)
+	// One at a time: moto applies concurrent conditional updates of one
+	// item without isolation, and duplicates of a webhook's message must
+	// not both claim it (DynamoDB's are atomic).
+	s.Webhooks.Concurrency = 1
 	if opts.WebhookRootCAs != nil {
 		s.Webhooks.Client = webhooks.NewClient(webhooksCfg.AllowPrivateNetworks, opts.WebhookRootCAs)
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 )
 
@@ -42,5 +43,42 @@ func TestCheckerReportsWhatDoesNotConform(t *testing.T) {
 	}
 	if n := len(c.Failures()); n != 4 {
 		t.Errorf("%d failures, want 4:\n%s", n, f)
+	}
+}
+
+func TestDocumentCoversEveryRoute(t *testing.T) {
+	doc, err := apicheck.Document()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// GIVEN every route the API serves (resources.Routes)
+	documented := map[string]bool{}
+	for _, rt := range resources.Routes {
+		// THEN the document has its operation, secured as the route is
+		item := doc.Paths.Find(rt.Path)
+		if item == nil || item.GetOperation(rt.Method) == nil {
+			t.Errorf("%s %s is not in the document", rt.Method, rt.Path)
+			continue
+		}
+		op := item.GetOperation(rt.Method)
+		documented[rt.Method+" "+rt.Path] = true
+		signedIn := op.Security != nil && len(*op.Security) == 1 && (*op.Security)[0]["cognito"] != nil
+		if signedIn != rt.SignedIn {
+			t.Errorf("%s %s: document says signed in %v, the route %v", rt.Method, rt.Path, signedIn, rt.SignedIn)
+		}
+		// AND every response of it carries X-Request-Id
+		for status, r := range op.Responses.Map() {
+			if h := r.Value.Headers["X-Request-Id"]; h == nil || !h.Value.Required {
+				t.Errorf("%s %s %s: no required X-Request-Id header", rt.Method, rt.Path, status)
+			}
+		}
+	}
+	// AND the document has no operation the API does not serve
+	for path, item := range doc.Paths.Map() {
+		for method := range item.Operations() {
+			if !documented[method+" "+path] {
+				t.Errorf("%s %s is documented but not served", method, path)
+			}
+		}
 	}
 }

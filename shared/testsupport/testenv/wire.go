@@ -84,8 +84,16 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 		API:      apicheck.New(t),
 	}
 	h.Consumer.EnqueueWait = 0
+	h.Webhooks.Concurrency = LocalWebhookConcurrency
 	return h
 }
+
+// LocalWebhookConcurrency: against moto, the webhooks of a batch are
+// delivered one at a time. moto applies concurrent conditional updates of
+// one item without isolation, so two duplicates of a webhook's message
+// could both claim it; DynamoDB's conditional writes are atomic, so in AWS
+// they run at once (webhookswire).
+const LocalWebhookConcurrency = 1
 
 // The stack's tables through the service's own adapters, for seeding and checking.
 
