@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/local/localaws"
+	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -35,6 +37,11 @@ var (
 	// home is the HOME and configuration directory tl runs with, where it
 	// keeps its session.
 	home string
+	// conformance checks every exchange of the local API against the
+	// OpenAPI document; TestMain fails the run on any that does not conform.
+	conformance = apicheck.Collecting()
+	// hooks is the webhook receiver the stack's webhooks function trusts.
+	hooks *hookReceiver
 )
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
@@ -82,6 +89,8 @@ func run(m *testing.M) int {
 		defer moto.Stop()
 		endpoint = moto.Endpoint
 	}
+	hooks = newHookReceiver()
+	defer hooks.srv.Close()
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -95,6 +104,8 @@ func run(m *testing.M) int {
 		LambdaAddr:       "127.0.0.1:0",
 		Stage:            "e2e-" + hex.EncodeToString(suffix),
 		Logger:           slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Observe:          conformance.Observe,
+		WebhookRootCAs:   hooks.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs,
 	})
 	wg.Wait()
 	if err != nil {
@@ -107,6 +118,17 @@ func run(m *testing.M) int {
 		return 1
 	}
 	code := m.Run()
+	n, ops := conformance.Checked()
+	if failures := conformance.Failures(); len(failures) > 0 {
+		fmt.Fprintf(os.Stderr, "e2e: %d exchange(s) of the local API do not conform to the OpenAPI document:\n  %s\n", len(failures), strings.Join(failures, "\n  "))
+		code = 1
+	} else if code == 0 && !testing.Short() && flag.Lookup("test.run").Value.String() == "" && n == 0 {
+		fmt.Fprintln(os.Stderr, "e2e: no exchange of the local API was checked against the OpenAPI document")
+		code = 1
+	}
+	if testing.Verbose() {
+		fmt.Printf("e2e: %d exchanges checked against the OpenAPI document, %d operation/status pairs\n", n, len(ops))
+	}
 	if code != 0 {
 		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", logs.String())
 	}
