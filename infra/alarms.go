@@ -24,6 +24,8 @@ type AlarmsProps struct {
 	Queue, DLQ       awssqs.IQueue
 	Ingest, Consumer awslambda.IFunction
 	API              awsapigateway.RestApi
+	WebhooksDLQ      awssqs.IQueue
+	Webhooks         awslambda.IFunction
 }
 
 // NewAlarms creates the operational alarms infra/README.md explains.
@@ -60,4 +62,6 @@ func NewAlarms(scope constructs.Construct, props *AlarmsProps) {
 		props.Queue.MetricApproximateAgeOfOldestMessage(stat("Maximum")), 15*60)
 	alarm("IngestErrors", "The ingest function reported invocation errors.",
 		props.Ingest.MetricErrors(stat("Sum")), 0)
+	alarm("WebhooksDlqNotEmpty", "A completion webhook was given up after "+fmt.Sprint(resources.WebhookMaxReceiveCount)+" attempts over more than 24 hours: its receiver is down or refuses it. Admins see it (tl webhooks failures); see infra/README.md.",
+		props.WebhooksDLQ.MetricApproximateNumberOfMessagesVisible(stat("Maximum")), 0)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
@@ -76,6 +77,13 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	return &API{RestAPI: api, BaseURL: baseURL}
 }
 
+// UnauthorizedTemplate is the body of the authorizer's 401: the functions'
+// problem document, with the request's id as API Gateway knows it.
+func UnauthorizedTemplate() string {
+	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
+	return strings.TrimSuffix(string(body), "}") + `,"request_id":"$context.requestId"}`
+}
+
 // Serve builds the routes of resources.Routes, each proxied to its
 // function in fns: the signed-in ones behind a Cognito authorizer of users,
 // whose refusals are problem documents as the functions' are.
@@ -100,14 +108,14 @@ func (a *API) Serve(fns map[string]awslambda.IFunction, users awscognito.IUserPo
 		}
 		a.RestAPI.Root().ResourceForPath(jsii.String(r.Path)).AddMethod(jsii.String(r.Method), integration, opts)
 	}
-	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
 	a.RestAPI.AddGatewayResponse(jsii.String("UnauthorizedResponse"), &awsapigateway.GatewayResponseOptions{
 		Type:       awsapigateway.ResponseType_UNAUTHORIZED(),
 		StatusCode: jsii.String("401"),
 		ResponseHeaders: &map[string]*string{
 			"Content-Type":     jsii.String("'" + problem.ContentType + "'"),
 			"WWW-Authenticate": jsii.String("'" + manage.WWWAuthenticate + "'"),
+			"X-Request-Id":     jsii.String("context.requestId"),
 		},
-		Templates: &map[string]*string{"application/json": jsii.String(string(body))},
+		Templates: &map[string]*string{"application/json": jsii.String(UnauthorizedTemplate())},
 	})
 }

@@ -82,10 +82,8 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	awscdk.Tags_Of(stack).Add(jsii.String("stage"), jsii.String(p.Stage), nil)
 
 	tables := NewTables(stack, &TablesProps{Stage: p.Stage})
-	queues := NewQueues(stack, &QueuesProps{
-		Stage:             p.Stage,
-		VisibilityTimeout: resources.ConsumerFunction.QueueVisibilityTimeout(),
-	})
+	queues := NewQueues(stack, &QueuesProps{Stage: p.Stage})
+	secrets := NewSecrets(stack, p.Stage)
 	users := NewUsers(stack, p.Stage)
 	api := NewAPI(stack, &APIProps{
 		Stage: p.Stage, RateLimit: p.APIRateLimit, BurstLimit: p.APIBurstLimit,
@@ -100,23 +98,27 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		resources.EnvCognitoEndpoint: awscdk.Fn_Join(jsii.String(""), &[]*string{
 			jsii.String("https://cognito-idp."), stack.Region(), jsii.String("."), stack.UrlSuffix(),
 		}),
+		// In AWS a webhook never reaches a loopback, private or link-local address.
+		resources.EnvWebhookAllowPrivate: jsii.String("false"),
 	}
 	fns := map[string]awslambda.IFunction{}
 	for _, def := range resources.Functions {
 		fns[def.Name] = NewFunction(stack, &FunctionProps{
 			Stage: p.Stage, Def: def, AssetDir: p.AssetDirs[def.Name],
-			Tables: tables, Queues: queues, Settings: settings,
+			Tables: tables, Queues: queues, Secrets: secrets, Settings: settings,
 			LogRetention: p.LogRetention, Tracing: p.TracingEnabled,
 		})
 	}
 	ingest := fns[resources.IngestFunction.Name]
 	consumer := fns[resources.ConsumerFunction.Name]
 	manage := fns[resources.ManageFunction.Name]
+	webhooks := fns[resources.WebhooksFunction.Name]
 	api.Serve(fns, users.Pool)
 	queue, dlq := queues[resources.TargetsQueue.ID], queues[resources.TargetsDLQ.ID]
 	NewAlarms(stack, &AlarmsProps{
 		Stage: p.Stage, TopicArn: p.AlarmTopicArn,
 		Queue: queue, DLQ: dlq, Ingest: ingest, Consumer: consumer, API: api.RestAPI,
+		WebhooksDLQ: queues[resources.WebhooksDLQ.ID], Webhooks: webhooks,
 	})
 
 	out := func(id string, value *string, desc string) {
@@ -128,6 +130,8 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	out("ManageFunctionName", manage.FunctionName(), "Management API function")
 	out("IngestFunctionName", ingest.FunctionName(), "Ingest function")
 	out("ConsumerFunctionName", consumer.FunctionName(), "Consumer function")
+	out("WebhooksFunctionName", webhooks.FunctionName(), "Webhooks function: delivers completion webhooks")
+	out("WebhooksDlqUrl", queues[resources.WebhooksDLQ.ID].QueueUrl(), "Webhooks given up after every attempt (admins see them: tl webhooks failures)")
 	out("QueueUrl", queue.QueueUrl(), "Targets queue")
 	out("DlqUrl", dlq.QueueUrl(), "Targets dead-letter queue")
 	out("DlqArn", dlq.QueueArn(), "Targets dead-letter queue ARN (for start-message-move-task)")
