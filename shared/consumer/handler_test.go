@@ -145,7 +145,16 @@ func (w *world) recordPart(ctx context.Context, uuid string, part int, result do
 		return domain.Request{}, err
 	}
 	w.parts[part] = result
-	return w.requests[uuid], nil
+	r := w.requests[uuid]
+	parts := map[string]domain.PartResult{domain.PartKey(part): result}
+	for k, v := range r.PartResults {
+		if k != domain.PartKey(part) {
+			parts[k] = v
+		}
+	}
+	r.PartResults = parts
+	w.requests[uuid] = r
+	return r, nil
 }
 
 // lookup returns the known accounts having one of ids or emails.
