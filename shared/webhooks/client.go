@@ -34,7 +34,6 @@ func NewClient(allowPrivate bool, rootCAs *x509.CertPool) *http.Client {
 	transport := &http.Transport{
 		Proxy:                 nil,
 		DialContext:           dialer.DialContext,
-		ForceAttemptHTTP2:     true,
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: resources.WebhookPostTimeout,
 		MaxIdleConnsPerHost:   2,

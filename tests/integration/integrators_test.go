@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"context"
 	"crypto/x509"
 	"encoding/json"
 	"io"
@@ -15,10 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
@@ -148,7 +144,7 @@ func TestDryRunMatchesAndWritesNothing(t *testing.T) {
 		t.Error("the dry run did not count against the rate limit")
 	}
 	for _, url := range []string{e.stack.Resources.QueueURL, e.stack.Resources.WebhooksQueueURL} {
-		if n := e.queueDepth(url); n != 0 {
+		if n := e.stack.QueueDepth(t, url); n != 0 {
 			t.Errorf("%d message(s) on %s", n, url)
 		}
 	}
@@ -178,23 +174,6 @@ func (e *env) snapshot() map[string][]string {
 		sort.Strings(out[def.ID])
 	}
 	return out
-}
-
-// queueDepth counts the messages on a queue, visible or not.
-func (e *env) queueDepth(url string) int {
-	e.t.Helper()
-	out, err := e.stack.SQS.GetQueueAttributes(e.ctx(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{
-		sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		var x int
-		_ = json.Unmarshal([]byte(v), &x)
-		n += x
-	}
-	return n
 }
 
 // ---- completion webhooks ----
@@ -289,17 +268,7 @@ func certPool(srv *httptest.Server) *x509.CertPool {
 // drainWebhooks runs the webhooks handler until its queue is empty.
 func (e *env) drainWebhooks() {
 	e.t.Helper()
-	p := e.stack.QueuePoller(e.stack.Resources.WebhooksQueueURL, e.Webhooks.Handle)
-	for round := 0; round < 40; round++ {
-		n, err := p.Once(context.Background())
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
-	e.t.Fatal("the webhooks queue did not drain")
+	e.stack.DrainQueue(e.t, e.stack.Resources.WebhooksQueueURL, e.Webhooks.Handle)
 }
 
 func (e *env) deliveries(journeyID, status string) manage.DeliveryPage {
@@ -433,7 +402,7 @@ func TestCompletionWebhookToAPrivateAddressIsRefusedInAWS(t *testing.T) {
 		!strings.Contains(d.Deliveries[0].Attempts[0].Error, "private") {
 		t.Fatalf("deliveries %+v", d)
 	}
-	if n := e.queueDepth(e.stack.Resources.WebhooksDLQURL); n != 1 {
+	if n := e.stack.QueueDepth(t, e.stack.Resources.WebhooksDLQURL); n != 1 {
 		t.Errorf("%d message(s) in the webhooks DLQ, want 1", n)
 	}
 }

@@ -1,5 +1,5 @@
 // Package smoke runs each function's real bootstrap, built the way it is
-// deployed (CGO_ENABLED=0, -tags lambda.norpc, -trimpath) for the host
+// deployed (CGO_ENABLED=0, -tags lambda.norpc,nethttpomithttp2, -trimpath) for the host
 // architecture, under the AWS Lambda runtime interface emulator (RIE),
 // configured only through its environment as the stack configures it, and
 // drives it with the sample events in events/ against moto_server.
@@ -84,7 +84,7 @@ func prepare(tmp string) {
 		bootstraps[name] = out
 		mu.Unlock()
 		wg.Go(func() {
-			cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-trimpath", "-o", out, "./functions/"+name)
+			cmd := exec.Command("go", "build", "-tags", "lambda.norpc,nethttpomithttp2", "-trimpath", "-o", out, "./functions/"+name)
 			cmd.Dir = repoRoot
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+runtime.GOOS, "GOARCH="+runtime.GOARCH)
 			if b, err := cmd.CombinedOutput(); err != nil {

@@ -5,10 +5,15 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -152,21 +157,74 @@ func CreateToken(t testing.TB, h *manage.Handler, journeyID, expires string) man
 }
 
 // Drain feeds the stack's queue to h, as the SQS event source mapping does,
-// until a receive finds it empty; it returns the rounds that took.
+// until the queue holds nothing, visible or in flight; it returns the rounds
+// that took. Messages h reports as failed become visible again at once (as
+// with a very short visibility timeout) instead of after the queue's 6
+// minutes, so a test never stops while one waits for its redelivery.
 func (s *Stack) Drain(t testing.TB, h poller.Handler) int {
 	t.Helper()
-	p := s.Poller(h)
+	return s.DrainQueue(t, s.Resources.QueueURL, h)
+}
+
+// DrainQueue feeds the stack's queue at queueURL to h, as Drain does the
+// targets queue (the webhooks queue to the webhooks handler, say).
+func (s *Stack) DrainQueue(t testing.TB, queueURL string, h poller.Handler) int {
+	t.Helper()
+	p := s.QueuePoller(queueURL, s.redeliverAtOnce(t, queueURL, h))
 	for round := 1; round <= 200; round++ {
 		n, err := p.Once(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 {
+		if n == 0 && s.QueueDepth(t, queueURL) == 0 {
 			return round
 		}
 	}
 	t.Fatal("the queue did not drain in 200 rounds")
 	return 0
+}
+
+// RedeliverAtOnce wraps an SQS handler so that the messages it reports as
+// failed become visible again at once. (ReceiveMessage cannot ask for a
+// visibility timeout of 0: the SDK omits a zero from the request.)
+func (s *Stack) RedeliverAtOnce(t testing.TB, h poller.Handler) poller.Handler {
+	return s.redeliverAtOnce(t, s.Resources.QueueURL, h)
+}
+
+func (s *Stack) redeliverAtOnce(t testing.TB, queueURL string, h poller.Handler) poller.Handler {
+	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+		resp, err := h(ctx, ev)
+		failed := map[string]bool{}
+		for _, f := range resp.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		for _, m := range ev.Records {
+			if err != nil || failed[m.MessageId] {
+				if _, cerr := s.SQS.ChangeMessageVisibility(context.Background(), &sqs.ChangeMessageVisibilityInput{
+					QueueUrl: aws.String(queueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: 0,
+				}); cerr != nil {
+					t.Errorf("make message %s visible again: %v", m.MessageId, cerr)
+				}
+			}
+		}
+		return resp, err
+	}
+}
+
+// QueueDepth is the number of messages on queueURL, visible or in flight.
+func (s *Stack) QueueDepth(t testing.TB, queueURL string) int {
+	t.Helper()
+	names := []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages, sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}
+	out, err := s.SQS.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &queueURL, AttributeNames: names})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, k := range names {
+		v, _ := strconv.Atoi(out.Attributes[string(k)])
+		n += v
+	}
+	return n
 }
 
 // Poller feeds the stack's targets queue to h as the event source mapping does.
