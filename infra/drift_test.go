@@ -672,3 +672,24 @@ func compareMaps[T comparable](t *testing.T, what string, cdk, sam map[string]T)
 		}
 	}
 }
+
+func TestDriftSecrets(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	describe := func(p map[string]any) string {
+		b, _ := json.Marshal(p["GenerateSecretString"])
+		return string(b)
+	}
+	cdk := map[string]string{}
+	for _, res := range r.resources("AWS::SecretsManager::Secret") {
+		p := props(res)
+		cdk[strings.TrimPrefix(p["Name"].(string), cdkPrefix)] = describe(p)
+	}
+	sam := map[string]string{}
+	for _, res := range samResources(t, "AWS::SecretsManager::Secret") {
+		p := props(res)
+		sam[samName(p["Name"])] = describe(p)
+	}
+	// WHEN / THEN both create the same secrets, generated the same way
+	compareMaps(t, "secret", cdk, sam)
+}
