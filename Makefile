@@ -70,10 +70,13 @@ tools:
 	@$(ENSURE_TOOLS) -v moto_server cfn-lint node npm
 
 ## install: install the tl command line (go install ./cmd/tl) into $(go env GOBIN), else $(go env GOPATH)/bin
+# tl --version shows TL_VERSION (git describe); without it, what Go recorded
+# (a git worktree, or GOFLAGS=-buildvcs=false, records no commit).
+TL_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null)
 install:
-	@$(GO) install ./cmd/tl
+	@$(GO) install -ldflags "-X main.buildVersion=$(TL_VERSION)" ./cmd/tl
 	@bin="$$($(GO) env GOBIN)"; [ -n "$$bin" ] || bin="$$($(GO) env GOPATH)/bin"; \
-	echo "installed $$bin/tl"; \
+	echo "installed $$bin/tl: $$("$$bin/tl" --version)"; \
 	case ":$$PATH:" in *":$$bin:"*) ;; *) echo "$$bin is not on PATH: add it (export PATH=\"\$$PATH:$$bin\") to run tl";; esac
 
 ## dev: run the whole service locally until Ctrl-C (API :3000, Invoke API :3001, DynamoDB/SQS :4566; to change them see README's local settings, or make dev DEV_FLAGS=-h)

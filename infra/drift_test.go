@@ -113,9 +113,15 @@ func isCfnTag(tag string) bool {
 	return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!")
 }
 
+// samResources returns template.yaml's resources of type typ with the
+// parameters' defaults (see samWith).
 func samResources(t *testing.T, typ string) map[string]map[string]any {
+	return samResourcesIn(samWith(t, nil), typ)
+}
+
+func samResourcesIn(tmpl map[string]any, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for id, v := range loadSAM(t)["Resources"].(map[string]any) {
+	for id, v := range tmpl["Resources"].(map[string]any) {
 		res := v.(map[string]any)
 		if res["Type"] == typ {
 			out[id] = res
@@ -146,6 +152,168 @@ func num(v any) float64 {
 		return f
 	}
 	return -1
+}
+
+// ---- parameters and conditions ----
+
+var (
+	samWithMu    sync.Mutex
+	samWithCache = map[string]map[string]any{}
+)
+
+// samWith returns template.yaml as CloudFormation would use it with params
+// (the others at their defaults): its conditions evaluated, resources whose
+// condition is false left out, Fn::If resolved, AWS::NoValue dropped and
+// references to parameters replaced by their values.
+func samWith(t *testing.T, params map[string]any) map[string]any {
+	t.Helper()
+	raw := loadSAM(t)
+	values := map[string]any{}
+	for name, p := range raw["Parameters"].(map[string]any) {
+		values[name] = p.(map[string]any)["Default"]
+	}
+	for k, v := range params {
+		if _, ok := values[k]; !ok {
+			t.Fatalf("template.yaml has no parameter %s", k)
+		}
+		values[k] = v
+	}
+	key := fmt.Sprint(values)
+	samWithMu.Lock()
+	defer samWithMu.Unlock()
+	if r, ok := samWithCache[key]; ok {
+		return r
+	}
+	e := &cfnEval{params: values, conditions: raw["Conditions"].(map[string]any), done: map[string]bool{}}
+	out := map[string]any{}
+	for k, v := range raw {
+		if k != "Resources" {
+			out[k] = v
+		}
+	}
+	res := map[string]any{}
+	for id, v := range raw["Resources"].(map[string]any) {
+		if c, ok := v.(map[string]any)["Condition"].(string); ok && !e.condition(c) {
+			continue
+		}
+		res[id] = e.resolve(v)
+	}
+	out["Resources"] = res
+	samWithCache[key] = out
+	return out
+}
+
+// cfnEval evaluates CloudFormation conditions and resolves Fn::If.
+type cfnEval struct {
+	params     map[string]any
+	conditions map[string]any
+	done       map[string]bool
+}
+
+type noValue struct{}
+
+func (e *cfnEval) condition(name string) bool {
+	if v, ok := e.done[name]; ok {
+		return v
+	}
+	v := e.truth(e.conditions[name])
+	e.done[name] = v
+	return v
+}
+
+// truth evaluates a condition expression (Fn::Equals/Not/And/Or, Condition).
+func (e *cfnEval) truth(expr any) bool {
+	m, _ := expr.(map[string]any)
+	args := asList(m["Fn::Equals"])
+	switch {
+	case len(args) == 2:
+		return fmt.Sprint(e.resolve(args[0])) == fmt.Sprint(e.resolve(args[1]))
+	case m["Fn::Not"] != nil:
+		return !e.truth(asList(m["Fn::Not"])[0])
+	case m["Fn::And"] != nil:
+		for _, c := range asList(m["Fn::And"]) {
+			if !e.truth(c) {
+				return false
+			}
+		}
+		return true
+	case m["Fn::Or"] != nil:
+		for _, c := range asList(m["Fn::Or"]) {
+			if e.truth(c) {
+				return true
+			}
+		}
+		return false
+	case m["Condition"] != nil:
+		return e.condition(m["Condition"].(string))
+	}
+	panic(fmt.Sprintf("condition %v", expr))
+}
+
+func (e *cfnEval) resolve(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if ref, ok := x["Ref"].(string); ok && len(x) == 1 {
+			if ref == "AWS::NoValue" {
+				return noValue{}
+			}
+			if p, ok := e.params[ref]; ok {
+				return p
+			}
+			return x
+		}
+		if args, ok := x["Fn::If"].([]any); ok && len(x) == 1 {
+			if e.condition(args[0].(string)) {
+				return e.resolve(args[1])
+			}
+			return e.resolve(args[2])
+		}
+		out := map[string]any{}
+		for k, vv := range x {
+			if r := e.resolve(vv); r != (noValue{}) {
+				out[k] = r
+			}
+		}
+		return out
+	case []any:
+		out := []any{}
+		for _, vv := range x {
+			if r := e.resolve(vv); r != (noValue{}) {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	return v
+}
+
+// subParams replaces the parameters in Fn::Sub strings that name only
+// parameters (e.g. "targetloader-${Stage}-api") by their values.
+func subParams(v any, params map[string]any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if sub, ok := x["Fn::Sub"].(string); ok && len(x) == 1 {
+			out := sub
+			for k, p := range params {
+				out = strings.ReplaceAll(out, "${"+k+"}", fmt.Sprint(p))
+			}
+			if !strings.Contains(out, "${") {
+				return out
+			}
+		}
+		out := map[string]any{}
+		for k, vv := range x {
+			out[k] = subParams(vv, params)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, vv := range x {
+			out[i] = subParams(vv, params)
+		}
+		return out
+	}
+	return v
 }
 
 // ---- tables ----
@@ -233,13 +401,17 @@ func describeFn(p map[string]any) fnDesc {
 // samFunctions returns the SAM functions by name suffix, with Globals merged
 // in (one level deep, as SAM does for maps such as LoggingConfig).
 func samFunctions(t *testing.T) (map[string]map[string]any, map[string]string) {
+	return samFunctionsIn(t, samWith(t, nil))
+}
+
+func samFunctionsIn(t *testing.T, tmpl map[string]any) (map[string]map[string]any, map[string]string) {
 	globals := map[string]any{}
-	if g, ok := loadSAM(t)["Globals"].(map[string]any); ok {
+	if g, ok := tmpl["Globals"].(map[string]any); ok {
 		globals, _ = g["Function"].(map[string]any)
 	}
 	out := map[string]map[string]any{}
 	logical := map[string]string{}
-	for id, res := range samResources(t, "AWS::Serverless::Function") {
+	for id, res := range samResourcesIn(tmpl, "AWS::Serverless::Function") {
 		merged := map[string]any{}
 		for k, v := range globals {
 			merged[k] = v
@@ -525,7 +697,7 @@ func TestDriftAPI(t *testing.T) {
 	if fmt.Sprint(cdk) != fmt.Sprint(sam) {
 		t.Errorf("routes:\n  CDK %v\n  SAM %v", cdk, sam)
 	}
-	// AND SAM's authorizer is the user pool's, and its 401 the same problem document
+	// AND SAM's authorizer is the user pool's
 	apis := samResources(t, "AWS::Serverless::Api")
 	for _, api := range apis {
 		p := props(api)
@@ -533,33 +705,30 @@ func TestDriftAPI(t *testing.T) {
 		if fmt.Sprint(authz["UserPoolArn"]) != fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"UserPool", "Arn"}}) {
 			t.Errorf("SAM authorizer %v", authz)
 		}
-		var gr map[string]any
+		// AND API Gateway's own refusals (the 401, throttling, ...) are the same problem documents
+		cdkGR := map[string]string{}
 		for _, res := range r.resources("AWS::ApiGateway::GatewayResponse") {
-			gr = props(res)
+			gr := props(res)
+			cdkGR[gr["ResponseType"].(string)] = fmt.Sprint(num(gr["StatusCode"]), gr["ResponseParameters"], gr["ResponseTemplates"])
 		}
-		samGR := p["GatewayResponses"].(map[string]any)["UNAUTHORIZED"].(map[string]any)
-		if fmt.Sprint(samGR["ResponseTemplates"]) != fmt.Sprint(gr["ResponseTemplates"]) || fmt.Sprint(num(samGR["StatusCode"])) != fmt.Sprint(num(gr["StatusCode"])) {
-			t.Errorf("401 response: CDK %v %v, SAM %v %v", gr["StatusCode"], gr["ResponseTemplates"], samGR["StatusCode"], samGR["ResponseTemplates"])
-		}
-		headers := samGR["ResponseParameters"].(map[string]any)["Headers"].(map[string]any)
-		for k, v := range headers {
-			if gr["ResponseParameters"].(map[string]any)["gatewayresponse.header."+k] != v {
-				t.Errorf("401 header %s: CDK %v, SAM %v", k, gr["ResponseParameters"], v)
+		samGR := map[string]string{}
+		for typ, v := range p["GatewayResponses"].(map[string]any) {
+			gr := v.(map[string]any)
+			headers := map[string]any{}
+			for k, h := range gr["ResponseParameters"].(map[string]any)["Headers"].(map[string]any) {
+				headers["gatewayresponse.header."+k] = h
 			}
+			samGR[typ] = fmt.Sprint(num(gr["StatusCode"]), headers, gr["ResponseTemplates"])
 		}
+		compareMaps(t, "gateway response", cdkGR, samGR)
 	}
-	// AND the same stage name and default throttling
+	// AND the same stage name
 	params := loadSAM(t)["Parameters"].(map[string]any)
 	def := func(p string) float64 { return num(params[p].(map[string]any)["Default"]) }
 	for _, res := range r.resources("AWS::ApiGateway::Stage") {
-		p := props(res)
-		ms := asList(p["MethodSettings"])[0].(map[string]any)
-		if num(ms["ThrottlingRateLimit"]) != def("ApiRateLimit") || num(ms["ThrottlingBurstLimit"]) != def("ApiBurstLimit") {
-			t.Errorf("throttling: CDK %v/%v, SAM defaults %v/%v", ms["ThrottlingRateLimit"], ms["ThrottlingBurstLimit"], def("ApiRateLimit"), def("ApiBurstLimit"))
-		}
 		for _, api := range samResources(t, "AWS::Serverless::Api") {
-			if props(api)["StageName"] != p["StageName"] {
-				t.Errorf("stage name: CDK %v, SAM %v", p["StageName"], props(api)["StageName"])
+			if props(api)["StageName"] != props(res)["StageName"] {
+				t.Errorf("stage name: CDK %v, SAM %v", props(res)["StageName"], props(api)["StageName"])
 			}
 		}
 	}
@@ -612,22 +781,76 @@ func TestDriftUserPool(t *testing.T) {
 	}
 }
 
-func TestDriftAlarmsAndOutputs(t *testing.T) {
+type alarmDesc struct {
+	Namespace, Metric, Statistic string
+	Period, Threshold            float64
+	Actions                      int
+}
+
+func describeAlarms(t *testing.T, alarms map[string]map[string]any, name func(any) string) map[string]alarmDesc {
+	out := map[string]alarmDesc{}
+	for _, a := range alarms {
+		p := props(a)
+		out[name(p["AlarmName"])] = alarmDesc{
+			fmt.Sprint(p["Namespace"]), fmt.Sprint(p["MetricName"]), fmt.Sprint(p["Statistic"]),
+			num(p["Period"]), num(p["Threshold"]), len(asList(p["AlarmActions"])),
+		}
+		if len(asList(p["AlarmActions"])) != len(asList(p["OKActions"])) {
+			t.Errorf("alarm %s: alarm and OK actions differ", name(p["AlarmName"]))
+		}
+	}
+	return out
+}
+
+func TestDriftAlarms(t *testing.T) {
+	// GIVEN the CDK prod stack with an alarm email and template.yaml with the same parameters
+	r := synth(t, "prod")
+	sam := samWith(t, map[string]any{"Stage": "prod", "AlarmEmail": "ops@example.com"})
+	// WHEN / THEN they have the same alarms, on the same metrics, thresholds and periods, each notifying the email topic
+	cdk := describeAlarms(t, r.resources("AWS::CloudWatch::Alarm"), func(v any) string {
+		return strings.TrimPrefix(v.(string), resources.PhysicalName("prod", ""))
+	})
+	compareMaps(t, "alarm", cdk, describeAlarms(t, samResourcesIn(sam, "AWS::CloudWatch::Alarm"), samName))
+	// AND both subscribe the address to a topic of their own that refuses publishing without TLS
+	for who, tmpl := range map[string]map[string]any{"CDK": r.json, "SAM": sam} {
+		subs := fmt.Sprint(samResourcesIn(tmpl, "AWS::SNS::Subscription"), samResourcesIn(tmpl, "AWS::SNS::Topic"))
+		if !strings.Contains(subs, "Endpoint:ops@example.com") || !strings.Contains(subs, "Protocol:email") {
+			t.Errorf("%s: no email subscription in %s", who, subs)
+		}
+		if n := len(samResourcesIn(tmpl, "AWS::SNS::TopicPolicy")); n != 1 {
+			t.Errorf("%s: %d topic policies", who, n)
+		}
+	}
+	// AND without a target, SAM's rule refuses prod (as the CDK app's synthesis error does) and accepts other stages
+	rule := loadSAM(t)["Rules"].(map[string]any)["ProdAlarmsNotifySomeone"].(map[string]any)
+	for _, tc := range []struct {
+		params map[string]any
+		ok     bool
+	}{
+		{map[string]any{"Stage": "prod"}, false},
+		{map[string]any{"Stage": "prod", "AlarmEmail": "ops@example.com"}, true},
+		{map[string]any{"Stage": "prod", "AlarmTopicArn": "arn:aws:sns:eu-west-1:123456789012:pager"}, true},
+		{map[string]any{"Stage": "dev"}, true},
+	} {
+		values := map[string]any{"Stage": "dev", "AlarmEmail": "", "AlarmTopicArn": ""}
+		for k, v := range tc.params {
+			values[k] = v
+		}
+		e := &cfnEval{params: values, done: map[string]bool{}}
+		ok := !e.truth(rule["RuleCondition"])
+		for _, a := range asList(rule["Assertions"]) {
+			ok = ok || e.truth(a.(map[string]any)["Assert"])
+		}
+		if ok != tc.ok {
+			t.Errorf("SAM rule with %v: passes %v, want %v", tc.params, ok, tc.ok)
+		}
+	}
+}
+
+func TestDriftOutputs(t *testing.T) {
 	// GIVEN the CDK dev stack and template.yaml
 	r := synth(t, "dev")
-	alarmMetrics := func(res map[string]map[string]any) []string {
-		var out []string
-		for _, a := range res {
-			out = append(out, fmt.Sprint(props(a)["MetricName"]))
-		}
-		sort.Strings(out)
-		return out
-	}
-	// WHEN / THEN they alarm on the same metrics
-	if c, s := alarmMetrics(r.resources("AWS::CloudWatch::Alarm")), alarmMetrics(samResources(t, "AWS::CloudWatch::Alarm")); fmt.Sprint(c) != fmt.Sprint(s) {
-		t.Errorf("alarms: CDK %v, SAM %v", c, s)
-	}
-	// AND have the same outputs
+	// WHEN / THEN they have the same outputs
 	var c, s []string
 	for k := range r.json["Outputs"].(map[string]any) {
 		c = append(c, k)
@@ -639,6 +862,170 @@ func TestDriftAlarmsAndOutputs(t *testing.T) {
 	sort.Strings(s)
 	if fmt.Sprint(c) != fmt.Sprint(s) {
 		t.Errorf("outputs: CDK %v, SAM %v", c, s)
+	}
+}
+
+// ---- edge ----
+
+func TestDriftMethodSettings(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml with its defaults
+	cdk := map[string]string{}
+	for route, m := range synth(t, "dev").methodSettings(t) {
+		cdk[route] = describeMethodSetting(m)
+	}
+	sam := map[string]string{}
+	for _, api := range samResources(t, "AWS::Serverless::Api") {
+		for _, ms := range asList(props(api)["MethodSettings"]) {
+			m := ms.(map[string]any)
+			sam[fmt.Sprintf("%s %s", m["HttpMethod"], unescapePath(m["ResourcePath"].(string)))] = describeMethodSetting(m)
+		}
+	}
+	// WHEN / THEN every route has the same throttle and logging
+	compareMaps(t, "method setting", cdk, sam)
+}
+
+func describeMethodSetting(m map[string]any) string {
+	return fmt.Sprintf("rate %v burst %v logging %v data trace %v metrics %v",
+		num(m["ThrottlingRateLimit"]), num(m["ThrottlingBurstLimit"]), m["LoggingLevel"], m["DataTraceEnabled"], m["MetricsEnabled"])
+}
+
+func TestDriftReservedConcurrency(t *testing.T) {
+	for _, tc := range []struct {
+		cdk *synthResult
+		sam map[string]any
+	}{
+		// GIVEN the default, and no reservation (CDK Unreserved, SAM 0)
+		{synth(t, "dev"), nil},
+		{synthWith(t, "reserved-unreserved", TargetLoaderStackProps{Stage: "dev", IngestReservedConcurrency: Unreserved}), map[string]any{"IngestReservedConcurrency": 0}},
+	} {
+		samFns, _ := samFunctionsIn(t, samWith(t, tc.sam))
+		cdkFns := tc.cdk.functionsByName(t, "dev")
+		// WHEN / THEN each function reserves the same concurrency
+		for _, def := range resources.Functions {
+			c, s := cdkFns[def.Name]["ReservedConcurrentExecutions"], samFns[def.Name]["ReservedConcurrentExecutions"]
+			if fmt.Sprint(c) != fmt.Sprint(s) && !(c != nil && s != nil && num(c) == num(s)) {
+				t.Errorf("%v: %s reserves CDK %v, SAM %v", tc.sam, def.Name, c, s)
+			}
+		}
+	}
+}
+
+func TestDriftWebACL(t *testing.T) {
+	for _, stage := range []string{"dev", "prod"} {
+		// GIVEN the CDK stack and template.yaml of a stage (web ACL on in prod only)
+		r := synth(t, stage)
+		params := map[string]any{"Stage": stage, "AlarmEmail": "ops@example.com"}
+		sam := samWith(t, params)
+		acls := samResourcesIn(sam, "AWS::WAFv2::WebACL")
+		// WHEN / THEN both have a web ACL and its association exactly in prod
+		if c, s := len(r.resources("AWS::WAFv2::WebACL")), len(acls); c != s {
+			t.Errorf("%s: web ACLs CDK %d, SAM %d", stage, c, s)
+		}
+		if c, s := len(r.resources("AWS::WAFv2::WebACLAssociation")), len(samResourcesIn(sam, "AWS::WAFv2::WebACLAssociation")); c != s {
+			t.Errorf("%s: associations CDK %d, SAM %d", stage, c, s)
+		}
+		cdkACL := r.webACL(t)
+		if cdkACL == nil {
+			continue
+		}
+		// AND the same rules, responses and visibility
+		for _, a := range acls {
+			values := map[string]any{}
+			for k, v := range samWith(t, params)["Parameters"].(map[string]any) {
+				values[k] = v.(map[string]any)["Default"]
+			}
+			for k, v := range params {
+				values[k] = v
+			}
+			samACL := subParams(props(a), values).(map[string]any)
+			for _, k := range []string{"Name", "Scope", "DefaultAction", "VisibilityConfig", "CustomResponseBodies", "Rules"} {
+				if c, s := canonical(cdkACL[k]), canonical(samACL[k]); c != s {
+					t.Errorf("%s: web ACL %s differs:\n  CDK %s\n  SAM %s", stage, k, c, s)
+				}
+			}
+		}
+	}
+}
+
+// canonical renders v as JSON with numbers as numbers (YAML gives ints,
+// the CDK template floats) and map keys sorted.
+func canonical(v any) string {
+	b, _ := json.Marshal(v)
+	var x any
+	_ = json.Unmarshal(b, &x)
+	b, _ = json.Marshal(x)
+	return string(b)
+}
+
+// ---- retention and encryption ----
+
+func TestDriftDefaults(t *testing.T) {
+	// GIVEN template.yaml's parameters
+	params := loadSAM(t)["Parameters"].(map[string]any)
+	p := func(name, field string) float64 { return num(params[name].(map[string]any)[field]) }
+	// WHEN / THEN their defaults and bounds are the CDK app's
+	for _, c := range []struct {
+		name, field string
+		want        float64
+	}{
+		{"RetentionDays", "Default", resources.DefaultRetentionDays},
+		{"RetentionDays", "MinValue", resources.MinRetentionDays},
+		{"IngestReservedConcurrency", "Default", num(synth(t, "dev").functionsByName(t, "dev")["ingest"]["ReservedConcurrentExecutions"])},
+		{"WafRateLimit", "Default", num(asList(synth(t, "prod").webACL(t)["Rules"])[0].(map[string]any)["Statement"].(map[string]any)["RateBasedStatement"].(map[string]any)["Limit"])},
+	} {
+		if got := p(c.name, c.field); got != c.want {
+			t.Errorf("%s %s = %v, want %v", c.name, c.field, got, c.want)
+		}
+	}
+	// AND the functions get the retention period from the parameter, as the CDK stack sets it
+	samFns, _ := samFunctions(t)
+	for name, fn := range synth(t, "dev").functionsByName(t, "dev") {
+		c := fn["Environment"].(map[string]any)["Variables"].(map[string]any)[resources.EnvRetentionDays]
+		s := samFns[name]["Environment"].(map[string]any)["Variables"].(map[string]any)[resources.EnvRetentionDays]
+		if fmt.Sprint(c) != fmt.Sprint(s) {
+			t.Errorf("%s %s: CDK %v, SAM %v", name, resources.EnvRetentionDays, c, s)
+		}
+	}
+}
+
+func TestDriftKMSKey(t *testing.T) {
+	// GIVEN the CDK prod stack with an imported key and template.yaml with the same key
+	r := variants(t)["imported-key"]
+	sam := samWith(t, map[string]any{"Stage": "prod", "KmsKeyArn": importedKeyArn, "AlarmEmail": "ops@example.com", "WafEnabled": "false"})
+	encrypted := func(tmpl map[string]any) string {
+		var out []string
+		for _, typ := range []string{"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::Logs::LogGroup", "AWS::SNS::Topic"} {
+			n := 0
+			for _, res := range samResourcesIn(tmpl, typ) {
+				p := props(res)
+				sse, _ := p["SSESpecification"].(map[string]any)
+				if sse["KMSMasterKeyId"] == importedKeyArn || p["KmsMasterKeyId"] == importedKeyArn || p["KmsKeyId"] == importedKeyArn {
+					n++
+				}
+				if p["SqsManagedSseEnabled"] != nil {
+					out = append(out, fmt.Sprintf("%v also SSE-SQS", p["QueueName"]))
+				}
+			}
+			out = append(out, fmt.Sprintf("%s %d of %d", typ, n, len(samResourcesIn(tmpl, typ))))
+		}
+		return strings.Join(out, "; ")
+	}
+	// WHEN / THEN the same tables, queues and log groups are encrypted with it (the topic in neither)
+	if c, s := encrypted(r.json), encrypted(sam); c != s {
+		t.Errorf("encrypted with the key:\n  CDK %s\n  SAM %s", c, s)
+	}
+	// AND each function may use it for the same things
+	policies := r.rolePolicies(t)
+	samFns, _ := samFunctionsIn(t, sam)
+	for _, def := range resources.Functions {
+		var statements []any
+		for _, pol := range asList(samFns[def.Name]["Policies"]) {
+			statements = append(statements, asList(pol.(map[string]any)["Statement"])...)
+		}
+		c, s := kmsGrants(t, policies[def.Name], r.logicalIDs()), kmsGrants(t, statements, samLogicalIDs(t))
+		if fmt.Sprint(c) != fmt.Sprint(s) || len(c) == 0 {
+			t.Errorf("%s KMS grants: CDK %v, SAM %v", def.Name, c, s)
+		}
 	}
 }
 

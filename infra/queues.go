@@ -2,8 +2,10 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -11,9 +13,16 @@ import (
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
+// DLQRetentionDays is how long a failed message waits in a DLQ, counted
+// from when it was first sent to its queue (resources.DLQRetention).
+const DLQRetentionDays = int(resources.DLQRetention / (24 * time.Hour))
+
 // QueuesProps configure NewQueues.
 type QueuesProps struct {
 	Stage string
+	// Key, when set, encrypts every queue (SSE-KMS); otherwise SQS's own
+	// managed key does (SSE-SQS).
+	Key awskms.IKey
 }
 
 // Queues are the service's SQS queues by resources.Queue ID.
@@ -24,16 +33,21 @@ type Queues map[string]awssqs.Queue
 // message as long as that function's definition needs, and moves it to its
 // DLQ after its MaxReceiveCount receives. All are encrypted and TLS-only.
 func NewQueues(scope constructs.Construct, props *QueuesProps) Queues {
+	encryption := awssqs.QueueEncryption_SQS_MANAGED
+	if props.Key != nil {
+		encryption = awssqs.QueueEncryption_KMS
+	}
 	queues := Queues{}
 	for _, def := range resources.Queues {
 		qp := &awssqs.QueueProps{
-			QueueName:     jsii.String(resources.PhysicalName(props.Stage, def.ID)),
-			Encryption:    awssqs.QueueEncryption_SQS_MANAGED,
-			EnforceSSL:    jsii.Bool(true),
-			RemovalPolicy: removalPolicy(props.Stage),
+			QueueName:           jsii.String(resources.PhysicalName(props.Stage, def.ID)),
+			Encryption:          encryption,
+			EncryptionMasterKey: props.Key,
+			EnforceSSL:          jsii.Bool(true),
+			RemovalPolicy:       removalPolicy(props.Stage),
 		}
 		if def.DLQ == nil {
-			qp.RetentionPeriod = seconds(resources.DLQRetention)
+			qp.RetentionPeriod = awscdk.Duration_Days(jsii.Number(DLQRetentionDays))
 		} else {
 			qp.RetentionPeriod = awscdk.Duration_Days(jsii.Number(4))
 			qp.VisibilityTimeout = seconds(resources.FedBy(def).QueueVisibilityTimeout())

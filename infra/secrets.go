@@ -26,5 +26,8 @@ func NewSecrets(scope constructs.Construct, stage string) Secrets {
 		},
 		RemovalPolicy: removalPolicy(stage),
 	})
+	suppressNag(key, "AwsSolutions-SMG4", "Every token's webhook signing secret is derived from this key and handed to its "+
+		"integrator once; rotating the key would silently invalidate every secret integrators hold, so it is not rotated "+
+		"automatically (infra/README.md). Only the manage and webhooks functions may read it")
 	return Secrets{resources.WebhookMasterKey.ID: key}
 }

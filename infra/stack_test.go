@@ -29,60 +29,81 @@ var (
 )
 
 type synthResult struct {
-	tmpl assertions.Template
-	json map[string]any
+	tmpl        assertions.Template
+	json        map[string]any
+	annotations assertions.Annotations
 }
 
-// synth returns the template of the stack for stage, built with placeholder
-// function assets (an empty bootstrap file) so no Go build happens in tests.
+// synth returns the template of the stack for stage with its default
+// props, except that prod has an alarm email as prod must.
 func synth(t *testing.T, stage string) *synthResult {
+	t.Helper()
+	p := TargetLoaderStackProps{Stage: stage}
+	if stage == "prod" {
+		p.AlarmEmail = "ops@example.com"
+	}
+	return synthWith(t, stage, p)
+}
+
+// synthWith returns the template of the stack with props p (cached under
+// name), built with placeholder function assets (an empty bootstrap file)
+// so no Go build happens in tests, and checked by cdk-nag as the app is.
+func synthWith(t *testing.T, name string, p TargetLoaderStackProps) *synthResult {
 	t.Helper()
 	synthMu.Lock()
 	defer synthMu.Unlock()
-	if r, ok := synthCache[stage]; ok {
+	if r, ok := synthCache[name]; ok {
 		return r
 	}
-	assetRoot, err := os.MkdirTemp("", "tl-infra-assets-")
+	r, err := synthesize(p)
 	if err != nil {
 		t.Fatal(err)
+	}
+	synthCache[name] = r
+	return r
+}
+
+// synthesize builds the stack of p in an app of its own; a failed
+// synthesis (a validation error) panics in the assertions library.
+func synthesize(p TargetLoaderStackProps) (*synthResult, error) {
+	assetRoot, err := os.MkdirTemp("", "tl-infra-assets-")
+	if err != nil {
+		return nil, err
 	}
 	dirs := map[string]string{}
 	for _, def := range resources.Functions {
 		name := def.Name
 		dir := filepath.Join(assetRoot, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		// Distinct content per function so each gets its own asset.
 		if err := os.WriteFile(filepath.Join(dir, "bootstrap"), []byte("placeholder "+name), 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		dirs[name] = dir
 	}
 	outdir, err := os.MkdirTemp("", "tl-infra-cdkout-")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir)})
-	stack := NewTargetLoaderStack(app, "TargetLoader-"+stage, &TargetLoaderStackProps{
-		StackProps: awscdk.StackProps{Env: &awscdk.Environment{
-			Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
-		}},
-		Stage:     stage,
-		AssetDirs: dirs,
-	})
+	p.StackProps = awscdk.StackProps{Env: &awscdk.Environment{
+		Account: jsii.String("123456789012"), Region: jsii.String("eu-west-1"),
+	}}
+	p.AssetDirs = dirs
+	stack := NewTargetLoaderStack(app, "TargetLoader-"+p.Stage, &p)
+	CheckNag(app)
 	tmpl := assertions.Template_FromStack(stack, nil)
 	raw, err := json.Marshal(tmpl.ToJSON())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	r := &synthResult{tmpl: tmpl, json: m}
-	synthCache[stage] = r
-	return r
+	return &synthResult{tmpl: tmpl, json: m, annotations: assertions.Annotations_FromStack(stack)}, nil
 }
 
 // noPanic runs an assertions check, which panics on failure, as a test failure.
@@ -429,7 +450,8 @@ func TestLeastPrivilege(t *testing.T) {
 }
 
 // logicalIDs maps the logical id of each table and queue to "table:<id>" or
-// "queue:<id>" (resources.Table.ID, resources.Queue.ID).
+// "queue:<id>" (resources.Table.ID, resources.Queue.ID), of each named log
+// group to "logs:<name>" and of the KMS key to "kms:key".
 func (r *synthResult) logicalIDs() map[string]string {
 	out := map[string]string{}
 	for lid, res := range r.resources("AWS::DynamoDB::Table") {
@@ -440,6 +462,14 @@ func (r *synthResult) logicalIDs() map[string]string {
 	}
 	for lid, res := range r.resources("AWS::SecretsManager::Secret") {
 		out[lid] = "secret:" + strings.TrimPrefix(props(res)["Name"].(string), cdkPrefix)
+	}
+	for lid, res := range r.resources("AWS::Logs::LogGroup") {
+		if name, ok := props(res)["LogGroupName"].(string); ok {
+			out[lid] = "logs:" + name
+		}
+	}
+	for lid := range r.resources("AWS::KMS::Key") {
+		out[lid] = "kms:key"
 	}
 	return out
 }
@@ -565,13 +595,21 @@ func compareAccess(t *testing.T, who string, got, want map[string]string) {
 // on its queue, for Lambda to poll it (not used by the function's code).
 const pollerActions = "sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage"
 
+// logWriteActions are what a function needs on its log group.
+const logWriteActions = "logs:CreateLogStream,logs:PutLogEvents"
+
 // rolePolicies returns, per function name, the statements of the policies
 // attached to the function's role.
 func (r *synthResult) rolePolicies(t *testing.T) map[string][]any {
 	t.Helper()
 	fnOfRole := map[string]string{}
-	for name, p := range r.functionsByName(t, "dev") {
-		fnOfRole[p["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)] = name
+	for _, res := range r.resources("AWS::Lambda::Function") {
+		p := props(res)
+		for _, def := range resources.Functions {
+			if strings.HasSuffix(p["FunctionName"].(string), "-"+def.Name) {
+				fnOfRole[p["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)] = def.Name
+			}
+		}
 	}
 	out := map[string][]any{}
 	for _, res := range r.resources("AWS::IAM::Policy") {
@@ -600,6 +638,8 @@ func TestFunctionPoliciesAreExactlyTheAccessTable(t *testing.T) {
 			key := "queue:" + es.Queue.ID
 			want[key] = actionSet(want[key], pollerActions)
 		}
+		// AND writing to its own log group
+		want["logs:/aws/lambda/"+resources.PhysicalName("dev", def.Name)] = logWriteActions
 		compareAccess(t, "CDK "+def.Name, got, want)
 	}
 	// AND only ingest may send to the targets queue
@@ -897,24 +937,12 @@ func sortedCopy(s []string) []string {
 
 func TestAlarmTopic(t *testing.T) {
 	// GIVEN a stack deployed with an SNS topic for alarms
-	dir := t.TempDir()
-	dirs := map[string]string{}
-	for _, def := range resources.Functions {
-		dirs[def.Name] = dir
-	}
-	if err := os.WriteFile(filepath.Join(dir, "bootstrap"), nil, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	topic := "arn:aws:sns:eu-west-1:123456789012:pager"
-	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(t.TempDir())})
-	stack := NewTargetLoaderStack(app, "TargetLoader-alarms", &TargetLoaderStackProps{
-		Stage: "alarms", AssetDirs: dirs, AlarmTopicArn: topic,
-	})
 	// WHEN synthesized
-	tmpl := assertions.Template_FromStack(stack, nil)
+	r := synthWith(t, "alarm-topic", TargetLoaderStackProps{Stage: "alarms", AlarmTopicArn: topic})
 	// THEN every alarm notifies the topic on alarm and on recovery
 	noPanic(t, "alarm actions", func() {
-		tmpl.AllResourcesProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
+		r.tmpl.AllResourcesProperties(jsii.String("AWS::CloudWatch::Alarm"), &map[string]any{
 			"AlarmActions": []any{topic},
 			"OKActions":    []any{topic},
 		})

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -14,6 +15,9 @@ import (
 // TablesProps configure NewTables.
 type TablesProps struct {
 	Stage string
+	// Key, when set, encrypts every table (CUSTOMER_MANAGED); otherwise
+	// DynamoDB's AWS owned key does.
+	Key awskms.IKey
 }
 
 // Tables are the service's DynamoDB tables by resources.Table ID.
@@ -36,6 +40,10 @@ func NewTables(scope constructs.Construct, props *TablesProps) Tables {
 		}
 		if t.SortKey != nil {
 			tp.SortKey = attr(*t.SortKey)
+		}
+		if props.Key != nil {
+			tp.Encryption = awsdynamodb.TableEncryption_CUSTOMER_MANAGED
+			tp.EncryptionKey = props.Key
 		}
 		if t.TTLAttribute != "" {
 			tp.TimeToLiveAttribute = jsii.String(t.TTLAttribute)

@@ -65,5 +65,11 @@ func NewUsers(scope constructs.Construct, stage string) *Users {
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),
 	})
+	suppressNag(pool, "AwsSolutions-COG2", "TOTP MFA is optional per user: users are created by ops only (no self sign-up) "+
+		"with 12+ character passwords of all classes, and tl and the console must work for users without an authenticator app; "+
+		"set Mfa_REQUIRED where the organisation's policy asks for it")
+	suppressNag(pool, "AwsSolutions-COG8", "The Plus feature plan (threat protection, compromised-credential checks) is billed per "+
+		"active user; this pool has a handful of ops-created marketers and admins and no public sign-up. "+
+		"Set FeaturePlan PLUS where the organisation's policy asks for it")
 	return &Users{Pool: pool, Client: client}
 }

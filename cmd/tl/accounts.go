@@ -57,7 +57,8 @@ func plural(n int, one, many string) string {
 }
 
 func (a *app) accountsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "accounts", Short: "Manage CRM accounts"}
+	cmd := &cobra.Command{Use: "accounts", Short: "Manage CRM accounts",
+		Example: `  tl accounts import examples/accounts.csv`}
 	cmd.AddCommand(a.accountsImportCmd())
 	return cmd
 }
@@ -86,10 +87,15 @@ The summary counts every row once: new, changed, unchanged, duplicates and
 bad; --json prints it with the bad rows' line numbers and messages.`,
 		Example: `  tl accounts import examples/accounts.csv
   tl accounts import accounts.jsonl --json`,
-		Args: cobra.ExactArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("give one FILE to import (- reads standard input), not %d", len(args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if chunk <= 0 {
-				return errors.New("--chunk must be positive")
+				return usageErrorf("--chunk must be positive")
 			}
 			return a.importAccounts(cmd, args[0], asJSON, chunk)
 		},

@@ -18,18 +18,23 @@ import (
 // httpClient calls the management API; its timeout covers API Gateway's 29 s.
 var httpClient = &http.Client{Timeout: 35 * time.Second}
 
-// apiError is a problem document the API answered with; its detail is
-// meant for the user.
+// apiError is a problem document the API answered with. Every command
+// shows it the same way: its detail, which is meant for the user, and the
+// HTTP status.
 type apiError struct {
 	Status int
 	problem.Details
 }
 
 func (e *apiError) Error() string {
-	if e.Detail != "" {
-		return e.Detail
+	detail := e.Detail
+	if detail == "" {
+		detail = e.Title
 	}
-	return fmt.Sprintf("the API answered %d %s", e.Status, e.Title)
+	if detail == "" {
+		detail = "the API refused the request"
+	}
+	return fmt.Sprintf("%s (HTTP %d)", detail, e.Status)
 }
 
 // call sends a request to the management API as the signed-in user and
@@ -99,8 +104,12 @@ func (a *app) request(ctx context.Context, method, target, idToken string, body,
 		ae := &apiError{Status: resp.StatusCode}
 		if json.Unmarshal(b, &ae.Details) != nil || ae.Details.Status == 0 {
 			// Not a problem document: API Gateway's own answer, or not our API.
+			answer := strings.TrimSpace(string(b[:min(len(b), 200)]))
+			if answer == "" {
+				answer = http.StatusText(resp.StatusCode)
+			}
 			ae.Details = problem.Details{Status: resp.StatusCode, Title: http.StatusText(resp.StatusCode),
-				Detail: fmt.Sprintf("%s %s: %d %s", method, target, resp.StatusCode, strings.TrimSpace(string(b)))}
+				Detail: fmt.Sprintf("%s %s answered %q", method, target, answer)}
 		}
 		return ae
 	}

@@ -67,11 +67,7 @@ func run(ctx context.Context, args []string, env Env) int {
 	}
 	root := newRootCmd(env)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(env.Stderr, "tl: "+err.Error())
-		return 1
-	}
-	return 0
+	return execute(ctx, root, env.Stderr)
 }
 
 // app holds the global flags and the clients built from them.
@@ -106,14 +102,14 @@ Ops commands (journeys, accounts import, dlq redrive) use AWS credentials.
 By default it talks to the local stack started by "make dev"; with --aws it
 talks to a deployed stack: the API named by --api-url (or the last tl login
 --aws), and AWS for ops commands (SDK default credential chain and region;
-AWS_ENDPOINT_URL applies).`,
-		SilenceErrors: true,
-		// Usage is shown for flag errors only: PersistentPreRunE silences it
-		// once the flags have parsed, so runtime errors print just the error.
-		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			cmd.SilenceUsage = true
-			return a.resolveFlags(cmd)
-		},
+AWS_ENDPOINT_URL applies).
+
+` + exitStatusHelp,
+		Example: `  tl journeys put --id J-DEMO --name "Cardiology webinar" --end 2030-06-30
+  tl tokens create --journey J-DEMO --expires 90d
+  tl targets list --journey J-DEMO --json
+  tl --aws --api-url https://abc123.execute-api.eu-west-1.amazonaws.com/v1 login`,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return a.resolveFlags(cmd) },
 	}
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
@@ -126,6 +122,7 @@ AWS_ENDPOINT_URL applies).`,
 
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(),
 		a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd(), a.webhooksCmd(), a.dlqCmd())
+	holdToConventions(root)
 	return root
 }
 
@@ -311,15 +308,6 @@ func formatTime(t time.Time) string {
 		return ""
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-func firstNonEmpty(values ...string) string {
-	for _, v := range values {
-		if v = strings.TrimSpace(v); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func requireFlag(cmd *cobra.Command, names ...string) {

@@ -98,7 +98,10 @@ func TestTokens(t *testing.T) {
 	h.fails("journey NOPE does not exist", "tokens", "create", "--journey", "NOPE", "--expires", "30d")
 	past := time.Now().UTC().AddDate(0, 0, -2).Format(domain.DateLayout)
 	h.ok("journeys", "put", "--id", "OLD", "--name", "Ended", "--end", past)
-	h.fails("ended", "tokens", "options", "--journey", "OLD")
+	// An ended journey is one sentence in both commands.
+	ended := "journey OLD ended on " + past + ": no token can be generated for it"
+	h.fails(ended, "tokens", "options", "--journey", "OLD")
+	h.fails(ended+" (HTTP 409)", "tokens", "create", "--journey", "OLD", "--expires", "30d")
 
 	// List: newest first, obscured, never the secret.
 	list := decodeJSON[[]map[string]any](t, h.ok("tokens", "list", "--journey", "J1", "--json").stdout)
@@ -222,7 +225,7 @@ func TestTargetsAndLoaderList(t *testing.T) {
 			t.Errorf("loader table lacks %q:\n%s", w, table)
 		}
 	}
-	h.fails("at least one of the flags in the group [journey request] is required", "loader", "list")
+	h.misuse("at least one of the flags in the group [journey request] is required", "loader", "list")
 	h.fails("journey NOPE does not exist", "loader", "list", "--journey", "NOPE")
 
 	// Filters: within a journey, by request, outcome and status.
@@ -237,7 +240,7 @@ func TestTargetsAndLoaderList(t *testing.T) {
 
 	// Loader records are for admins: a marketer is refused.
 	h.login("marketer@example.com")
-	h.fails("Only members of the admins group may do this.", "loader", "list", "--journey", "J1")
+	h.fails("Only members of the admins group may do this. (HTTP 403)", "loader", "list", "--journey", "J1")
 	if got := decodeJSON[[]map[string]any](t, h.ok("targets", "list", "--journey", "J1", "--json").stdout); len(got) != 2 {
 		t.Errorf("a marketer's targets list = %v", got)
 	}

@@ -12,16 +12,20 @@ import (
 )
 
 func (a *app) dlqCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "dlq", Short: "Operate the dead-letter queue of the targets queue"}
+	cmd := &cobra.Command{Use: "dlq", Short: "Operate the dead-letter queue of the targets queue",
+		Example: `  tl dlq redrive`}
 	cmd.AddCommand(a.dlqRedriveCmd())
 	return cmd
 }
 
 func (a *app) dlqRedriveCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "redrive",
 		Short: "Move every message on the DLQ back to the targets queue (after fixing what failed them)",
-		Args:  cobra.NoArgs,
+		Example: `  tl dlq redrive
+  tl --aws --stage prod dlq redrive --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			client, err := a.sqsClient(ctx)
@@ -37,10 +41,19 @@ func (a *app) dlqRedriveCmd() *cobra.Command {
 				return err
 			}
 			moved, err := dlq.Redrive(ctx, client, dlqURL, queueURL)
-			a.printf("moved %d message(s) from %s to %s\n", moved, resources.PhysicalName(a.stage, resources.TargetsDLQ.ID), resources.PhysicalName(a.stage, resources.TargetsQueue.ID))
+			from, to := resources.PhysicalName(a.stage, resources.TargetsDLQ.ID), resources.PhysicalName(a.stage, resources.TargetsQueue.ID)
+			if asJSON {
+				if jerr := a.printJSON(map[string]any{"moved": moved, "from": from, "to": to}); jerr != nil {
+					return jerr
+				}
+			} else {
+				a.printf("moved %d message(s) from %s to %s\n", moved, from, to)
+			}
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"moved","from","to"} as JSON`)
+	return cmd
 }
 
 // sqsClient returns an SQS client (locally: the --endpoint).

@@ -32,4 +32,8 @@ func TestDLQRedrive(t *testing.T) {
 	if r := h.ok("dlq", "redrive"); !strings.Contains(r.stdout, "moved 0 message(s)") {
 		t.Errorf("second redrive said %q", r.stdout)
 	}
+	got := decodeJSON[map[string]any](t, h.ok("dlq", "redrive", "--json").stdout)
+	if got["moved"] != 0.0 || got["from"] != "targetloader-"+res.Stage+"-targets-dlq" || got["to"] != "targetloader-"+res.Stage+"-targets" {
+		t.Errorf("redrive --json = %v", got)
+	}
 }

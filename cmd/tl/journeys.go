@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,9 @@ import (
 )
 
 func (a *app) journeysCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "journeys", Short: "Create, change and show journeys"}
+	cmd := &cobra.Command{Use: "journeys", Short: "Create, change and show journeys",
+		Example: `  tl journeys put --id J-DEMO --name "Cardiology webinar" --end 2030-06-30
+  tl journeys list`}
 	cmd.AddCommand(a.journeysPutCmd(), a.journeysGetCmd(), a.journeysListCmd())
 	return cmd
 }
@@ -49,7 +50,7 @@ date unless --end is given.`,
 			}
 			if cmd.Flags().Changed("end") {
 				if end = strings.TrimSpace(end); end == "" {
-					return errors.New("--end needs a date, YYYY-MM-DD; --no-end removes the end date")
+					return usageErrorf("--end needs a date, YYYY-MM-DD; --no-end removes the end date")
 				}
 				change.EndDate = &end
 			}
@@ -58,7 +59,7 @@ date unless --end is given.`,
 				change.EndDate = &none
 			}
 			if change.Name == nil && change.EndDate == nil {
-				return errors.New("nothing to change: give --name, --end or --no-end")
+				return usageErrorf("nothing to change: give --name, --end or --no-end")
 			}
 			s, err := a.journeysStore(cmd)
 			if err != nil {
@@ -139,6 +140,10 @@ func (a *app) journeysListCmd() *cobra.Command {
 			slices.SortFunc(journeys, func(x, y domain.Journey) int { return cmp.Compare(x.ID, y.ID) })
 			if asJSON {
 				return printJSONList(a, journeys)
+			}
+			if len(journeys) == 0 {
+				a.printf("stage %s has no journeys\n", a.stage)
+				return nil
 			}
 			now := time.Now()
 			rows := make([][]string, len(journeys))

@@ -43,12 +43,12 @@ func TestJourneysPutChangesOnlyWhatIsGiven(t *testing.T) {
 		t.Errorf("get output %q", out)
 	}
 
-	h.fails("--end needs a date, YYYY-MM-DD; --no-end removes the end date", "journeys", "put", "--id", "J1", "--end", "")
-	h.fails("if any flags in the group [end no-end] are set none of the others can be", "journeys", "put", "--id", "J1", "--end", "2030-01-01", "--no-end")
-	h.fails("nothing to change: give --name, --end or --no-end", "journeys", "put", "--id", "J1")
+	h.misuse("--end needs a date, YYYY-MM-DD; --no-end removes the end date", "journeys", "put", "--id", "J1", "--end", "")
+	h.misuse("if any flags in the group [end no-end] are set none of the others can be", "journeys", "put", "--id", "J1", "--end", "2030-01-01", "--no-end")
+	h.misuse("nothing to change: give --name, --end or --no-end", "journeys", "put", "--id", "J1")
 	h.fails("is not a date in the form YYYY-MM-DD", "journeys", "put", "--id", "J1", "--end", "30/06/2030")
 	h.fails("journey name is required", "journeys", "put", "--id", "J1", "--name", " ")
-	h.fails(`required flag(s) "id" not set`, "journeys", "put", "--name", "x")
+	h.misuse(`required flag(s) "id" not set`, "journeys", "put", "--name", "x")
 	if j := get(); j.Name != "Spring launch, extended" || j.EndDate != "" {
 		t.Errorf("refused changes changed the journey: %+v", j)
 	}
@@ -63,6 +63,9 @@ func TestJourneysList(t *testing.T) {
 	h := newHarness(t)
 	if out := h.ok("journeys", "list", "--json").stdout; strings.TrimSpace(out) != "[]" {
 		t.Errorf("empty list --json = %q", out)
+	}
+	if out := h.ok("journeys", "list").stdout; out != "stage "+h.stack.Resources.Stage+" has no journeys\n" {
+		t.Errorf("empty list = %q", out)
 	}
 	h.ok("journeys", "put", "--id", "J-B", "--name", "Beta", "--end", "2020-01-31")
 	h.ok("journeys", "put", "--id", "J-A", "--name", "Alpha")

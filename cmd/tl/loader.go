@@ -11,7 +11,8 @@ import (
 )
 
 func (a *app) loaderCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "loader", Short: "Show target loader records"}
+	cmd := &cobra.Command{Use: "loader", Short: "Show target loader records",
+		Example: `  tl loader list --journey J-DEMO`}
 	cmd.AddCommand(a.loaderListCmd())
 	return cmd
 }
@@ -27,6 +28,9 @@ processed, and why it failed. --journey lists a journey's records oldest
 first; --request lists one request's records in submission order (within
 --journey when both are given). --matching-outcome and --processing-status
 keep only records with that picklist value. For members of the admins group.`,
+		Example: `  tl loader list --journey J-DEMO
+  tl loader list --request 0d6f3b7e-2c1a-4f7e-9b8a-5c4d3e2f1a0b --json
+  tl loader list --journey J-DEMO --processing-status failed__v`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			journey, request = strings.TrimSpace(journey), strings.TrimSpace(request)

@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"github.com/spf13/cobra"
 )
 
@@ -26,6 +29,9 @@ the sign-in expires.
 
 Against a deployed stack: tl --aws --api-url <the stack's ApiUrl output> login
 (later --aws commands use that API until you sign in to another).`,
+		Example: `  tl login
+  echo "$PASSWORD" | tl login --email marketer@example.com --password-stdin
+  tl --aws --api-url https://abc123.execute-api.eu-west-1.amazonaws.com/v1 login`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -37,7 +43,7 @@ Against a deployed stack: tl --aws --api-url <the stack's ApiUrl output> login
 			email = strings.TrimSpace(email)
 			if email == "" {
 				if a.env.ReadSecret == nil {
-					return errors.New("--email is required when standard input is not a terminal")
+					return usageErrorf("--email is required when standard input is not a terminal")
 				}
 				a.warnf("Email: ")
 				if email, err = readLine(lines); err != nil {
@@ -55,7 +61,7 @@ Against a deployed stack: tl --aws --api-url <the stack's ApiUrl output> login
 					return err
 				}
 			default:
-				return errors.New("no terminal to ask for the password on: pass it on standard input with --password-stdin")
+				return usageErrorf("no terminal to ask for the password on: pass it on standard input with --password-stdin")
 			}
 			if email == "" || password == "" {
 				return errors.New("an email and a password are required")
@@ -89,7 +95,9 @@ func (a *app) logoutCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "logout",
 		Short: "Sign out: revoke the session's refresh token and forget the session",
-		Args:  cobra.NoArgs,
+		Example: `  tl logout
+  tl --aws logout`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			apiURL, err := a.api()
 			if err != nil {
@@ -108,7 +116,7 @@ func (a *app) logoutCmd() *cobra.Command {
 			defer cancel()
 			once := func(o *cip.Options) { o.RetryMaxAttempts = 1 }
 			if _, err := cognito(s.Pool).RevokeToken(ctx, &cip.RevokeTokenInput{ClientId: aws.String(s.Pool.ClientID), Token: aws.String(s.RefreshToken)}, once); err != nil {
-				a.warnf("tl: could not revoke the refresh token (%v); the session is forgotten all the same\n", err)
+				a.warnf("tl: Cognito did not revoke the refresh token (%s); the session is forgotten all the same\n", briefly(err))
 			}
 			if err := a.sessions.remove(apiURL); err != nil {
 				return err
@@ -124,7 +132,9 @@ func (a *app) whoamiCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "whoami",
 		Short: "Show who is signed in, in which groups, and until when",
-		Args:  cobra.NoArgs,
+		Example: `  tl whoami
+  tl --aws whoami --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := a.session(cmd.Context())
 			if err != nil {
@@ -146,6 +156,20 @@ func (a *app) whoamiCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"email","groups","api_url","expires_at"} as JSON`)
 	return cmd
+}
+
+// briefly names what went wrong with an AWS call without the SDK's chain
+// of wrappers: the API error's code, else the HTTP status.
+func briefly(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("HTTP %d", re.HTTPStatusCode())
+	}
+	return err.Error()
 }
 
 func groupList(groups []string) string {

@@ -83,17 +83,49 @@ func (h *harness) ok(args ...string) result {
 	return r
 }
 
-// fails runs tl and fails the test unless it exits non-zero with wantErr on stderr.
+// fails runs tl and fails the test unless it fails as a command that ran
+// does (exit 1) with wantErr in its error.
 func (h *harness) fails(wantErr string, args ...string) result {
 	h.t.Helper()
 	r := h.tl(args...)
-	if r.code == 0 {
-		h.t.Fatalf("tl %s: exit 0, want failure\nstdout:\n%s", strings.Join(args, " "), r.stdout)
-	}
-	if !strings.Contains(r.stderr, wantErr) {
-		h.t.Fatalf("tl %s: stderr %q does not contain %q", strings.Join(args, " "), r.stderr, wantErr)
-	}
+	checkError(h.t, r, exitError, wantErr, args)
 	return r
+}
+
+// misuse runs tl and fails the test unless it refuses the command line
+// (exit 2) with wantErr in its error.
+func (h *harness) misuse(wantErr string, args ...string) result {
+	h.t.Helper()
+	r := h.tl(args...)
+	checkError(h.t, r, exitUsage, wantErr, args)
+	return r
+}
+
+// checkError checks that r is a failure with exit status code reported the
+// one way: the error on stderr, each of its lines after "tl: ", ending the
+// output, and no usage dump.
+func checkError(t *testing.T, r result, code int, wantErr string, args []string) {
+	t.Helper()
+	cmd := "tl " + strings.Join(args, " ")
+	if r.code != code {
+		t.Fatalf("%s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", cmd, r.code, code, r.stdout, r.stderr)
+	}
+	lines := strings.Split(strings.TrimRight(r.stderr, "\n"), "\n")
+	if !strings.HasPrefix(lines[len(lines)-1], "tl: ") {
+		t.Errorf("%s: the last line on stderr does not start with \"tl: \": %q", cmd, r.stderr)
+	}
+	if strings.Contains(r.stderr, "Usage:") || strings.Contains(r.stdout, "Usage:") {
+		t.Errorf("%s: a usage dump with the error:\nstdout:\n%s\nstderr:\n%s", cmd, r.stdout, r.stderr)
+	}
+	var msg strings.Builder
+	for _, l := range lines {
+		if rest, ok := strings.CutPrefix(l, "tl: "); ok {
+			msg.WriteString(rest + "\n")
+		}
+	}
+	if !strings.Contains(msg.String(), wantErr) {
+		t.Fatalf("%s: the error %q does not contain %q", cmd, msg.String(), wantErr)
+	}
 }
 
 func decodeJSON[T any](t *testing.T, s string) T {

@@ -224,7 +224,7 @@ func signIn(ctx context.Context, apiURL string, pool manage.SignIn, email, passw
 			}
 			answers["SOFTWARE_TOKEN_MFA_CODE"] = strings.TrimSpace(code)
 		default:
-			return nil, fmt.Errorf("Cognito asks for %s, which tl cannot answer: sign in in the console", challenge)
+			return nil, fmt.Errorf("the user pool asks for %s, which tl cannot answer: sign in in the console", challenge)
 		}
 		resp, err := c.RespondToAuthChallenge(ctx, &cip.RespondToAuthChallengeInput{
 			ClientId: aws.String(pool.ClientID), ChallengeName: challenge, Session: sessionID, ChallengeResponses: answers,

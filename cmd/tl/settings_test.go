@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -10,22 +9,14 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/local/localaws"
+	"github.com/targetloader/targetloader/shared/testsupport/readme"
 )
 
 // localSettingsRows returns the rows of README's table of local settings.
 func localSettingsRows(t *testing.T) []string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(b), "\n## Local settings\n")
-	if !ok {
-		t.Fatal(`README.md has no "## Local settings" section`)
-	}
-	section, _, _ = strings.Cut(section, "\n#")
 	var rows []string
-	for _, line := range strings.Split(section, "\n") {
+	for _, line := range strings.Split(readme.Section(t, filepath.Join("..", "..", "README.md"), "## Local settings"), "\n") {
 		if strings.HasPrefix(line, "| ") {
 			rows = append(rows, line)
 		}

@@ -9,7 +9,8 @@ import (
 )
 
 func (a *app) targetsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "targets", Short: "Show journeys' target lists (signed in)"}
+	cmd := &cobra.Command{Use: "targets", Short: "Show journeys' target lists (signed in)",
+		Example: `  tl targets list --journey J-DEMO`}
 	cmd.AddCommand(a.targetsListCmd())
 	return cmd
 }
@@ -20,7 +21,9 @@ func (a *app) targetsListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --journey ID",
 		Short: "List a journey's targets, oldest first",
-		Args:  cobra.NoArgs,
+		Example: `  tl targets list --journey J-DEMO
+  tl targets list --journey J-DEMO --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			targets, err := listAll(cmd.Context(), a, "/manage/journeys/"+pathEscape(journey)+"/targets", nil,
 				func(p manage.TargetPage) ([]domain.JourneyTarget, string) { return p.Targets, p.NextCursor })

@@ -13,6 +13,9 @@ func (a *app) tokensCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tokens",
 		Short: "Generate, list and expire a journey's API tokens (signed in, through the management API)",
+		Example: `  tl tokens options --journey J-DEMO
+  tl tokens create --journey J-DEMO --expires 90d
+  tl tokens list --journey J-DEMO`,
 	}
 	cmd.AddCommand(a.tokensOptionsCmd(), a.tokensCreateCmd(), a.tokensListCmd(), a.tokensExpireCmd())
 	return cmd
@@ -24,7 +27,9 @@ func (a *app) tokensOptionsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "options --journey ID",
 		Short: "List the expiry choices a new token of the journey can have now",
-		Args:  cobra.NoArgs,
+		Example: `  tl tokens options --journey J-DEMO
+  tl tokens options --journey J-DEMO --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var j manage.JourneyDetail
 			if err := a.call(cmd.Context(), http.MethodGet, "/manage/journeys/"+pathEscape(journey), nil, nil, &j); err != nil {
@@ -70,6 +75,9 @@ journey_end.
 --callback-url (an https URL) receives a signed request.completed webhook
 whenever a request sent with this token completes; its signing secret
 (webhook_secret: whsec_...) is printed once with the token.`,
+		Example: `  tl tokens create --journey J-DEMO --expires 90d
+  tl tokens create --journey J-DEMO --expires journey_end --json
+  tl tokens create --journey J-DEMO --expires 30d --callback-url https://cdp.example.com/hooks/target-loader`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var c manage.Created
@@ -104,7 +112,9 @@ func (a *app) tokensListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list --journey ID",
 		Short: "List a journey's tokens (obscured), newest first",
-		Args:  cobra.NoArgs,
+		Example: `  tl tokens list --journey J-DEMO
+  tl tokens list --journey J-DEMO --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tokens, err := listAll(cmd.Context(), a, "/manage/journeys/"+pathEscape(journey)+"/tokens", nil,
 				func(p manage.TokenPage) ([]manage.TokenView, string) { return p.Tokens, p.NextCursor })
@@ -139,9 +149,10 @@ func (a *app) tokensExpireCmd() *cobra.Command {
 	var id string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "expire --id TOKEN_ID",
-		Short: "Expire (revoke) a token now, in the signed-in user's name",
-		Args:  cobra.NoArgs,
+		Use:     "expire --id TOKEN_ID",
+		Short:   "Expire (revoke) a token now, in the signed-in user's name",
+		Example: `  tl tokens expire --id 3f0c9a52-6a1e-4c0e-9a57-1d2b3c4d5e6f`,
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var t manage.TokenView
 			if err := a.call(cmd.Context(), http.MethodPost, "/manage/tokens/"+pathEscape(id)+"/expire", nil, nil, &t); err != nil {

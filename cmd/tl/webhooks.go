@@ -11,7 +11,8 @@ import (
 )
 
 func (a *app) webhooksCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "webhooks", Short: "Show completion webhooks' deliveries (admins, signed in)"}
+	cmd := &cobra.Command{Use: "webhooks", Short: "Show completion webhooks' deliveries (admins, signed in)",
+		Example: "  tl webhooks failures --journey J-DEMO"}
 	cmd.AddCommand(a.webhooksListCmd("failures", domain.DeliveryUndelivered, "List a journey's webhooks not delivered: retrying, or given up (failed)"),
 		a.webhooksListCmd("list", "", "List a journey's webhooks and their attempts, oldest request first"))
 	return cmd
@@ -21,9 +22,10 @@ func (a *app) webhooksListCmd(use, status, short string) *cobra.Command {
 	var journey string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   use + " --journey ID",
-		Short: short,
-		Args:  cobra.NoArgs,
+		Use:     use + " --journey ID",
+		Short:   short,
+		Example: "  tl webhooks " + use + " --journey J-DEMO\n  tl webhooks " + use + " --journey J-DEMO --json",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			query := url.Values{}
 			if status != "" {

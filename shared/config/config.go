@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/targetloader/targetloader/shared/resources"
 )
 
 // Ingest configures the ingest function.
@@ -28,6 +31,8 @@ type Ingest struct {
 	// RateLimitPerSecond and RateLimitBurst bound each token's request rate.
 	RateLimitPerSecond int `env:"RATE_LIMIT_PER_SECOND" envDefault:"10"`
 	RateLimitBurst     int `env:"RATE_LIMIT_BURST" envDefault:"20"`
+	// RetentionDays is how long requests are kept (resources.DefaultRetentionDays).
+	RetentionDays int `env:"RETENTION_DAYS" envDefault:"400"`
 }
 
 // Consumer configures the consumer function.
@@ -40,6 +45,8 @@ type Consumer struct {
 	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
 	// WebhooksQueueURL receives the completion webhooks of requests with a callback URL.
 	WebhooksQueueURL string `env:"WEBHOOKS_QUEUE_URL,required,notEmpty"`
+	// RetentionDays is how long loader records are kept (resources.DefaultRetentionDays).
+	RetentionDays int `env:"RETENTION_DAYS" envDefault:"400"`
 }
 
 // Manage configures the management function.
@@ -97,8 +104,25 @@ func (c *Ingest) validate() error {
 	if c.RateLimitPerSecond <= 0 || c.RateLimitBurst < c.RateLimitPerSecond {
 		return fmt.Errorf("RATE_LIMIT_PER_SECOND must be positive and RATE_LIMIT_BURST at least as large (got %d and %d)", c.RateLimitPerSecond, c.RateLimitBurst)
 	}
+	return validRetention(c.RetentionDays)
+}
+
+func (c *Consumer) validate() error { return validRetention(c.RetentionDays) }
+
+// Retention is how long the requests ingest writes are kept.
+func (c Ingest) Retention() time.Duration { return days(c.RetentionDays) }
+
+// Retention is how long the loader records the consumer writes are kept.
+func (c Consumer) Retention() time.Duration { return days(c.RetentionDays) }
+
+func validRetention(d int) error {
+	if d < resources.MinRetentionDays {
+		return fmt.Errorf("RETENTION_DAYS must be at least %d, got %d", resources.MinRetentionDays, d)
+	}
 	return nil
 }
+
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
 func (c *Manage) validate() error {
 	u, err := url.Parse(c.CognitoEndpoint)

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -84,6 +85,7 @@ func TestLoadIngest(t *testing.T) {
 				TokensTable: "tl-tokens", JourneysTable: "tl-journeys", RequestsTable: "tl-requests",
 				LoaderRecordsTable: "tl-records", IdempotencyTable: "tl-idem", RateLimitsTable: "tl-rates",
 				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails", RateLimitPerSecond: 10, RateLimitBurst: 20,
+				RetentionDays: resources.DefaultRetentionDays,
 			},
 		},
 		{
@@ -93,8 +95,21 @@ func TestLoadIngest(t *testing.T) {
 				TokensTable: "tl-tokens", JourneysTable: "tl-journeys", RequestsTable: "tl-requests",
 				LoaderRecordsTable: "tl-records", IdempotencyTable: "tl-idem", RateLimitsTable: "tl-rates",
 				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails", RateLimitPerSecond: 5, RateLimitBurst: 5,
+				RetentionDays: resources.DefaultRetentionDays,
 			},
 		},
+		{
+			name:     "retention set",
+			override: map[string]string{"RETENTION_DAYS": "30"},
+			want: config.Ingest{
+				TokensTable: "tl-tokens", JourneysTable: "tl-journeys", RequestsTable: "tl-requests",
+				LoaderRecordsTable: "tl-records", IdempotencyTable: "tl-idem", RateLimitsTable: "tl-rates",
+				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails", RateLimitPerSecond: 10, RateLimitBurst: 20,
+				RetentionDays: 30,
+			},
+		},
+		{name: "retention below the minimum", override: map[string]string{"RETENTION_DAYS": "29"}, wantErr: []string{"RETENTION_DAYS", "30", "29"}},
+		{name: "retention not a number", override: map[string]string{"RETENTION_DAYS": "1y"}, wantErr: []string{"RetentionDays", "1y"}},
 		// caarlos0/env names the Go field, not the variable, in parse errors.
 		{name: "rate not a number", override: map[string]string{"RATE_LIMIT_PER_SECOND": "fast"}, wantErr: []string{"RateLimitPerSecond", "fast"}},
 		{name: "burst not a number", override: map[string]string{"RATE_LIMIT_BURST": "1.5"}, wantErr: []string{"RateLimitBurst", "1.5"}},
@@ -141,8 +156,20 @@ func TestLoadConsumer(t *testing.T) {
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
 				WebhooksQueueURL: "http://127.0.0.1:4566/000000000000/tl-webhooks",
+				RetentionDays:    resources.DefaultRetentionDays,
 			},
 		},
+		{
+			name:     "retention set",
+			override: map[string]string{"RETENTION_DAYS": "731"},
+			want: config.Consumer{
+				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
+				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
+				WebhooksQueueURL: "http://127.0.0.1:4566/000000000000/tl-webhooks",
+				RetentionDays:    731,
+			},
+		},
+		{name: "retention zero", override: map[string]string{"RETENTION_DAYS": "0"}, wantErr: []string{"RETENTION_DAYS", "0"}},
 	}
 	for _, name := range []string{"JOURNEYS_TABLE", "ACCOUNTS_TABLE", "ACCOUNT_EMAILS_TABLE", "REQUESTS_TABLE", "LOADER_RECORDS_TABLE", "JOURNEY_TARGETS_TABLE"} {
 		tests = append(tests,
@@ -166,6 +193,17 @@ func TestLoadConsumer(t *testing.T) {
 			got, err := config.Load[config.Consumer]()
 			checkLoad(t, tt.want, got, err, tt.wantErr)
 		})
+	}
+}
+
+func TestRetentionIsDays(t *testing.T) {
+	// GIVEN retention settings of 30 and 400 days
+	// WHEN / THEN each function's Retention is that many 24-hour days
+	if got := (config.Ingest{RetentionDays: 30}).Retention(); got != 30*24*time.Hour {
+		t.Errorf("ingest retention %v", got)
+	}
+	if got := (config.Consumer{RetentionDays: 400}).Retention(); got != 400*24*time.Hour {
+		t.Errorf("consumer retention %v", got)
 	}
 }
 

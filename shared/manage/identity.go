@@ -43,9 +43,7 @@ func identityOf(req events.APIGatewayProxyRequest) (Identity, bool) {
 		return Identity{}, false
 	}
 	id := Identity{Email: email}
-	for _, g := range strings.FieldsFunc(strings.Trim(claim("cognito:groups"), "[]"), func(r rune) bool { return r == ',' || r == ' ' }) {
-		id.Groups = append(id.Groups, g)
-	}
+	id.Groups = append(id.Groups, strings.FieldsFunc(strings.Trim(claim("cognito:groups"), "[]"), func(r rune) bool { return r == ',' || r == ' ' })...)
 	return id, true
 }
 

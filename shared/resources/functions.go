@@ -53,6 +53,9 @@ type SecretAccess struct {
 const (
 	EnvRateLimitPerSecond = "RATE_LIMIT_PER_SECOND"
 	EnvRateLimitBurst     = "RATE_LIMIT_BURST"
+	// EnvRetentionDays is how many days requests and loader records are
+	// kept (see DefaultRetentionDays).
+	EnvRetentionDays = "RETENTION_DAYS"
 	// EnvUserPoolID and EnvUserPoolClientID name the Cognito user pool
 	// marketers and admins sign in to, and its app client; EnvCognitoEndpoint
 	// is the Cognito endpoint clients sign in at (the regional one in AWS, the
@@ -142,8 +145,9 @@ var (
 			{Table: Accounts, Actions: []Action{BatchGetItem}},
 			{Table: AccountEmails, Actions: []Action{BatchGetItem}},
 		},
-		Queues:   []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
-		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst},
+		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
+		// RETENTION_DAYS: Requests.Create sets the request's expiry.
+		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst, EnvRetentionDays},
 	}
 
 	// ConsumerFunction processes queued targets: batches of up to 10 messages
@@ -163,6 +167,8 @@ var (
 		},
 		// A completed request with a callback URL is announced to the webhooks function.
 		Queues: []QueueAccess{{Queue: WebhooksQueue, Actions: []Action{SendMessage}}},
+		// RETENTION_DAYS: LoaderRecords.Put sets each record's expiry.
+		Settings: []string{EnvRetentionDays},
 		EventSource: &SQSEventSource{
 			Queue:             TargetsQueue,
 			BatchSize:         10,

@@ -97,13 +97,17 @@ var (
 		EnvVar:       "ACCOUNT_EMAILS_TABLE",
 		PartitionKey: Key{AttrEmail, String},
 	}
-	// Requests holds one item per accepted ingest request and its progress.
+	// Requests holds one item per accepted ingest request and its progress,
+	// kept for the retention period (RETENTION_DAYS).
 	Requests = Table{
 		ID:           "requests",
 		EnvVar:       "REQUESTS_TABLE",
 		PartitionKey: Key{AttrRequestUUID, String},
+		TTLAttribute: AttrDeleteAfter,
 	}
-	// LoaderRecords holds one target loader record per submitted target.
+	// LoaderRecords holds one target loader record per submitted target,
+	// kept for the retention period (RETENTION_DAYS): the submitted emails
+	// and names are personal data.
 	LoaderRecords = Table{
 		ID:           "loader-records",
 		EnvVar:       "LOADER_RECORDS_TABLE",
@@ -112,6 +116,7 @@ var (
 		Indexes: []Index{
 			{Name: IndexRecordsByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrJourneySort, String}},
 		},
+		TTLAttribute: AttrDeleteAfter,
 	}
 	// JourneyTargets is each journey's target list.
 	JourneyTargets = Table{
@@ -145,6 +150,19 @@ var WebhookDeliveries = Table{
 	SortKey:      &Key{AttrDeliveryKey, String},
 	TTLAttribute: AttrDeleteAfter,
 }
+
+// Retention of personal data that is not the journey's own list: requests
+// and target loader records (submitted emails and names) expire this many
+// days after the request was received (DynamoDB TTL on delete_after). The
+// default covers a journey's longest token (one year) plus a month in which
+// business admins can still explain what a late request did. The minimum
+// keeps every record longer than any message of its request can live in
+// the queue (4 days) and the DLQ (14 days from its first enqueue), so a
+// redriven message never finds its request gone.
+const (
+	DefaultRetentionDays = 400
+	MinRetentionDays     = 30
+)
 
 // All lists every table of the service.
 var All = []Table{Tokens, Journeys, Accounts, AccountEmails, Requests, LoaderRecords, JourneyTargets, Idempotency, RateLimits, WebhookDeliveries}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -16,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/resources"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -186,6 +188,15 @@ func getItem[T any](ctx context.Context, db DynamoDB, table, attr, value, notFou
 	}
 	err = attributevalue.UnmarshalMap(out.Item, &v)
 	return v, err
+}
+
+// expireAfter gives av the TTL attribute from + keep (epoch seconds), so
+// DynamoDB deletes the item once the retention period is over. keep <= 0
+// keeps the item.
+func expireAfter(av item, from time.Time, keep time.Duration) {
+	if keep > 0 {
+		av[resources.AttrDeleteAfter] = &types.AttributeValueMemberN{Value: strconv.FormatInt(from.Add(keep).Unix(), 10)}
+	}
 }
 
 // projection is a projection expression reading the named attributes.

@@ -20,6 +20,9 @@ type Requests struct {
 	DB               DynamoDB
 	Table            string
 	IdempotencyTable string
+	// Retention, when positive, is how long a new request is kept after it
+	// was received (DynamoDB TTL); zero keeps it.
+	Retention time.Duration
 }
 
 // Create writes a new request in state enqueuing.
@@ -31,6 +34,7 @@ func (s Requests) Create(ctx context.Context, r domain.Request) error {
 	if err != nil {
 		return err
 	}
+	expireAfter(av, r.ReceivedAt, s.Retention)
 	cond, err := notExists(resources.AttrRequestUUID)
 	if err != nil {
 		return err
@@ -196,6 +200,7 @@ func (s Requests) CreateIdempotent(ctx context.Context, r domain.Request, rec do
 	if err != nil {
 		return nil, err
 	}
+	expireAfter(reqItem, r.ReceivedAt, s.Retention)
 	recItem, err := attributevalue.MarshalMap(rec)
 	if err != nil {
 		return nil, err

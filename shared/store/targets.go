@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -86,6 +87,9 @@ func targetKey(journeyID, accountID string) item {
 type LoaderRecords struct {
 	DB    DynamoDB
 	Table string
+	// Retention, when positive, is how long a record is kept after its
+	// creation (DynamoDB TTL); zero keeps it.
+	Retention time.Duration
 }
 
 // Put writes records; their keys are deterministic, so writing a record
@@ -97,6 +101,7 @@ func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) e
 		if err != nil {
 			return err
 		}
+		expireAfter(av, r.CreatedAt, s.Retention)
 		items[i] = av
 	}
 	return batchPut(ctx, s.DB, s.Table, items)

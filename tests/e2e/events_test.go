@@ -8,13 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/testsupport/readme"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -184,10 +184,7 @@ func shellBlocks(t *testing.T, path string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var blocks []string
-	for _, m := range regexp.MustCompile("(?ms)^```sh\n(.*?)^```$").FindAllStringSubmatch(string(b), -1) {
-		blocks = append(blocks, m[1])
-	}
+	blocks := readme.ShellBlocks(string(b))
 	if len(blocks) == 0 {
 		t.Fatalf("%s has no sh blocks", path)
 	}

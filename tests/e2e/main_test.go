@@ -29,7 +29,7 @@ import (
 
 var (
 	stack *devstack.Stack
-	// tlBin is the tl command line, built once.
+	// tlBin is the tl command line, built once, with the version tlVersion.
 	tlBin string
 	// repoRoot is the module root (events/ lives there).
 	repoRoot string
@@ -43,6 +43,8 @@ var (
 	// hooks is the webhook receiver the stack's webhooks function trusts.
 	hooks *hookReceiver
 )
+
+const tlVersion = "v0.0.0-e2e"
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
@@ -73,7 +75,8 @@ func run(m *testing.M) int {
 	go func() {
 		defer wg.Done()
 		tlBin = filepath.Join(tmp, "tl")
-		cmd := exec.Command("go", "build", "-o", tlBin, "./cmd/tl")
+		// Stamped as make install stamps it (TestVersion checks it shows).
+		cmd := exec.Command("go", "build", "-ldflags", "-X main.buildVersion="+tlVersion, "-o", tlBin, "./cmd/tl")
 		cmd.Dir = repoRoot
 		buildOut, buildErr = cmd.CombinedOutput()
 	}()

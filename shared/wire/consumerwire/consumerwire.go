@@ -19,7 +19,7 @@ func New(cfg config.Consumer, db store.DynamoDB, sqs queue.SQS, log *slog.Logger
 		Requests:           store.Requests{DB: db, Table: cfg.RequestsTable},
 		Accounts:           store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
 		Targets:            store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
-		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		Records:            store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
 		Webhooks:           queue.WebhookSender{SQS: sqs, QueueURL: cfg.WebhooksQueueURL},
 		Logger:             log,
 		Now:                time.Now,

@@ -20,7 +20,7 @@ func New(cfg config.Ingest, db store.DynamoDB, sqs queue.SQS, log *slog.Logger) 
 	log = httpapi.RequestLogger(log)
 	return &ingest.Handler{
 		Reader:      store.Reader{DB: db, TokensTable: cfg.TokensTable, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
-		Requests:    store.Requests{DB: db, Table: cfg.RequestsTable, IdempotencyTable: cfg.IdempotencyTable},
+		Requests:    store.Requests{DB: db, Table: cfg.RequestsTable, IdempotencyTable: cfg.IdempotencyTable, Retention: cfg.Retention()},
 		Queue:       queue.Sender{SQS: sqs, QueueURL: cfg.QueueURL},
 		Records:     store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
 		RateLimiter: store.RateLimiter{DB: db, Table: cfg.RateLimitsTable},
