@@ -254,7 +254,8 @@ func waitForAPI(t *testing.T, apiURL string, exited <-chan struct{}, log *testen
 	for {
 		if resp, err := c.Get(apiURL + "/console/config.json"); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
+			// The API answers a moment before make dev prints its banner.
+			if resp.StatusCode == http.StatusOK && strings.Contains(log.String(), "Press Ctrl-C to stop.") {
 				return
 			}
 		}
