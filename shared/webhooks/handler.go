@@ -22,7 +22,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/resources"
-	"golang.org/x/sync/errgroup"
+	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
 
 // Deliveries records each webhook's attempts. Claim serialises the
@@ -73,23 +73,7 @@ type Handler struct {
 // again (partial batch response); each of those was first hidden until its
 // next attempt is due.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	failed := make([]bool, len(ev.Records))
-	g := errgroup.Group{}
-	g.SetLimit(max(h.Concurrency, 1))
-	for i, msg := range ev.Records {
-		g.Go(func() error {
-			failed[i] = !h.deliver(ctx, msg)
-			return nil
-		})
-	}
-	_ = g.Wait()
-	var resp events.SQSEventResponse
-	for i, f := range failed {
-		if f {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
-	}
-	return resp, nil
+	return sqsbatch.Process(ctx, ev, h.Concurrency, h.deliver), nil
 }
 
 // deliver makes one attempt at msg's webhook and tells whether the message is done with.
