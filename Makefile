@@ -57,7 +57,7 @@ ENSURE_TOOLS = VENV='$(VENV)' PYTHON='$(PYTHON)' MOTO_REQUIREMENT='$(MOTO_REQUIR
 # make dev needs no moto_server when told never to start one.
 DEV_NEEDS = $(if $(filter --no-moto -no-moto,$(DEV_FLAGS))$(filter 1 true,$(TL_NO_MOTO)),,moto_server)
 
-.PHONY: help tools install dev test test-go test-cross test-infra test-e2e test-budget lint fmt tidy clean \
+.PHONY: help tools install dev test test-go test-cross test-infra test-e2e test-browser test-budget lint fmt tidy clean \
 	build $(FUNCTIONS:%=build-%) cdk-install synth diff deploy destroy lint-templates \
 	bench bench-go bench-load fuzz fuzz-seeds
 
@@ -65,9 +65,9 @@ DEV_NEEDS = $(if $(filter --no-moto -no-moto,$(DEV_FLAGS))$(filter 1 true,$(TL_N
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## //' | awk -F': ' '{printf "  %-16s %s\n", $$1, $$2}'
 
-## tools: install what make dev and make test need when it is missing (moto_server and cfn-lint into .venv/) and say where each is
+## tools: install what make dev and make test need when it is missing (moto_server and cfn-lint into .venv/, Chromium with apt-get as root) and say where each is
 tools:
-	@$(ENSURE_TOOLS) -v moto_server cfn-lint node npm
+	@$(ENSURE_TOOLS) -v moto_server cfn-lint chromium node npm
 
 ## install: install the tl command line (go install ./cmd/tl) into $(go env GOBIN), else $(go env GOPATH)/bin
 # tl --version shows TL_VERSION (git describe); without it, what Go recorded
@@ -89,12 +89,12 @@ dev:
 	@$(GO) build -o dist/devstack ./cmd/devstack
 	@exec dist/devstack $(DEV_FLAGS)
 
-## test: every test (vet; unit, integration, end-to-end, fault and budget tests against moto_server; fuzz seeds; layout boundaries; darwin and windows builds; CDK assertions, cfn-lint, SAM drift)
+## test: every test (vet; unit, integration, end-to-end, browser, fault and budget tests against moto_server; fuzz seeds; layout boundaries; darwin and windows builds; CDK assertions, cfn-lint, SAM drift)
 test: test-go test-cross test-infra
 
-## test-go: vet and test the service module (starts moto_server itself)
+## test-go: vet and test the service module (starts moto_server itself; the browser tests drive Chromium headless)
 test-go:
-	@$(ENSURE_TOOLS) moto_server
+	@$(ENSURE_TOOLS) moto_server chromium
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 
@@ -115,6 +115,12 @@ test-infra:
 test-e2e:
 	@$(ENSURE_TOOLS) moto_server
 	$(GO) test -count=1 ./tests/e2e/
+
+## test-browser: the web console in headless Chromium against the local stack (screenshots kept under .browser/)
+test-browser:
+	@$(ENSURE_TOOLS) moto_server chromium
+	@mkdir -p .browser
+	$(GO) test -count=1 -v ./tests/browser/ -artifacts -outputdir $(abspath .browser)
 
 ## test-budget: the DynamoDB/SQS call budget tests with their per-operation breakdown
 test-budget:
@@ -140,7 +146,7 @@ tidy:
 
 ## clean: remove build outputs
 clean:
-	rm -rf dist infra/cdk.out $(BENCH_DIR) infra/infra
+	rm -rf dist infra/cdk.out $(BENCH_DIR) infra/infra .browser
 
 ## build: build the functions into dist/<name>/bootstrap (linux/arm64) and print their sizes
 build: $(FUNCTIONS:%=build-%)

@@ -185,13 +185,14 @@ func (a *API) Serve(fns map[string]awslambda.IFunction, users awscognito.IUserPo
 
 // suppressOpenRoute accepts that a route without the Cognito authorizer has
 // none, for the reason that route has: ingest checks journey API tokens
-// itself, and the console's configuration is public by nature.
+// itself, and the console's page, assets and configuration are public by
+// nature.
 func suppressOpenRoute(m awsapigateway.Method, r resources.Route) {
 	reason := map[string]string{
 		resources.IngestFunction.Name: "External systems authenticate with a journey's bearer API token, which the ingest function " +
 			"checks on every request (hash lookup, expiry, revocation, journey; PRODUCT.md §3); they are not Cognito users",
-		resources.ManageFunction.Name: "The console's public configuration (user pool id, app client id, Cognito endpoint: " +
-			"no secret), which the browser needs before anyone can sign in",
+		resources.ManageFunction.Name: "The web console's page, static assets and public configuration (user pool id, app client id, " +
+			"Cognito endpoint: no secret), which the browser needs before anyone can sign in; every /manage method has the authorizer",
 	}[r.Function]
 	if r.Path == "/openapi.json" {
 		reason = "The OpenAPI document of the API (routes and schemas: no data, no secret), which integrators and " +

@@ -59,6 +59,8 @@ func TestEveryMethodHasItsThrottleAndLogsErrors(t *testing.T) {
 			want[RouteKey(r)] = "50/100"
 		case r.SignedIn:
 			want[RouteKey(r)] = "20/40"
+		case r.Function == resources.ManageFunction.Name && r.Path == "/console/{proxy+}":
+			want[RouteKey(r)] = "40/80" // the console's assets: some 15 per page load
 		case r.Function == resources.ManageFunction.Name:
 			want[RouteKey(r)] = "10/20"
 		}

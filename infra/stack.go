@@ -10,6 +10,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/targetloader/targetloader/shared/console"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
@@ -78,9 +79,13 @@ var (
 	// SignedInThrottle: each management route, used by marketers and admins
 	// (people, the console, tl), not by systems.
 	SignedInThrottle = Throttle{Rate: 20, Burst: 40}
-	// OpenManageThrottle: the console's public configuration, invoking the
-	// management function without sign-in: what page loads need, no more.
+	// OpenManageThrottle: the console's page and public configuration,
+	// invoking the management function without sign-in: what page loads
+	// need, no more.
 	OpenManageThrottle = Throttle{Rate: 10, Burst: 20}
+	// ConsoleAssetThrottle: the console's scripts, style and icon, about 15
+	// requests per page load (revalidations, answered 304, count too).
+	ConsoleAssetThrottle = Throttle{Rate: 40, Burst: 80}
 )
 
 // DefaultMethodThrottles are the method throttles of resources.Routes.
@@ -92,6 +97,8 @@ func DefaultMethodThrottles() map[string]Throttle {
 			out[RouteKey(r)] = SubmitThrottle
 		case r.SignedIn:
 			out[RouteKey(r)] = SignedInThrottle
+		case r.Function == resources.ManageFunction.Name && r.Path == console.RouteAsset:
+			out[RouteKey(r)] = ConsoleAssetThrottle
 		case r.Function == resources.ManageFunction.Name:
 			out[RouteKey(r)] = OpenManageThrottle
 		}
@@ -209,6 +216,7 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(desc)})
 	}
 	out("ApiUrl", api.BaseURL, "Base URL of the API: ingest (POST {ApiUrl}/journeys/{journey_id}/targets) and management ({ApiUrl}/manage/..., tl --aws --api-url {ApiUrl} login)")
+	out("ConsoleUrl", awscdk.Fn_Join(jsii.String(""), &[]*string{api.BaseURL, jsii.String("/console/")}), "The web console marketers and admins sign in to")
 	out("UserPoolId", users.Pool.UserPoolId(), "Cognito user pool of marketers and admins (add users: infra/README.md)")
 	out("UserPoolClientId", users.Client.UserPoolClientId(), "App client tl and the console sign in with")
 	out("ManageFunctionName", manage.FunctionName(), "Management API function")

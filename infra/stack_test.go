@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -743,7 +744,7 @@ func TestOutputs(t *testing.T) {
 	r := synth(t, "dev")
 	outs, _ := r.json["Outputs"].(map[string]any)
 	// WHEN / THEN the outputs ops and the CLI need exist
-	want := []string{"ApiUrl", "UserPoolId", "UserPoolClientId", "ManageFunctionName", "QueueUrl", "DlqUrl"}
+	want := []string{"ApiUrl", "ConsoleUrl", "UserPoolId", "UserPoolClientId", "ManageFunctionName", "QueueUrl", "DlqUrl"}
 	for _, def := range resources.All {
 		want = append(want, constructID("TableName", def.ID))
 	}
@@ -779,6 +780,13 @@ func TestAPIRoutes(t *testing.T) {
 	for _, g := range got {
 		if strings.Contains(g, " /manage/") != strings.Contains(g, " COGNITO_USER_POOLS ") {
 			t.Errorf("route %s: a /manage route must have the Cognito authorizer, and no other", g)
+		}
+	}
+	// AND the web console (page, configuration, assets) is served by the
+	// manage function without an authorizer: the page signs in itself
+	for _, want := range []string{"GET /console NONE manage", "GET /console/config.json NONE manage", "GET /console/{proxy+} NONE manage"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("routes %v lack %q", got, want)
 		}
 	}
 	noPanic(t, "authorizer, proxy integration and throttling", func() {

@@ -8,7 +8,10 @@
 #      Python environment, where the Makefile's PATH finds them. The index is
 #      a local folder holding stand-in wheels named moto 5.2 and cfn-lint
 #      1.51 (the real ones need a package index this machine may not reach;
-#      the real tools are what every other test uses).
+#      the real tools are what every other test uses);
+#   4. Chromium missing and apt-get failing: exit 1 and one line naming the
+#      apt-get command (installing it for real is what make test does where
+#      it is missing; .ci/run's make tools).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -82,6 +85,18 @@ grep -qx "cfn-lint: $T/venv3/bin/cfn-lint" <<<"$out" || fail "make tools: $out"
 # Once installed, nothing is installed again.
 PATH=$bare_path VENV="$T/venv3" PIP_NO_INDEX=1 bash scripts/ensure-tools.sh moto_server cfn-lint >"$T/out4"
 [ ! -s "$T/out4" ] || fail "installed again: $(cat "$T/out4")"
+passed=$((passed + 1))
+
+echo "== 4. chromium missing, and apt-get cannot install it"
+mkdir -p "$T/bin"
+for cmd in id mkdir; do ln -s "$(command -v "$cmd")" "$T/bin/$cmd"; done
+set +e
+PATH=$T/bin TL_CHROMIUM= APT_GET=false VENV="$T/venv5" "$(command -v bash)" scripts/ensure-tools.sh chromium >"$T/out5" 2>"$T/err5"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "chromium: exit $rc, want 1"
+[ "$(wc -l <"$T/err5")" -eq 1 ] || fail "chromium: stderr is not one line: $(cat "$T/err5")"
+grep -q "^make: chromium is missing.*apt-get install -y chromium" "$T/err5" || fail "chromium: stderr: $(cat "$T/err5")"
 passed=$((passed + 1))
 
 echo "test-ensure-tools: $passed passed, 0 failed"

@@ -1,8 +1,9 @@
 // Package manage is the management API marketers and business admins call,
 // signed in with Cognito (PRODUCT.md §8): journeys and their expiry
 // options, a journey's API tokens (generate, list, expire), its target list
-// and, for admins, its target loader records. It also publishes where to
-// sign in (GET /console/config.json).
+// and, for admins, its target loader records. It also serves the web
+// console (GET /console/, shared/console) and where it signs in (GET
+// /console/config.json).
 package manage
 
 import (
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
+	"github.com/targetloader/targetloader/shared/console"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
@@ -84,8 +86,10 @@ type Handler struct {
 	Deliveries  Deliveries
 	WebhookKeys WebhookKeys
 	SignIn      SignIn
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Console serves the web console's page and assets.
+	Console *console.Site
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // JourneyView is a journey as listings show it.
@@ -174,7 +178,12 @@ func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) 
 		if m != http.MethodGet {
 			return httpapi.MethodNotAllowed(http.MethodGet)
 		}
-		return httpapi.JSON(http.StatusOK, h.SignIn, nil)
+		// The console's own headers; never cached: a deployment may move the pool.
+		headers := h.Console.Headers()
+		headers["Cache-Control"] = "no-store"
+		return httpapi.JSON(http.StatusOK, h.SignIn, headers)
+	case console.RoutePage, console.RouteAsset:
+		return h.Console.Serve(req)
 	case RouteOpenAPI:
 		if m != http.MethodGet {
 			return httpapi.MethodNotAllowed(http.MethodGet)

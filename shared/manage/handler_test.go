@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+	"github.com/targetloader/targetloader/shared/console"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/problem"
@@ -68,6 +69,7 @@ func handler(p ports) (*manage.Handler, *bytes.Buffer) {
 		Targets:  p.targets,
 		Records:  p.records,
 		SignIn:   manage.SignIn{Region: "eu-west-1", UserPoolID: "eu-west-1_AbC", ClientID: "client", CognitoEndpoint: "https://cognito-idp.eu-west-1.amazonaws.com"},
+		Console:  console.New("https://cognito-idp.eu-west-1.amazonaws.com"),
 		Logger:   slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:      func() time.Time { return now },
 	}, &logs
@@ -123,10 +125,30 @@ func assertProblem(t *testing.T, resp events.APIGatewayProxyResponse, status int
 
 func TestConsoleConfigNeedsNoSignIn(t *testing.T) {
 	h, _ := handler(ports{})
-	got := decode[map[string]string](t, call(t, h, get(manage.RouteConsoleConfig, nil, nil)), http.StatusOK)
+	resp := call(t, h, get(manage.RouteConsoleConfig, nil, nil))
+	got := decode[map[string]string](t, resp, http.StatusOK)
 	want := map[string]string{"region": "eu-west-1", "user_pool_id": "eu-west-1_AbC", "client_id": "client", "cognito_endpoint": "https://cognito-idp.eu-west-1.amazonaws.com"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config (-want +got):\n%s", diff)
+	}
+	if resp.Headers["Cache-Control"] != "no-store" || resp.Headers["X-Content-Type-Options"] != "nosniff" || resp.Headers["Content-Type"] != "application/json" {
+		t.Errorf("config headers %v", resp.Headers)
+	}
+}
+
+// The console's page and assets need no sign-in: the page signs in itself.
+func TestConsoleServedWithoutSignIn(t *testing.T) {
+	h, _ := handler(ports{})
+	page := workload.ManageRequest(http.MethodGet, console.RoutePage, nil, nil, "")
+	page.Path, page.RequestContext.Path = "/console/", "/v1/console/"
+	resp := call(t, h, page)
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Headers["Content-Type"], "text/html") ||
+		!strings.Contains(resp.Body, `<base href="/v1/console/">`) || !strings.Contains(resp.Headers["Content-Security-Policy"], "connect-src 'self' https://cognito-idp.eu-west-1.amazonaws.com;") {
+		t.Errorf("page: %d %v\n%s", resp.StatusCode, resp.Headers, resp.Body)
+	}
+	asset := workload.ManageRequest(http.MethodGet, console.RouteAsset, map[string]string{"proxy": "app.js"}, nil, "")
+	if resp := call(t, h, asset); resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Headers["Content-Type"], "text/javascript") {
+		t.Errorf("app.js: %d %v", resp.StatusCode, resp.Headers)
 	}
 }
 
@@ -492,8 +514,9 @@ func TestServesEveryRouteOfItsFunction(t *testing.T) {
 		if r.Function != resources.ManageFunction.Name {
 			continue
 		}
-		// Without claims a signed-in route answers 401, an open one 200.
-		resp := call(t, h, workload.ManageRequest(r.Method, r.Path, nil, nil, ""))
+		// Without claims a signed-in route answers 401, an open one 200 (the
+		// console's assets route with an asset it has).
+		resp := call(t, h, workload.ManageRequest(r.Method, r.Path, map[string]string{"proxy": "index.html"}, nil, ""))
 		if want := map[bool]int{true: http.StatusUnauthorized, false: http.StatusOK}[r.SignedIn]; resp.StatusCode != want {
 			t.Errorf("%s %s: %d, want %d: %s", r.Method, r.Path, resp.StatusCode, want, resp.Body)
 		}

@@ -292,6 +292,10 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/webhook-deliveries", Function: ManageFunction.Name, SignedIn: true},
+	// The web console: its page, its sign-in configuration and its static
+	// assets, all without sign-in (the page signs in with the pool itself).
+	{Method: "GET", Path: "/console", Function: ManageFunction.Name},
 	{Method: "GET", Path: "/console/config.json", Function: ManageFunction.Name},
+	{Method: "GET", Path: "/console/{proxy+}", Function: ManageFunction.Name},
 	{Method: "GET", Path: "/openapi.json", Function: ManageFunction.Name},
 }

@@ -7,8 +7,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -22,7 +20,6 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
-	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
@@ -81,59 +78,43 @@ func run(m *testing.M) int {
 		buildOut, buildErr = cmd.CombinedOutput()
 	}()
 
-	endpoint := os.Getenv("TL_TEST_ENDPOINT")
-	if endpoint == "" {
-		moto, err := localaws.StartMoto("127.0.0.1", 0, nil)
-		if err != nil {
-			wg.Wait()
-			fmt.Fprintln(os.Stderr, "e2e:", err)
-			return 1
-		}
-		defer moto.Stop()
-		endpoint = moto.Endpoint
-	}
 	hooks = newHookReceiver()
 	defer hooks.srv.Close()
-	suffix := make([]byte, 3)
-	_, _ = rand.Read(suffix)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	stack, err = devstack.Start(ctx, devstack.Options{
-		Endpoint: endpoint,
-		NoMoto:   true,
-		// An endpoint named by TL_TEST_ENDPOINT is used whatever it is.
-		AllowAnyEndpoint: os.Getenv("TL_TEST_ENDPOINT") != "",
-		APIAddr:          "127.0.0.1:0",
-		LambdaAddr:       "127.0.0.1:0",
-		Stage:            "e2e-" + hex.EncodeToString(suffix),
-		Logger:           slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Observe:          conformance.Observe,
-		WebhookRootCAs:   hooks.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs,
-	})
+	var stop func()
+	stack, stop, err = testenv.LocalStack(ctx, "e2e", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		func(o *devstack.Options) {
+			o.Observe = conformance.Observe
+			o.WebhookRootCAs = hooks.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		})
 	wg.Wait()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start the local stack:", err)
 		return 1
 	}
-	defer stack.Close()
+	defer stop()
 	if buildErr != nil {
 		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/tl: %v\n%s", buildErr, buildOut)
 		return 1
 	}
-	code := m.Run()
+	return conforming(testenv.RunShowingLog(m, &logs))
+}
+
+// conforming fails a run whose exchanges with the local API did not all
+// conform to the OpenAPI document, or in which none was checked.
+func conforming(code int) int {
 	n, ops := conformance.Checked()
 	if failures := conformance.Failures(); len(failures) > 0 {
 		fmt.Fprintf(os.Stderr, "e2e: %d exchange(s) of the local API do not conform to the OpenAPI document:\n  %s\n", len(failures), strings.Join(failures, "\n  "))
-		code = 1
-	} else if code == 0 && !testing.Short() && flag.Lookup("test.run").Value.String() == "" && n == 0 {
+		return 1
+	}
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && n == 0 {
 		fmt.Fprintln(os.Stderr, "e2e: no exchange of the local API was checked against the OpenAPI document")
-		code = 1
+		return 1
 	}
 	if testing.Verbose() {
 		fmt.Printf("e2e: %d exchanges checked against the OpenAPI document, %d operation/status pairs\n", n, len(ops))
-	}
-	if code != 0 {
-		fmt.Fprintf(os.Stderr, "--- local stack log ---\n%s", logs.String())
 	}
 	return code
 }

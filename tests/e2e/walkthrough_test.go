@@ -95,6 +95,10 @@ func TestREADMEWalkthrough(t *testing.T) {
 		}
 	}()
 	waitForAPI(t, apiURL, exited, &devLog)
+	// The API answers a moment before make dev prints its banner.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(devLog.String(), "Press Ctrl-C to stop.") && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+	}
 	for _, want := range []string{apiURL, "http://" + dev["TL_LAMBDA_ADDR"], dev["TL_ENDPOINT"] + "  (moto_server started by devstack)"} {
 		if !strings.Contains(devLog.String(), want) {
 			t.Errorf("make dev's banner lacks %q", want)

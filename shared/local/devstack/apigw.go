@@ -262,38 +262,59 @@ func (rt Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // MatchRoute finds the route template matching path and its path
-// parameters; a path no template matches gets CatchAllResource.
+// parameters; a path no template matches gets CatchAllResource. As in API
+// Gateway, a template whose last segment is greedy ({proxy+}) matches one
+// or more segments, and only when no template matches segment for segment.
 func MatchRoute(routes []string, path string) (string, map[string]string) {
 	segs := splitPath(path)
+	greedy, greedyParams := "", map[string]string(nil)
 	for _, route := range routes {
 		tsegs := splitPath(route)
+		last := len(tsegs) - 1
+		isGreedy := last >= 0 && strings.HasPrefix(tsegs[last], "{") && strings.HasSuffix(tsegs[last], "+}")
+		if isGreedy {
+			if greedy != "" || len(segs) < len(tsegs) {
+				continue
+			}
+			if params, ok := matchSegments(tsegs[:last], segs[:last]); ok {
+				params[strings.TrimSuffix(strings.TrimPrefix(tsegs[last], "{"), "+}")] = strings.Join(segs[last:], "/")
+				greedy, greedyParams = route, params
+			}
+			continue
+		}
 		if len(tsegs) != len(segs) {
 			continue
 		}
-		params := map[string]string{}
-		ok := true
-		for i, t := range tsegs {
-			if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
-				if segs[i] == "" {
-					ok = false
-					break
-				}
-				params[strings.TrimSuffix(strings.TrimPrefix(t, "{"), "}")] = segs[i]
-				continue
-			}
-			if t != segs[i] {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if params, ok := matchSegments(tsegs, segs); ok {
 			if len(params) == 0 {
 				params = nil
 			}
 			return route, params
 		}
 	}
+	if greedy != "" {
+		return greedy, greedyParams
+	}
 	return CatchAllResource, map[string]string{"proxy": strings.TrimPrefix(path, "/")}
+}
+
+// matchSegments matches path segments to template segments of the same
+// number, and returns the {name} parameters.
+func matchSegments(tsegs, segs []string) (map[string]string, bool) {
+	params := map[string]string{}
+	for i, t := range tsegs {
+		if strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}") {
+			if segs[i] == "" {
+				return nil, false
+			}
+			params[strings.TrimSuffix(strings.TrimPrefix(t, "{"), "}")] = segs[i]
+			continue
+		}
+		if t != segs[i] {
+			return nil, false
+		}
+	}
+	return params, true
 }
 
 func splitPath(p string) []string {

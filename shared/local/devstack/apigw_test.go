@@ -38,6 +38,30 @@ func TestMatchRoute(t *testing.T) {
 	}
 }
 
+// A greedy {proxy+} resource takes one or more segments, and only what no
+// other resource matches, as in API Gateway.
+func TestMatchRouteGreedy(t *testing.T) {
+	routes := []string{"/console/{proxy+}", "/console", "/console/config.json"}
+	tests := []struct {
+		path     string
+		resource string
+		params   map[string]string
+	}{
+		{"/console", "/console", nil},
+		{"/console/", "/console", nil},
+		{"/console/config.json", "/console/config.json", nil},
+		{"/console/app.js", "/console/{proxy+}", map[string]string{"proxy": "app.js"}},
+		{"/console/views/a.js", "/console/{proxy+}", map[string]string{"proxy": "views/a.js"}},
+		{"/consoles/app.js", CatchAllResource, map[string]string{"proxy": "consoles/app.js"}},
+	}
+	for _, tt := range tests {
+		res, params := MatchRoute(routes, tt.path)
+		if res != tt.resource || !reflect.DeepEqual(params, tt.params) {
+			t.Errorf("MatchRoute(%q) = %q %v, want %q %v", tt.path, res, params, tt.resource, tt.params)
+		}
+	}
+}
+
 // capture is a proxy handler that records its event and answers resp.
 func capture(resp events.APIGatewayProxyResponse, err error) (*APIGateway, *events.APIGatewayProxyRequest) {
 	var got events.APIGatewayProxyRequest

@@ -363,6 +363,7 @@ func (s *Stack) Banner() string {
       GET  %s/journeys/{journey_id}/requests/{request_uuid}
       GET  %s/manage/...  (signed in: Authorization: Bearer <Cognito ID token>)
       GET  %s/openapi.json  (the OpenAPI document)
+  Web console:                              %s/console/  (sign in as one of the users below)
   Invoke API (like sam local start-lambda): %s  (functions: manage, ingest, consumer, webhooks)
   AWS endpoint (DynamoDB, SQS):             %s  (%s)
   Cognito user pool:                        %s  client %s
@@ -372,7 +373,7 @@ func (s *Stack) Banner() string {
   Table prefix:                             %s
   Queue:                                    %s
 Press Ctrl-C to stop.`,
-		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
+		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
 		s.UserPool.ID, s.UserPool.ClientID, s.UserPool.Endpoint, cognito, users.String(), s.Stage,
 		strings.TrimSuffix(resources.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/console"
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/secret"
@@ -29,7 +30,8 @@ func New(cfg config.Manage, db store.DynamoDB, sm secret.SecretsManager, log *sl
 			ClientID:        cfg.UserPoolClientID,
 			CognitoEndpoint: cfg.CognitoEndpoint,
 		},
-		Logger: httpapi.RequestLogger(log),
-		Now:    time.Now,
+		Console: console.New(cfg.CognitoEndpoint),
+		Logger:  httpapi.RequestLogger(log),
+		Now:     time.Now,
 	}
 }
