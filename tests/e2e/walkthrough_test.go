@@ -258,8 +258,7 @@ func waitForAPI(t *testing.T, apiURL string, exited <-chan struct{}, log *testen
 	for {
 		if resp, err := c.Get(apiURL + "/console/config.json"); err == nil {
 			resp.Body.Close()
-			// The API answers a moment before make dev prints its banner.
-			if resp.StatusCode == http.StatusOK && strings.Contains(log.String(), "Press Ctrl-C to stop.") {
+			if resp.StatusCode == http.StatusOK {
 				return
 			}
 		}
