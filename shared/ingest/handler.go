@@ -346,12 +346,18 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 }
 
 // cleanupContext is for the work that follows a failure once ctx may have
-// ended: it outlives ctx by at most half the deadline margin, so the
-// response still goes out before the function's deadline.
+// ended: it outlives ctx's deadline by half the deadline margin, so the
+// response still goes out before the function's deadline. It is anchored
+// to that deadline, not to when the failure came back: a call cancelled at
+// the deadline may return late on a loaded machine, and the cleanup must
+// not start a fresh half margin then.
 func (h *Handler) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	cleanup := context.WithoutCancel(ctx)
 	if h.DeadlineMargin <= 0 {
 		return cleanup, func() {}
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(cleanup, deadline.Add(h.DeadlineMargin/2))
 	}
 	return context.WithTimeout(cleanup, h.DeadlineMargin/2)
 }
