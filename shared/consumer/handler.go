@@ -25,7 +25,7 @@ type Reader interface {
 // Requests tracks the request a message belongs to.
 type Requests interface {
 	Abort(ctx context.Context, uuid string) (bool, error)
-	RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) error
+	RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error)
 }
 
 // Accounts looks up accounts by id and by normalised email.
@@ -56,8 +56,10 @@ type Handler struct {
 	Targets     Targets
 	Records     Records
 	DeadLetters DeadLetters
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Webhooks queues the completion webhook of a request with a callback URL (webhooks.go).
+	Webhooks Webhooks
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// MessageConcurrency bounds the messages of one SQS batch processed at once.
 	MessageConcurrency int
 	// EnqueuePoll is how often a message of a request still being enqueued
@@ -192,7 +194,11 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 	if err := h.Records.Put(ctx, records); err != nil {
 		return fmt.Errorf("write loader records: %w", err)
 	}
-	if err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now)); err != nil {
+	r, err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now))
+	if err != nil {
+		return err
+	}
+	if err := h.announceCompletion(ctx, r); err != nil {
 		return err
 	}
 	h.Logger.InfoContext(ctx, "batch processed", "request_uuid", b.RequestUUID, "part", b.Part, "targets", len(b.Targets))

@@ -62,9 +62,11 @@ type Handler struct {
 	Queue       Queue
 	Records     Records
 	RateLimiter RateLimiter
-	RatePolicy  domain.RatePolicy
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Accounts serves dry runs (dryrun.go).
+	Accounts   Accounts
+	RatePolicy domain.RatePolicy
+	Logger     *slog.Logger
+	Now        func() time.Time
 	// DeadlineMargin is kept free before the function's deadline: every AWS
 	// call ends by then, so a stalled dependency becomes a 503 with
 	// Retry-After rather than a Lambda timeout, which API Gateway answers
@@ -100,12 +102,13 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
 		defer cancel()
 	}
-	resp := h.route(ctx, req)
+	id := httpapi.RequestID(ctx, req)
+	resp := h.route(httpapi.WithRequestID(ctx, id), req)
 	if resp.Headers == nil {
 		resp.Headers = map[string]string{}
 	}
 	resp.Headers["RateLimit-Policy"] = h.RatePolicy.Header()
-	return resp, nil
+	return httpapi.Finish(resp, id), nil
 }
 
 func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
@@ -228,6 +231,11 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		d.Errors = pe.Fields
 		return d.Response(nil)
 	}
+	if dryRun, bad := dryRunRequested(c.req); bad != nil {
+		return bad.Response(nil)
+	} else if dryRun {
+		return h.dryRun(ctx, c, targets)
+	}
 
 	now := h.Now().UTC()
 	r := domain.Request{
@@ -238,6 +246,9 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		State:      domain.RequestEnqueuing,
 		ReceivedAt: now,
 		BodyHash:   bodyHash(body),
+	}
+	if c.token.CallbackURL != "" {
+		r.CallbackURL, r.StatusURL = c.token.CallbackURL, statusURL(c.req, r.JourneyID, r.UUID)
 	}
 	batches, err := domain.SplitBatches(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
 	if err != nil {
@@ -268,11 +279,17 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		return h.unavailable(ctx, "mark request queued", err)
 	}
 	log.InfoContext(ctx, "targets accepted", "accepted", len(targets), "parts", len(batches))
-	return httpapi.JSON(http.StatusAccepted, Accepted{
-		RequestUUID: r.UUID,
-		Accepted:    len(targets),
-		StatusURL:   statusURL(c.req, c.journey.ID, r.UUID),
-	}, nil)
+	return accepted(c.req, r, nil)
+}
+
+// accepted is the 202 of request r, with Location: its status URL.
+func accepted(req events.APIGatewayProxyRequest, r domain.Request, headers map[string]string) events.APIGatewayProxyResponse {
+	status := statusURL(req, r.JourneyID, r.UUID)
+	h := map[string]string{"Location": status}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return httpapi.JSON(http.StatusAccepted, Accepted{RequestUUID: r.UUID, Accepted: r.Accepted, StatusURL: status}, h)
 }
 
 // createIdempotent writes request r under the caller's Idempotency-Key. When
@@ -322,21 +339,25 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 		case snap.Request.State == domain.RequestEnqueuing:
 			return inFlight, true
 		default:
-			first := *snap.Request
-			resp := httpapi.JSON(http.StatusAccepted, Accepted{RequestUUID: first.UUID, Accepted: first.Accepted, StatusURL: statusURL(c.req, first.JourneyID, first.UUID)}, map[string]string{"Idempotent-Replayed": "true"})
-			return resp, true
+			return accepted(c.req, *snap.Request, map[string]string{"Idempotent-Replayed": "true"}), true
 		}
 	}
 	return inFlight, true
 }
 
 // cleanupContext is for the work that follows a failure once ctx may have
-// ended: it outlives ctx by at most half the deadline margin, so the
-// response still goes out before the function's deadline.
+// ended: it outlives ctx's deadline by half the deadline margin, so the
+// response still goes out before the function's deadline. It is anchored
+// to that deadline, not to when the failure came back: a call cancelled at
+// the deadline may return late on a loaded machine, and the cleanup must
+// not start a fresh half margin then.
 func (h *Handler) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	cleanup := context.WithoutCancel(ctx)
 	if h.DeadlineMargin <= 0 {
 		return cleanup, func() {}
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(cleanup, deadline.Add(h.DeadlineMargin/2))
 	}
 	return context.WithTimeout(cleanup, h.DeadlineMargin/2)
 }

@@ -1,5 +1,7 @@
-// Package queue sends batches of accepted targets as SQS messages: the one
-// way targets reach the consumer (the API, and admins' imports alike).
+// Package queue is the SQS adapter: it sends batches of accepted targets
+// (the one way targets reach the consumer: the API, and admins' imports
+// alike), moves refused ones to the DLQ, sends completion webhooks, and
+// delays a webhook's next attempt.
 package queue
 
 import (
@@ -10,6 +12,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -143,4 +146,50 @@ func (d DeadLetters) Reject(ctx context.Context, msg events.SQSMessage) error {
 		return fmt.Errorf("not sent to the DLQ: %s %s", aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
 	}
 	return nil
+}
+
+// WebhookSender queues completion webhooks for the webhooks function.
+type WebhookSender struct {
+	SQS      SQS
+	QueueURL string
+}
+
+// Send queues m.
+func (s WebhookSender) Send(ctx context.Context, m domain.WebhookMessage) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	out, err := s.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &s.QueueURL, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("w"), MessageBody: aws.String(string(body))},
+	}})
+	if err != nil {
+		return err
+	}
+	if len(out.Failed) > 0 {
+		return fmt.Errorf("webhook of request %s not queued: %s %s", m.RequestUUID, aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
+	}
+	return nil
+}
+
+// VisibilitySQS is the part of *sqs.Client that delays a message.
+type VisibilitySQS interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+var _ VisibilitySQS = (*sqs.Client)(nil)
+
+// Delayer hides a received message of one queue for a while: it comes back
+// (and is delivered again) once that time is over.
+type Delayer struct {
+	SQS      VisibilitySQS
+	QueueURL string
+}
+
+// Delay hides the message with receiptHandle for d (whole seconds, at most
+// SQS's 12 hours).
+func (q Delayer) Delay(ctx context.Context, receiptHandle string, d time.Duration) error {
+	secs := min(max(int32(d/time.Second), 0), 12*3600)
+	_, err := q.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &q.QueueURL, ReceiptHandle: &receiptHandle, VisibilityTimeout: secs})
+	return err
 }

@@ -23,6 +23,7 @@ func New(cfg config.Consumer, db store.DynamoDB, sqs queue.SQS, log *slog.Logger
 		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
 		// Messages refused for good leave the FIFO queue at once.
 		DeadLetters: queue.DeadLetters{SQS: sqs, QueueURL: cfg.DLQURL},
+		Webhooks:    queue.WebhookSender{SQS: sqs, QueueURL: cfg.WebhooksQueueURL},
 		Logger:      log,
 		Now:         time.Now,
 		// A whole batch at once (resources.ConsumerFunction's event source).
