@@ -229,7 +229,7 @@ func kmsGrants(t *testing.T, statements []any, logical map[string]string) []stri
 func TestCustomerManagedKey(t *testing.T) {
 	const rw = "kms:Decrypt,kms:DescribeKey,kms:Encrypt,kms:GenerateDataKey via dynamodb"
 	wantGrants := map[string][]string{
-		"ingest":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
+		"ingest": {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		// the first: polling the queue (the event source's grant); the last: sending to the DLQ and webhooks
 		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"manage":   {rw},
