@@ -76,7 +76,6 @@ func costOf(mean map[string]float64) costModel {
 	lambda := perMillion*(0.256*0.07+0.512*1.5)*priceLambdaGBSecond + 2*perMillion/1e6*priceLambdaMillion
 	add("Lambda", "ingest 256 MB x 70 ms, consumer 512 MB x 1.5 s, per 500", lambda, false)
 
-
 	// Storage and point-in-time recovery: journey targets for as long as
 	// their journey; requests and loader records for the retention period.
 	month := priceStorageGBMonth + pricePITRGBMonth
