@@ -27,6 +27,8 @@ var (
 	// tabs in browser contexts of their own (no shared storage).
 	browser context.Context
 	logs    testenv.SyncBuffer
+	// hooks receives the completion webhooks of the tests' callback URLs.
+	hooks *hookReceiver
 )
 
 // EnvChromium names the Chromium (or Chrome) binary to use instead of the
@@ -51,10 +53,13 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "browser:", err)
 		return 1
 	}
+	hooks = newHookReceiver()
+	defer hooks.srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stop func()
-	stack, stop, err = testenv.LocalStack(ctx, "browser", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	stack, stop, err = testenv.LocalStack(ctx, "browser", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		func(o *devstack.Options) { o.WebhookRootCAs = hooks.rootCAs() })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browser: start the local stack:", err)
 		return 1
