@@ -1,15 +1,10 @@
 package browser
 
 import (
-	"crypto/x509"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
@@ -17,63 +12,12 @@ import (
 	"github.com/targetloader/targetloader/shared/local/localaws"
 )
 
-// Paths of the webhook receiver: one accepts every webhook, the other
-// refuses every one (500), so its deliveries fail deterministically.
+// Paths of the webhook receiver: it accepts the webhooks of the one, and
+// refuses (500) those of the other, so their deliveries fail.
 const (
 	hookAccept = "/hooks/accept"
 	hookRefuse = "/hooks/refuse"
 )
-
-// hookReceiver is an https endpoint the local stack's webhooks function
-// trusts; it keeps what it accepts.
-type hookReceiver struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	accepted []receivedHook
-}
-
-type receivedHook struct {
-	header http.Header
-	body   []byte
-}
-
-func newHookReceiver() *hookReceiver {
-	r := &hookReceiver{}
-	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		if req.URL.Path != hookAccept {
-			w.WriteHeader(http.StatusInternalServerError)
-			return
-		}
-		r.mu.Lock()
-		r.accepted = append(r.accepted, receivedHook{header: req.Header.Clone(), body: b})
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	return r
-}
-
-func (r *hookReceiver) rootCAs() *x509.CertPool {
-	return r.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
-}
-
-// waitFor returns the webhook accepted with webhook-id id, waiting up to 30 s for it.
-func (r *hookReceiver) waitFor(t *testing.T, id string) receivedHook {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		r.mu.Lock()
-		for _, h := range r.accepted {
-			if h.header.Get("webhook-id") == id {
-				r.mu.Unlock()
-				return h
-			}
-		}
-		r.mu.Unlock()
-	}
-	t.Fatalf("no webhook %s accepted", id)
-	return receivedHook{}
-}
 
 // A marketer gives a token a callback URL in the console and sees its
 // webhook signing secret once; the console shows the API's refusal of a
@@ -84,7 +28,8 @@ func TestCallbackURLsAndWebhookDeliveries(t *testing.T) {
 	s := seed()
 	s.PutJourney(t, domain.Journey{ID: journey, Name: "Webhook journey"})
 	s.ImportAccounts(t, []domain.Account{{ID: "V4THOK0000000001", Emails: []string{"ana.lima@example.com"}, Status: domain.AccountActive}})
-	receiverHost := strings.TrimPrefix(hooks.srv.URL, "https://")
+	hooks.Refuse(hookRefuse)
+	receiverHost := hooks.Host()
 	targets := []map[string]string{{"source_system_id": "cdp-1", "account_id": "V4THOK0000000001"}}
 
 	marketer := open(t, "marketer-webhooks", desktopWidth, desktopHeight)
@@ -120,7 +65,7 @@ func TestCallbackURLsAndWebhookDeliveries(t *testing.T) {
 
 	t.Run("the signing secret is shown once, with the token, and signs the webhook", func(t *testing.T) {
 		m := marketer.in(t)
-		m.fill("Callback URL", hooks.srv.URL+hookAccept+"?source=console")
+		m.fill("Callback URL", hooks.URL(hookAccept+"?source=console"))
 		m.click(button("Generate Token"))
 		m.visible(control("Webhook Signing Secret"))
 		endpoint, token, secret := m.value("Endpoint"), m.value("API Token"), m.value("Webhook Signing Secret")
@@ -149,12 +94,15 @@ func TestCallbackURLsAndWebhookDeliveries(t *testing.T) {
 			t.Fatalf("POST targets: %d %v", code, resp)
 		}
 		acceptedUUID, _ = resp["request_uuid"].(string)
-		got := hooks.waitFor(t, domain.WebhookID(acceptedUUID))
+		got := hooks.WaitFor(t, domain.WebhookID(acceptedUUID))
+		if len(got) != 1 {
+			t.Fatalf("%d webhooks of request %s accepted, want 1", len(got), acceptedUUID)
+		}
 		wh, err := standardwebhooks.NewWebhook(secret)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := wh.Verify(got.body, got.header); err != nil {
+		if err := wh.Verify(got[0].Body, got[0].Header); err != nil {
 			t.Errorf("the webhook does not verify with the secret the page showed: %v", err)
 		}
 
@@ -177,7 +125,7 @@ func TestCallbackURLsAndWebhookDeliveries(t *testing.T) {
 
 	t.Run("a token whose receiver refuses every webhook", func(t *testing.T) {
 		m := marketer.in(t)
-		m.fill("Callback URL", hooks.srv.URL+hookRefuse)
+		m.fill("Callback URL", hooks.URL(hookRefuse))
 		m.click(button("Generate Token"))
 		m.visible(control("Webhook Signing Secret"))
 		code, resp := post(t, m.value("Endpoint"), m.value("API Token"), targets)
