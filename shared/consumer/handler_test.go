@@ -98,6 +98,19 @@ func (w *world) handler() *consumer.Handler {
 	}
 }
 
+// handlerFailingRecordsOf is w.handler() whose loader-record write fails for
+// the message of part (of parts of 3 targets).
+func (w *world) handlerFailingRecordsOf(part int) *consumer.Handler {
+	h := w.handler()
+	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
+		if records[0].Index == 3*part {
+			return errBoom
+		}
+		return w.put(ctx, records)
+	}}
+	return h
+}
+
 // record notes a call and returns its error; the caller holds w.mu.
 func (w *world) record(ctx context.Context, c call) error {
 	c.err = ctx.Err()
@@ -502,13 +515,7 @@ func TestOnlyTheFailedMessageIsReported(t *testing.T) {
 	// GIVEN three messages, and writing the records of the second (part 1) fails
 	accounts := workload.Accounts(9)
 	w := newWorld(accounts)
-	h := w.handler()
-	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
-		if records[0].Index == 3 {
-			return errBoom
-		}
-		return w.put(ctx, records)
-	}}
+	h := w.handlerFailingRecordsOf(1)
 
 	// WHEN the consumer handles them
 	failed := handle(t, h, w.event(t, batches(t, accounts, 9, 3)...))
@@ -536,13 +543,7 @@ func TestAJourneysMessagesStopAtItsFirstFailure(t *testing.T) {
 	// part 1 fails
 	accounts := workload.Accounts(12)
 	w := newWorld(accounts)
-	h := w.handler()
-	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
-		if records[0].Index == 3 {
-			return errBoom
-		}
-		return w.put(ctx, records)
-	}}
+	h := w.handlerFailingRecordsOf(1)
 	ev := w.event(t, batches(t, accounts, 12, 3)...)
 	for i := range 3 {
 		ev.Records[i].Attributes = map[string]string{"MessageGroupId": journeyID}
