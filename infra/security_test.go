@@ -130,34 +130,34 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 	// to an access table must change this list too, so a reviewer sees it)
 	want := map[string]map[string]string{
 		"ingest": {
-			"table:tokens":         "dynamodb:BatchGetItem",
-			"table:journeys":       "dynamodb:BatchGetItem",
-			"table:requests":       "dynamodb:BatchGetItem,dynamodb:PutItem,dynamodb:UpdateItem",
-			"table:loader-records": "dynamodb:Query",
-			"table:idempotency":    "dynamodb:GetItem,dynamodb:PutItem",
-			"table:rate-limits":    "dynamodb:UpdateItem",
-			"queue:targets":        "sqs:SendMessage",
-			logs("ingest"):         logWriteActions,
+			"table:tokens":              "dynamodb:BatchGetItem",
+			"table:journeys":            "dynamodb:BatchGetItem",
+			"table:requests":            "dynamodb:BatchGetItem,dynamodb:PutItem,dynamodb:UpdateItem",
+			"table:loader-record-parts": "dynamodb:BatchGetItem,dynamodb:Query",
+			"table:idempotency":         "dynamodb:GetItem,dynamodb:PutItem",
+			"table:rate-limits":         "dynamodb:UpdateItem",
+			"queue:targets":             "sqs:SendMessage",
+			logs("ingest"):              logWriteActions,
 		},
 		"consumer": {
-			"table:journeys":        "dynamodb:BatchGetItem",
-			"table:accounts":        "dynamodb:BatchGetItem",
-			"table:account-emails":  "dynamodb:BatchGetItem",
-			"table:requests":        "dynamodb:BatchGetItem,dynamodb:UpdateItem",
-			"table:loader-records":  "dynamodb:BatchWriteItem",
-			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:PutItem", // conditional puts: the first add wins
-			"queue:targets":         pollerActions,
-			logs("consumer"):        logWriteActions,
+			"table:journeys":            "dynamodb:BatchGetItem",
+			"table:accounts":            "dynamodb:BatchGetItem",
+			"table:account-emails":      "dynamodb:BatchGetItem",
+			"table:requests":            "dynamodb:BatchGetItem,dynamodb:UpdateItem",
+			"table:loader-record-parts": "dynamodb:BatchWriteItem,dynamodb:PutItem", // a part item; a split part's continuations
+			"table:journey-targets":     "dynamodb:BatchGetItem,dynamodb:PutItem",   // conditional puts: the first add wins
+			"queue:targets":             pollerActions,
+			logs("consumer"):            logWriteActions,
 		},
 		"manage": {
-			"table:tokens":                          "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem",
-			"table:tokens/index/by_journey":         "dynamodb:Query",
-			"table:tokens/index/by_token_id":        "dynamodb:Query",
-			"table:journeys":                        "dynamodb:GetItem,dynamodb:Scan",
-			"table:journey-targets":                 "dynamodb:Query",
-			"table:loader-records":                  "dynamodb:Query",
-			"table:loader-records/index/by_journey": "dynamodb:Query",
-			logs("manage"):                          logWriteActions,
+			"table:tokens":                               "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem",
+			"table:tokens/index/by_journey":              "dynamodb:Query",
+			"table:tokens/index/by_token_id":             "dynamodb:Query",
+			"table:journeys":                             "dynamodb:GetItem,dynamodb:Scan",
+			"table:journey-targets":                      "dynamodb:Query",
+			"table:loader-record-parts":                  "dynamodb:BatchGetItem,dynamodb:Query",
+			"table:loader-record-parts/index/by_journey": "dynamodb:Query",
+			logs("manage"):                               logWriteActions,
 		},
 	}
 	if got, w := functionNames(), keysOf(want); fmt.Sprint(got) != fmt.Sprint(w) {

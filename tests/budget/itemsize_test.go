@@ -12,64 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/targetloader/targetloader/shared/store"
 )
-
-// ItemSize is an item's size as DynamoDB bills it: the UTF-8 bytes of every
-// attribute name plus its value (strings by UTF-8 length, numbers about one
-// byte per two digits plus one, binary by length, booleans and null one
-// byte, lists and maps 3 bytes plus their elements and one byte each).
-func ItemSize(item map[string]types.AttributeValue) int {
-	n := 0
-	for name, v := range item {
-		n += len(name) + valueSize(v)
-	}
-	return n
-}
-
-func valueSize(v types.AttributeValue) int {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return len(v.Value)
-	case *types.AttributeValueMemberN:
-		digits := len(strings.TrimLeft(strings.NewReplacer("-", "", ".", "").Replace(v.Value), "0"))
-		return (digits+1)/2 + 1
-	case *types.AttributeValueMemberB:
-		return len(v.Value)
-	case *types.AttributeValueMemberBOOL, *types.AttributeValueMemberNULL:
-		return 1
-	case *types.AttributeValueMemberSS:
-		n := 0
-		for _, s := range v.Value {
-			n += len(s)
-		}
-		return n
-	case *types.AttributeValueMemberNS:
-		n := 0
-		for _, s := range v.Value {
-			n += valueSize(&types.AttributeValueMemberN{Value: s})
-		}
-		return n
-	case *types.AttributeValueMemberBS:
-		n := 0
-		for _, b := range v.Value {
-			n += len(b)
-		}
-		return n
-	case *types.AttributeValueMemberL:
-		n := 3
-		for _, e := range v.Value {
-			n += 1 + valueSize(e)
-		}
-		return n
-	case *types.AttributeValueMemberM:
-		n := 3
-		for k, e := range v.Value {
-			n += 1 + len(k) + valueSize(e)
-		}
-		return n
-	}
-	return 0
-}
 
 // TestItemSizesAndCost runs 500 targets through the pipeline, measures the
 // items it wrote and prints the write and read units one target costs and
@@ -103,7 +47,7 @@ func TestItemSizesAndCost(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, it := range out.Items {
-				sizes = append(sizes, ItemSize(it))
+				sizes = append(sizes, store.ItemSize(it))
 			}
 			if len(out.LastEvaluatedKey) == 0 {
 				break
