@@ -39,6 +39,8 @@ type AlarmsProps struct {
 	// each gets an errors alarm. Ingest also gets a throttles alarm.
 	Functions map[string]awslambda.IFunction
 	API       awsapigateway.RestApi
+	// WebhooksDLQ holds the webhooks given up after every attempt.
+	WebhooksDLQ awssqs.IQueue
 }
 
 // NewAlarms creates the operational alarms infra/README.md explains and the
@@ -78,6 +80,8 @@ func NewAlarms(scope constructs.Construct, props *AlarmsProps) {
 		alarm(constructID("", def.Name)+"Errors", "The "+def.Name+" function reported invocation errors.",
 			fn.MetricErrors(stat("Sum")), 0)
 	}
+	alarm("WebhooksDlqNotEmpty", "A completion webhook was given up after "+fmt.Sprint(resources.WebhookMaxReceiveCount)+" attempts over more than 24 hours: its receiver is down or refuses it. Admins see it (tl webhooks failures); see infra/README.md.",
+		props.WebhooksDLQ.MetricApproximateNumberOfMessagesVisible(stat("Maximum")), 0)
 	alarm("IngestThrottles", "Ingest invocations were throttled (reserved concurrency or the account's limit reached): callers got 503.",
 		props.Functions[resources.IngestFunction.Name].MetricThrottles(stat("Sum")), 0)
 }

@@ -137,6 +137,13 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 	return &API{RestAPI: api, BaseURL: baseURL}
 }
 
+// UnauthorizedTemplate is the body of the authorizer's 401: the functions'
+// problem document, with the request's id as API Gateway knows it.
+func UnauthorizedTemplate() string {
+	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
+	return withRequestID(string(body))
+}
+
 // Serve builds the routes of resources.Routes, each proxied to its
 // function in fns: the signed-in ones behind a Cognito authorizer of users,
 // whose refusals are problem documents as the functions' are.
@@ -164,15 +171,15 @@ func (a *API) Serve(fns map[string]awslambda.IFunction, users awscognito.IUserPo
 			suppressOpenRoute(m, r)
 		}
 	}
-	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
 	a.RestAPI.AddGatewayResponse(jsii.String("UnauthorizedResponse"), &awsapigateway.GatewayResponseOptions{
 		Type:       awsapigateway.ResponseType_UNAUTHORIZED(),
 		StatusCode: jsii.String("401"),
 		ResponseHeaders: &map[string]*string{
 			"Content-Type":     jsii.String("'" + problem.ContentType + "'"),
 			"WWW-Authenticate": jsii.String("'" + manage.WWWAuthenticate + "'"),
+			"X-Request-Id":     jsii.String(GatewayRequestID),
 		},
-		Templates: &map[string]*string{"application/json": jsii.String(string(body))},
+		Templates: &map[string]*string{"application/json": jsii.String(UnauthorizedTemplate())},
 	})
 }
 
@@ -187,6 +194,10 @@ func suppressOpenRoute(m awsapigateway.Method, r resources.Route) {
 		resources.ManageFunction.Name: "The web console's page, static assets and public configuration (user pool id, app client id, " +
 			"Cognito endpoint: no secret), which the browser needs before anyone can sign in; every /manage method has the authorizer",
 	}[r.Function]
+	if r.Path == "/openapi.json" {
+		reason = "The OpenAPI document of the API (routes and schemas: no data, no secret), which integrators and " +
+			"client generators fetch without credentials (PRODUCT.md §9)"
+	}
 	if reason == "" {
 		panic(fmt.Sprintf("route %s without sign-in has no reviewed reason (infra/api.go)", RouteKey(r)))
 	}

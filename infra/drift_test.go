@@ -529,6 +529,9 @@ func samLogicalIDs(t *testing.T) map[string]string {
 	for lid, res := range samResources(t, "AWS::SQS::Queue") {
 		out[lid] = "queue:" + samName(props(res)["QueueName"])
 	}
+	for lid, res := range samResources(t, "AWS::SecretsManager::Secret") {
+		out[lid] = "secret:" + samName(props(res)["Name"])
+	}
 	return out
 }
 
@@ -625,16 +628,29 @@ type esmDesc struct {
 	ResponseTypes                     string
 }
 
+// window reads MaximumBatchingWindowInSeconds, absent meaning 0.
+func window(v any) float64 {
+	if v == nil {
+		return 0
+	}
+	return num(v)
+}
+
 func TestDriftEventSource(t *testing.T) {
-	// GIVEN the CDK event source mapping and the consumer's SQS event in template.yaml
+	// GIVEN the CDK event source mappings and the functions' SQS events in template.yaml
 	r := synth(t, "dev")
-	var cdk []esmDesc
+	fnName := map[string]string{}
+	for id, f := range r.resources("AWS::Lambda::Function") {
+		fnName[id] = strings.TrimPrefix(props(f)["FunctionName"].(string), cdkPrefix)
+	}
+	cdk := map[string]esmDesc{}
 	for _, res := range r.resources("AWS::Lambda::EventSourceMapping") {
 		p := props(res)
 		sc, _ := p["ScalingConfig"].(map[string]any)
-		cdk = append(cdk, esmDesc{num(p["BatchSize"]), num(p["MaximumBatchingWindowInSeconds"]), num(sc["MaximumConcurrency"]), fmt.Sprint(p["FunctionResponseTypes"])})
+		name := fnName[fmt.Sprint(p["FunctionName"].(map[string]any)["Ref"])]
+		cdk[name] = esmDesc{num(p["BatchSize"]), window(p["MaximumBatchingWindowInSeconds"]), num(sc["MaximumConcurrency"]), fmt.Sprint(p["FunctionResponseTypes"])}
 	}
-	var sam []esmDesc
+	sam := map[string]esmDesc{}
 	samFns, _ := samFunctions(t)
 	for name, p := range samFns {
 		events, _ := p["Events"].(map[string]any)
@@ -643,23 +659,22 @@ func TestDriftEventSource(t *testing.T) {
 			if em["Type"] != "SQS" {
 				continue
 			}
-			if name != resources.ConsumerFunction.Name {
-				t.Errorf("SQS event on %s", name)
-			}
 			ep := em["Properties"].(map[string]any)
 			sc, _ := ep["ScalingConfig"].(map[string]any)
-			sam = append(sam, esmDesc{num(ep["BatchSize"]), num(ep["MaximumBatchingWindowInSeconds"]), num(sc["MaximumConcurrency"]), fmt.Sprint(ep["FunctionResponseTypes"])})
+			sam[name] = esmDesc{num(ep["BatchSize"]), window(ep["MaximumBatchingWindowInSeconds"]), num(sc["MaximumConcurrency"]), fmt.Sprint(ep["FunctionResponseTypes"])}
 		}
 	}
 	// WHEN / THEN batch size, window, max concurrency and ReportBatchItemFailures agree
-	if fmt.Sprint(cdk) != fmt.Sprint(sam) {
-		t.Errorf("event source: CDK %+v, SAM %+v", cdk, sam)
-	}
-	// AND are the consumer's definition
-	es := resources.ConsumerFunction.EventSource
-	want := []esmDesc{{float64(es.BatchSize), es.MaxBatchingWindow.Seconds(), float64(es.MaxConcurrency), "[ReportBatchItemFailures]"}}
-	if fmt.Sprint(sam) != fmt.Sprint(want) {
-		t.Errorf("event source: SAM %+v, definition %+v", sam, want)
+	compareMaps(t, "event source of", cdk, sam)
+	// AND are each function's definition
+	for _, def := range resources.Functions {
+		es := def.EventSource
+		if es == nil {
+			continue
+		}
+		if want := (esmDesc{float64(es.BatchSize), es.MaxBatchingWindow.Seconds(), float64(es.MaxConcurrency), "[ReportBatchItemFailures]"}); sam[def.Name] != want {
+			t.Errorf("event source of %s: SAM %+v, definition %+v", def.Name, sam[def.Name], want)
+		}
 	}
 }
 
@@ -1052,4 +1067,25 @@ func compareMaps[T comparable](t *testing.T, what string, cdk, sam map[string]T)
 			t.Errorf("%s %s differs:\n  CDK %+v\n  SAM %+v", what, k, c, s)
 		}
 	}
+}
+
+func TestDriftSecrets(t *testing.T) {
+	// GIVEN the CDK dev stack and template.yaml
+	r := synth(t, "dev")
+	describe := func(p map[string]any) string {
+		b, _ := json.Marshal(p["GenerateSecretString"])
+		return string(b)
+	}
+	cdk := map[string]string{}
+	for _, res := range r.resources("AWS::SecretsManager::Secret") {
+		p := props(res)
+		cdk[strings.TrimPrefix(p["Name"].(string), cdkPrefix)] = describe(p)
+	}
+	sam := map[string]string{}
+	for _, res := range samResources(t, "AWS::SecretsManager::Secret") {
+		p := props(res)
+		sam[samName(p["Name"])] = describe(p)
+	}
+	// WHEN / THEN both create the same secrets, generated the same way
+	compareMaps(t, "secret", cdk, sam)
 }

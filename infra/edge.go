@@ -170,9 +170,19 @@ var GatewayProblems = []struct {
 	{"WAF_FILTERED", problem.New(http.StatusForbidden, "blocked", "The API's firewall refused the request."), ""},
 }
 
+// GatewayRequestID maps API Gateway's request id into a gateway response's
+// X-Request-Id header, as the functions answer every request.
+const GatewayRequestID = "context.requestId"
+
+// withRequestID is a problem document's JSON with API Gateway's request id
+// as its request_id (a gateway response template variable).
+func withRequestID(problemJSON string) string {
+	return strings.TrimSuffix(problemJSON, "}") + `,"request_id":"$context.requestId"}`
+}
+
 func gatewayProblems(api awsapigateway.RestApi) {
 	for _, p := range GatewayProblems {
-		headers := map[string]*string{"Content-Type": jsii.String("'" + problem.ContentType + "'")}
+		headers := map[string]*string{"Content-Type": jsii.String("'" + problem.ContentType + "'"), "X-Request-Id": jsii.String(GatewayRequestID)}
 		if p.RetryAfter != "" {
 			headers["Retry-After"] = jsii.String("'" + p.RetryAfter + "'")
 		}
@@ -180,7 +190,7 @@ func gatewayProblems(api awsapigateway.RestApi) {
 			Type:            awsapigateway.ResponseType_Of(jsii.String(p.Type)),
 			StatusCode:      jsii.String(fmt.Sprint(p.Problem.Status)),
 			ResponseHeaders: &headers,
-			Templates:       &map[string]*string{"application/json": jsii.String(problemJSON(p.Problem))},
+			Templates:       &map[string]*string{"application/json": jsii.String(withRequestID(problemJSON(p.Problem)))},
 		})
 	}
 }

@@ -26,6 +26,7 @@ type FunctionProps struct {
 	AssetDir string
 	Tables   Tables
 	Queues   Queues
+	Secrets  Secrets
 	// Settings are values by env var name; the function gets those its
 	// definition lists and must find each of them here.
 	Settings     map[string]*string
@@ -103,6 +104,11 @@ func NewFunction(scope constructs.Construct, props *FunctionProps) awslambda.Fun
 		queue := props.Queues[a.Queue.ID]
 		fn.AddEnvironment(jsii.String(a.Queue.EnvVar), queue.QueueUrl(), nil)
 		fn.AddToRolePolicy(allow(a.Actions, queue.QueueArn()))
+	}
+	for _, a := range def.Secrets {
+		secret := props.Secrets[a.Secret.ID]
+		fn.AddEnvironment(jsii.String(a.Secret.EnvVar), secret.SecretArn(), nil)
+		fn.AddToRolePolicy(allow(a.Actions, secret.SecretArn()))
 	}
 	for _, s := range def.Settings {
 		v, ok := props.Settings[s]

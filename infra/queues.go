@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"time"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -12,16 +13,14 @@ import (
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
-// DLQRetentionDays is how long a failed message waits in the DLQ, counted
-// from when it was first sent to the targets queue.
-const DLQRetentionDays = 14
+// DLQRetentionDays is how long a failed message waits in a DLQ, counted
+// from when it was first sent to its queue (resources.DLQRetention).
+const DLQRetentionDays = int(resources.DLQRetention / (24 * time.Hour))
 
 // QueuesProps configure NewQueues.
 type QueuesProps struct {
 	Stage string
-	// VisibilityTimeout of the targets queue; it depends on the consumer.
-	VisibilityTimeout time.Duration
-	// Key, when set, encrypts both queues (SSE-KMS); otherwise SQS's own
+	// Key, when set, encrypts every queue (SSE-KMS); otherwise SQS's own
 	// managed key does (SSE-SQS).
 	Key awskms.IKey
 }
@@ -29,33 +28,42 @@ type QueuesProps struct {
 // Queues are the service's SQS queues by resources.Queue ID.
 type Queues map[string]awssqs.Queue
 
-// NewQueues creates the targets queue and its dead-letter queue, both
-// encrypted and reachable over TLS only.
+// NewQueues creates every queue of shared/resources: each DLQ keeps
+// messages 14 days; each queue a function is fed from hides a received
+// message as long as that function's definition needs, and moves it to its
+// DLQ after its MaxReceiveCount receives. All are encrypted and TLS-only.
 func NewQueues(scope constructs.Construct, props *QueuesProps) Queues {
 	encryption := awssqs.QueueEncryption_SQS_MANAGED
 	if props.Key != nil {
 		encryption = awssqs.QueueEncryption_KMS
 	}
-	dlq := awssqs.NewQueue(scope, jsii.String("TargetsDLQ"), &awssqs.QueueProps{
-		QueueName:           jsii.String(resources.PhysicalName(props.Stage, resources.TargetsDLQ.ID)),
-		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(DLQRetentionDays)),
-		Encryption:          encryption,
-		EncryptionMasterKey: props.Key,
-		EnforceSSL:          jsii.Bool(true),
-		RemovalPolicy:       removalPolicy(props.Stage),
-	})
-	queue := awssqs.NewQueue(scope, jsii.String("TargetsQueue"), &awssqs.QueueProps{
-		QueueName:           jsii.String(resources.PhysicalName(props.Stage, resources.TargetsQueue.ID)),
-		VisibilityTimeout:   seconds(props.VisibilityTimeout),
-		RetentionPeriod:     awscdk.Duration_Days(jsii.Number(4)),
-		Encryption:          encryption,
-		EncryptionMasterKey: props.Key,
-		EnforceSSL:          jsii.Bool(true),
-		DeadLetterQueue: &awssqs.DeadLetterQueue{
-			Queue:           dlq,
-			MaxReceiveCount: jsii.Number(resources.MaxReceiveCount),
-		},
-		RemovalPolicy: removalPolicy(props.Stage),
-	})
-	return Queues{resources.TargetsQueue.ID: queue, resources.TargetsDLQ.ID: dlq}
+	queues := Queues{}
+	for _, def := range resources.Queues {
+		qp := &awssqs.QueueProps{
+			QueueName:           jsii.String(resources.PhysicalName(props.Stage, def.ID)),
+			Encryption:          encryption,
+			EncryptionMasterKey: props.Key,
+			EnforceSSL:          jsii.Bool(true),
+			RemovalPolicy:       removalPolicy(props.Stage),
+		}
+		if def.DLQ == nil {
+			qp.RetentionPeriod = awscdk.Duration_Days(jsii.Number(DLQRetentionDays))
+		} else {
+			qp.RetentionPeriod = awscdk.Duration_Days(jsii.Number(4))
+			qp.VisibilityTimeout = seconds(resources.FedBy(def).QueueVisibilityTimeout())
+			qp.DeadLetterQueue = &awssqs.DeadLetterQueue{Queue: queues[def.DLQ.ID], MaxReceiveCount: jsii.Number(def.MaxReceiveCount)}
+		}
+		queues[def.ID] = awssqs.NewQueue(scope, jsii.String(queueConstructID(def.ID)), qp)
+	}
+	return queues
+}
+
+// queueConstructID is "TargetsQueue" for "targets", "TargetsDLQ" for
+// "targets-dlq": the ids the targets queues always had, so that existing
+// deployments keep them.
+func queueConstructID(id string) string {
+	if base, ok := strings.CutSuffix(id, "-dlq"); ok {
+		return constructID("", base) + "DLQ"
+	}
+	return constructID("", id) + "Queue"
 }

@@ -79,6 +79,9 @@ func TestNagSuppressionsAreTheReviewedOnes(t *testing.T) {
 		"AwsSolutions-COG2 UserPool",
 		"AwsSolutions-COG8 UserPool",
 		"AwsSolutions-COG4 ApiconsoleconfigjsonGET",
+		"AwsSolutions-APIG4 ApiopenapijsonGET",
+		"AwsSolutions-COG4 ApiopenapijsonGET",
+		"AwsSolutions-SMG4 WebhookMasterKey",
 		"AwsSolutions-IAM4 ApiCloudWatchRole[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
 	}
 	wafOff := "AwsSolutions-APIG3 ApiDeploymentStagev1"
@@ -137,6 +140,8 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:idempotency":         "dynamodb:GetItem,dynamodb:PutItem",
 			"table:rate-limits":         "dynamodb:UpdateItem",
 			"queue:targets":             "sqs:SendMessage",
+			"table:accounts":            "dynamodb:BatchGetItem", // dry runs
+			"table:account-emails":      "dynamodb:BatchGetItem",
 			logs("ingest"):              logWriteActions,
 		},
 		"consumer": {
@@ -147,6 +152,7 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:loader-record-parts": "dynamodb:BatchWriteItem,dynamodb:PutItem", // a part item; a split part's continuations
 			"table:journey-targets":     "dynamodb:BatchGetItem,dynamodb:PutItem",   // conditional puts: the first add wins
 			"queue:targets":             pollerActions,
+			"queue:webhooks":            "sqs:SendMessage",
 			logs("consumer"):            logWriteActions,
 		},
 		"manage": {
@@ -157,7 +163,15 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:journey-targets":                      "dynamodb:Query",
 			"table:loader-record-parts":                  "dynamodb:BatchGetItem,dynamodb:Query",
 			"table:loader-record-parts/index/by_journey": "dynamodb:Query",
+			"table:webhook-deliveries":                   "dynamodb:Query",
+			"secret:webhook-master-key":                  "secretsmanager:GetSecretValue",
 			logs("manage"):                               logWriteActions,
+		},
+		"webhooks": {
+			"table:webhook-deliveries":  "dynamodb:GetItem,dynamodb:UpdateItem",
+			"queue:webhooks":            pollerActions,
+			"secret:webhook-master-key": "secretsmanager:GetSecretValue",
+			logs("webhooks"):            logWriteActions,
 		},
 	}
 	if got, w := functionNames(), keysOf(want); fmt.Sprint(got) != fmt.Sprint(w) {
@@ -215,8 +229,9 @@ func TestCustomerManagedKey(t *testing.T) {
 	const rw = "kms:Decrypt,kms:DescribeKey,kms:Encrypt,kms:GenerateDataKey via dynamodb"
 	wantGrants := map[string][]string{
 		"ingest":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
-		"consumer": {"kms:Decrypt", rw}, // the first: polling the queue (the event source's grant)
+		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"}, // the first: polling the queue (the event source's grant); the last: sending webhooks
 		"manage":   {rw},
+		"webhooks": {"kms:Decrypt", rw},
 	}
 	for _, tc := range []struct {
 		name    string

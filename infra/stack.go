@@ -169,11 +169,8 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 
 	key := NewKey(stack, &KeyProps{Stage: p.Stage, Create: p.CreateKMSKey, ARN: p.KMSKeyArn})
 	tables := NewTables(stack, &TablesProps{Stage: p.Stage, Key: key.key()})
-	queues := NewQueues(stack, &QueuesProps{
-		Stage:             p.Stage,
-		VisibilityTimeout: resources.ConsumerFunction.QueueVisibilityTimeout(),
-		Key:               key.key(),
-	})
+	queues := NewQueues(stack, &QueuesProps{Stage: p.Stage, Key: key.key()})
+	secrets := NewSecrets(stack, p.Stage)
 	users := NewUsers(stack, p.Stage)
 	api := NewAPI(stack, &APIProps{
 		Stage: p.Stage, RateLimit: p.APIRateLimit, BurstLimit: p.APIBurstLimit, MethodThrottles: p.MethodThrottles,
@@ -189,13 +186,15 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 		resources.EnvCognitoEndpoint: awscdk.Fn_Join(jsii.String(""), &[]*string{
 			jsii.String("https://cognito-idp."), stack.Region(), jsii.String("."), stack.UrlSuffix(),
 		}),
+		// In AWS a webhook never reaches a loopback, private or link-local address.
+		resources.EnvWebhookAllowPrivate: jsii.String("false"),
 	}
 	reserved := map[string]int{resources.IngestFunction.Name: p.IngestReservedConcurrency}
 	fns := map[string]awslambda.IFunction{}
 	for _, def := range resources.Functions {
 		fns[def.Name] = NewFunction(stack, &FunctionProps{
 			Stage: p.Stage, Def: def, AssetDir: p.AssetDirs[def.Name],
-			Tables: tables, Queues: queues, Settings: settings,
+			Tables: tables, Queues: queues, Secrets: secrets, Settings: settings,
 			LogRetention: p.LogRetention, Tracing: p.TracingEnabled,
 			ReservedConcurrency: reserved[def.Name], Key: key.key(),
 		})
@@ -203,12 +202,14 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	ingest := fns[resources.IngestFunction.Name]
 	consumer := fns[resources.ConsumerFunction.Name]
 	manage := fns[resources.ManageFunction.Name]
+	webhooks := fns[resources.WebhooksFunction.Name]
 	api.Serve(fns, users.Pool)
 	NewEdge(stack, &EdgeProps{Stage: p.Stage, API: api, WAF: *p.WAF, WAFRateLimit: p.WAFRateLimit})
 	queue, dlq := queues[resources.TargetsQueue.ID], queues[resources.TargetsDLQ.ID]
 	NewAlarms(stack, &AlarmsProps{
 		Stage: p.Stage, TopicArn: p.AlarmTopicArn, Email: p.AlarmEmail, Key: key,
 		Queue: queue, DLQ: dlq, Functions: fns, API: api.RestAPI,
+		WebhooksDLQ: queues[resources.WebhooksDLQ.ID],
 	})
 
 	out := func(id string, value *string, desc string) {
@@ -221,6 +222,8 @@ func NewTargetLoaderStack(scope constructs.Construct, id string, props *TargetLo
 	out("ManageFunctionName", manage.FunctionName(), "Management API function")
 	out("IngestFunctionName", ingest.FunctionName(), "Ingest function")
 	out("ConsumerFunctionName", consumer.FunctionName(), "Consumer function")
+	out("WebhooksFunctionName", webhooks.FunctionName(), "Webhooks function: delivers completion webhooks")
+	out("WebhooksDlqUrl", queues[resources.WebhooksDLQ.ID].QueueUrl(), "Webhooks given up after every attempt (admins see them: tl webhooks failures)")
 	out("QueueUrl", queue.QueueUrl(), "Targets queue")
 	out("DlqUrl", dlq.QueueUrl(), "Targets dead-letter queue")
 	out("DlqArn", dlq.QueueArn(), "Targets dead-letter queue ARN (for start-message-move-task)")

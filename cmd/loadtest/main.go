@@ -46,6 +46,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -268,7 +269,7 @@ func selfContained(ctx context.Context, logger *slog.Logger) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	mh := managewire.New(manageCfg, dynamodb.NewFromConfig(direct), logger)
+	mh := managewire.New(manageCfg, dynamodb.NewFromConfig(direct), secretsmanager.NewFromConfig(direct), logger)
 	return &target{
 		apiURL:  stack.APIURL,
 		db:      dynamodb.NewFromConfig(direct),
@@ -291,7 +292,7 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 		return nil, err
 	}
 	db := dynamodb.NewFromConfig(cfg)
-	res, err := provision.Ensure(ctx, db, sqs.NewFromConfig(cfg), o.stage)
+	res, err := provision.Ensure(ctx, db, sqs.NewFromConfig(cfg), secretsmanager.NewFromConfig(cfg), o.stage)
 	if err != nil {
 		return nil, fmt.Errorf("stage %s at %s: %w", o.stage, o.endpoint, err)
 	}
@@ -302,7 +303,7 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 	if err != nil {
 		return nil, err
 	}
-	mh := managewire.New(manageCfg, db, logger)
+	mh := managewire.New(manageCfg, db, secretsmanager.NewFromConfig(cfg), logger)
 	return &target{apiURL: strings.TrimRight(o.apiURL, "/"), db: db, env: env, manage: mh,
 		stack: "external: API " + o.apiURL + ", AWS endpoint " + o.endpoint + ", stage " + o.stage, close: func() {}}, nil
 }

@@ -124,7 +124,7 @@ AWS_ENDPOINT_URL applies).
 	f.StringVar(&a.apiURL, "api-url", "", "the REST API's base URL (env TL_API_URL; default "+defaultAPIURL+", or with --aws the stack's ApiUrl output as the last tl login --aws gave it)")
 
 	root.AddCommand(a.loginCmd(), a.logoutCmd(), a.whoamiCmd(),
-		a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd(), a.dlqCmd())
+		a.journeysCmd(), a.accountsCmd(), a.tokensCmd(), a.targetsCmd(), a.loaderCmd(), a.webhooksCmd(), a.dlqCmd())
 	holdToConventions(root)
 	return root
 }

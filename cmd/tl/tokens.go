@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/manage"
@@ -60,46 +59,49 @@ func (a *app) tokensOptionsCmd() *cobra.Command {
 	return cmd
 }
 
-// createdJSON is what `tokens create --json` prints (PRODUCT.md §7).
-type createdJSON struct {
-	TokenID   string    `json:"token_id"`
-	Token     string    `json:"token"`
-	Endpoint  string    `json:"endpoint"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
 func (a *app) tokensCreateCmd() *cobra.Command {
-	var journey, expires string
+	var journey, expires, callbackURL string
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "create --journey ID --expires CHOICE",
+		Use:   "create --journey ID --expires CHOICE [--callback-url URL]",
 		Short: "Generate an API token for a journey; the secret is shown only once",
 		Long: `Generate an API token for a journey. The token and the endpoint to call are
 printed once; the service keeps only a hash of the token. The token's creator
 is the signed-in user (tl whoami).
 
 --expires is one of the choices "tl tokens options" lists: 30d, 90d, 6m, 1y,
-journey_end.`,
+journey_end.
+
+--callback-url (an https URL) receives a signed request.completed webhook
+whenever a request sent with this token completes; its signing secret
+(webhook_secret: whsec_...) is printed once with the token.`,
 		Example: `  tl tokens create --journey J-DEMO --expires 90d
-  tl tokens create --journey J-DEMO --expires journey_end --json`,
+  tl tokens create --journey J-DEMO --expires journey_end --json
+  tl tokens create --journey J-DEMO --expires 30d --callback-url https://cdp.example.com/hooks/target-loader`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var c manage.Created
-			body := manage.CreateTokenRequest{Expires: strings.TrimSpace(expires)}
+			body := manage.CreateTokenRequest{Expires: strings.TrimSpace(expires), CallbackURL: strings.TrimSpace(callbackURL)}
 			if err := a.call(cmd.Context(), http.MethodPost, "/manage/journeys/"+pathEscape(journey)+"/tokens", nil, body, &c); err != nil {
 				return err
 			}
 			if asJSON {
-				return a.printJSON(createdJSON(c))
+				return a.printJSON(c)
 			}
 			a.printf("token_id: %s\nexpires_at: %s\nendpoint: %s\ntoken: %s\n", c.TokenID, formatTime(c.ExpiresAt), c.Endpoint, c.Token)
+			if c.CallbackURL != "" {
+				a.printf("callback_url: %s\nwebhook_secret: %s\n", c.CallbackURL, c.WebhookSecret)
+				a.warnf("Copy the token and the webhook secret now: they are shown only this once.\n")
+				return nil
+			}
 			a.warnf("Copy the token now: it is shown only this once.\n")
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&journey, "journey", "", "journey id (required)")
 	cmd.Flags().StringVar(&expires, "expires", "", "expiry choice: 30d, 90d, 6m, 1y or journey_end (required)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"token_id","token","endpoint","expires_at"} as JSON`)
+	cmd.Flags().StringVar(&callbackURL, "callback-url", "", "https URL that receives a signed request.completed webhook for each completed request")
+	cmd.Flags().BoolVar(&asJSON, "json", false, `print {"token_id","token","endpoint","expires_at"} as JSON (with "callback_url","webhook_secret" when --callback-url is given)`)
 	requireFlag(cmd, "journey", "expires")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/wire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
@@ -14,6 +15,6 @@ import (
 
 func main() {
 	wire.Start(func(cfg config.Manage, awsCfg aws.Config, log *slog.Logger) any {
-		return managewire.New(cfg, dynamodb.NewFromConfig(awsCfg), log).Handle
+		return managewire.New(cfg, dynamodb.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg), log).Handle
 	})
 }

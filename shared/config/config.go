@@ -25,6 +25,9 @@ type Ingest struct {
 	IdempotencyTable   string `env:"IDEMPOTENCY_TABLE,required,notEmpty"`
 	RateLimitsTable    string `env:"RATE_LIMITS_TABLE,required,notEmpty"`
 	QueueURL           string `env:"QUEUE_URL,required,notEmpty"`
+	// AccountsTable and AccountEmailsTable are read by dry runs.
+	AccountsTable      string `env:"ACCOUNTS_TABLE,required,notEmpty"`
+	AccountEmailsTable string `env:"ACCOUNT_EMAILS_TABLE,required,notEmpty"`
 	// RateLimitPerSecond and RateLimitBurst bound each token's request rate
 	// (domain.RatePolicy); RateLimitBurst is at most MaxRateLimitBurst.
 	RateLimitPerSecond int `env:"RATE_LIMIT_PER_SECOND" envDefault:"10"`
@@ -44,6 +47,8 @@ type Consumer struct {
 	RequestsTable       string `env:"REQUESTS_TABLE,required,notEmpty"`
 	LoaderRecordsTable  string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
 	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
+	// WebhooksQueueURL receives the completion webhooks of requests with a callback URL.
+	WebhooksQueueURL string `env:"WEBHOOKS_QUEUE_URL,required,notEmpty"`
 	// RetentionDays is how long loader records are kept (resources.DefaultRetentionDays).
 	RetentionDays int `env:"RETENTION_DAYS" envDefault:"400"`
 }
@@ -54,11 +59,25 @@ type Manage struct {
 	JourneysTable       string `env:"JOURNEYS_TABLE,required,notEmpty"`
 	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
 	LoaderRecordsTable  string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
+	// WebhookDeliveriesTable is listed for admins; WebhookKeySecret holds
+	// the master key a new token's webhook secret is derived from.
+	WebhookDeliveriesTable string `env:"WEBHOOK_DELIVERIES_TABLE,required,notEmpty"`
+	WebhookKeySecret       string `env:"WEBHOOK_KEY_SECRET,required,notEmpty"`
 	// UserPoolID, UserPoolClientID and CognitoEndpoint tell clients where
 	// to sign in (GET /console/config.json).
 	UserPoolID       string `env:"USER_POOL_ID,required,notEmpty"`
 	UserPoolClientID string `env:"USER_POOL_CLIENT_ID,required,notEmpty"`
 	CognitoEndpoint  string `env:"COGNITO_ENDPOINT,required,notEmpty"`
+}
+
+// Webhooks configures the webhooks function.
+type Webhooks struct {
+	WebhookDeliveriesTable string `env:"WEBHOOK_DELIVERIES_TABLE,required,notEmpty"`
+	WebhooksQueueURL       string `env:"WEBHOOKS_QUEUE_URL,required,notEmpty"`
+	WebhookKeySecret       string `env:"WEBHOOK_KEY_SECRET,required,notEmpty"`
+	// AllowPrivateNetworks lets deliveries reach loopback, private and
+	// link-local addresses: the local stack's setting, false in AWS.
+	AllowPrivateNetworks bool `env:"WEBHOOK_ALLOW_PRIVATE_NETWORKS,required"`
 }
 
 // Load parses the process environment into a T and validates it.

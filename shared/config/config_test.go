@@ -57,18 +57,19 @@ func env(t *testing.T, base, override map[string]string) {
 var ingestEnv = map[string]string{
 	"TOKENS_TABLE": "tl-tokens", "JOURNEYS_TABLE": "tl-journeys", "REQUESTS_TABLE": "tl-requests",
 	"LOADER_RECORDS_TABLE": "tl-records", "IDEMPOTENCY_TABLE": "tl-idem", "RATE_LIMITS_TABLE": "tl-rates",
-	"QUEUE_URL": "http://127.0.0.1:4566/000000000000/tl-targets",
+	"QUEUE_URL": "http://127.0.0.1:4566/000000000000/tl-targets", "ACCOUNTS_TABLE": "tl-accounts", "ACCOUNT_EMAILS_TABLE": "tl-account-emails",
 }
 
 var consumerEnv = map[string]string{
 	"JOURNEYS_TABLE": "tl-journeys", "ACCOUNTS_TABLE": "tl-accounts", "ACCOUNT_EMAILS_TABLE": "tl-account-emails",
 	"REQUESTS_TABLE": "tl-requests", "LOADER_RECORDS_TABLE": "tl-records", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
+	"WEBHOOKS_QUEUE_URL": "http://127.0.0.1:4566/000000000000/tl-webhooks",
 }
 
 var manageEnv = map[string]string{
 	"TOKENS_TABLE": "tl-tokens", "JOURNEYS_TABLE": "tl-journeys", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
-	"LOADER_RECORDS_TABLE": "tl-records",
-	"USER_POOL_ID":         "us-east-1_AbC123", "USER_POOL_CLIENT_ID": "client123", "COGNITO_ENDPOINT": "http://127.0.0.1:4566",
+	"LOADER_RECORDS_TABLE": "tl-records", "WEBHOOK_DELIVERIES_TABLE": "tl-deliveries", "WEBHOOK_KEY_SECRET": "tl-key",
+	"USER_POOL_ID": "us-east-1_AbC123", "USER_POOL_CLIENT_ID": "client123", "COGNITO_ENDPOINT": "http://127.0.0.1:4566",
 }
 
 func TestLoadIngest(t *testing.T) {
@@ -83,7 +84,7 @@ func TestLoadIngest(t *testing.T) {
 			want: config.Ingest{
 				TokensTable: "tl-tokens", JourneysTable: "tl-journeys", RequestsTable: "tl-requests",
 				LoaderRecordsTable: "tl-records", IdempotencyTable: "tl-idem", RateLimitsTable: "tl-rates",
-				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", RateLimitPerSecond: 10, RateLimitBurst: 20,
+				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails", RateLimitPerSecond: 10, RateLimitBurst: 20,
 				RetentionDays: resources.DefaultRetentionDays,
 			},
 		},
@@ -93,7 +94,7 @@ func TestLoadIngest(t *testing.T) {
 			want: config.Ingest{
 				TokensTable: "tl-tokens", JourneysTable: "tl-journeys", RequestsTable: "tl-requests",
 				LoaderRecordsTable: "tl-records", IdempotencyTable: "tl-idem", RateLimitsTable: "tl-rates",
-				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", RateLimitPerSecond: 5, RateLimitBurst: 5,
+				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails", RateLimitPerSecond: 5, RateLimitBurst: 5,
 				RetentionDays: resources.DefaultRetentionDays,
 			},
 		},
@@ -103,7 +104,7 @@ func TestLoadIngest(t *testing.T) {
 			want: config.Ingest{
 				TokensTable: "tl-tokens", JourneysTable: "tl-journeys", RequestsTable: "tl-requests",
 				LoaderRecordsTable: "tl-records", IdempotencyTable: "tl-idem", RateLimitsTable: "tl-rates",
-				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", RateLimitPerSecond: 10, RateLimitBurst: 20,
+				QueueURL: "http://127.0.0.1:4566/000000000000/tl-targets", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails", RateLimitPerSecond: 10, RateLimitBurst: 20,
 				RetentionDays: 30,
 			},
 		},
@@ -155,7 +156,8 @@ func TestLoadConsumer(t *testing.T) {
 			want: config.Consumer{
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
-				RetentionDays: resources.DefaultRetentionDays,
+				WebhooksQueueURL: "http://127.0.0.1:4566/000000000000/tl-webhooks",
+				RetentionDays:    resources.DefaultRetentionDays,
 			},
 		},
 		{
@@ -164,7 +166,8 @@ func TestLoadConsumer(t *testing.T) {
 			want: config.Consumer{
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
-				RetentionDays: 731,
+				WebhooksQueueURL: "http://127.0.0.1:4566/000000000000/tl-webhooks",
+				RetentionDays:    731,
 			},
 		},
 		{name: "retention zero", override: map[string]string{"RETENTION_DAYS": "0"}, wantErr: []string{"RETENTION_DAYS", "0"}},
@@ -209,8 +212,8 @@ func TestLoadManage(t *testing.T) {
 	want := func(endpoint string) config.Manage {
 		return config.Manage{
 			TokensTable: "tl-tokens", JourneysTable: "tl-journeys", JourneyTargetsTable: "tl-journey-targets",
-			LoaderRecordsTable: "tl-records",
-			UserPoolID:         "us-east-1_AbC123", UserPoolClientID: "client123", CognitoEndpoint: endpoint,
+			LoaderRecordsTable: "tl-records", WebhookDeliveriesTable: "tl-deliveries", WebhookKeySecret: "tl-key",
+			UserPoolID: "us-east-1_AbC123", UserPoolClientID: "client123", CognitoEndpoint: endpoint,
 		}
 	}
 	tests := []struct {

@@ -15,6 +15,7 @@ var configOf = map[string]any{
 	resources.IngestFunction.Name:   config.Ingest{},
 	resources.ConsumerFunction.Name: config.Consumer{},
 	resources.ManageFunction.Name:   config.Manage{},
+	resources.WebhooksFunction.Name: config.Webhooks{},
 }
 
 func TestEnvTagsMatchFunctionDefinitions(t *testing.T) {

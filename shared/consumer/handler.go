@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
-	"golang.org/x/sync/errgroup"
+	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
 
 // Reader reads a journey and a request in one call.
@@ -25,7 +25,7 @@ type Reader interface {
 // Requests tracks the request a message belongs to.
 type Requests interface {
 	Abort(ctx context.Context, uuid string) (bool, error)
-	RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) error
+	RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error)
 }
 
 // Accounts looks up accounts by id and by normalised email.
@@ -50,6 +50,8 @@ type Handler struct {
 	Accounts Accounts
 	Targets  Targets
 	Records  Records
+	// Webhooks queues the completion webhook of a request with a callback URL (webhooks.go).
+	Webhooks Webhooks
 	Logger   *slog.Logger
 	Now      func() time.Time
 	// MessageConcurrency bounds the messages of one SQS batch processed at once.
@@ -75,41 +77,30 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
 		defer cancel()
 	}
-	failed := make([]bool, len(ev.Records))
-	g := errgroup.Group{}
-	g.SetLimit(max(h.MessageConcurrency, 1))
-	for i, msg := range ev.Records {
-		g.Go(func() error {
-			log := h.Logger.With("message_id", msg.MessageId)
-			var b domain.Batch
-			if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || !domain.ValidRequestUUID(b.RequestUUID) || !domain.ValidJourneyID(b.JourneyID) {
-				log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
-				failed[i] = true
-				return nil
-			}
-			log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
-			err := h.Process(ctx, b)
-			switch {
-			case errors.Is(err, domain.ErrBatchMismatch):
-				// Forged, or edited before a redrive: it must not write
-				// anything, ever. Failing it every time sends it to the DLQ.
-				log.ErrorContext(ctx, "message rejected: it does not match its request; nothing was written, it will end in the DLQ", "error", err)
-				failed[i] = true
-			case err != nil:
-				log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
-				failed[i] = true
-			}
-			return nil
-		})
+	return sqsbatch.Process(ctx, ev, h.MessageConcurrency, h.handleMessage), nil
+}
+
+// handleMessage processes one message and tells whether it is done with.
+func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) bool {
+	log := h.Logger.With("message_id", msg.MessageId)
+	var b domain.Batch
+	if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || !domain.ValidRequestUUID(b.RequestUUID) || !domain.ValidJourneyID(b.JourneyID) {
+		log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
+		return false
 	}
-	_ = g.Wait()
-	var resp events.SQSEventResponse
-	for i, f := range failed {
-		if f {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
+	log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
+	err := h.Process(ctx, b)
+	switch {
+	case errors.Is(err, domain.ErrBatchMismatch):
+		// Forged, or edited before a redrive: it must not write anything,
+		// ever. Failing it every time sends it to the DLQ.
+		log.ErrorContext(ctx, "message rejected: it does not match its request; nothing was written, it will end in the DLQ", "error", err)
+		return false
+	case err != nil:
+		log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
+		return false
 	}
-	return resp, nil
+	return true
 }
 
 // Process handles one batch. It is idempotent: records and journey targets
@@ -178,7 +169,11 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 	if err := h.Records.Put(ctx, b.Part, records); err != nil {
 		return fmt.Errorf("write loader records: %w", err)
 	}
-	if err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now)); err != nil {
+	r, err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now))
+	if err != nil {
+		return err
+	}
+	if err := h.announceCompletion(ctx, r); err != nil {
 		return err
 	}
 	h.Logger.InfoContext(ctx, "batch processed", "request_uuid", b.RequestUUID, "part", b.Part, "targets", len(b.Targets))

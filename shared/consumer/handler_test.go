@@ -138,14 +138,23 @@ func (w *world) abort(ctx context.Context, uuid string) (bool, error) {
 	return true, nil
 }
 
-func (w *world) recordPart(ctx context.Context, _ string, part int, result domain.PartResult) error {
+func (w *world) recordPart(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.record(ctx, call{name: "Requests.RecordPart"}); err != nil {
-		return err
+		return domain.Request{}, err
 	}
 	w.parts[part] = result
-	return nil
+	r := w.requests[uuid]
+	parts := map[string]domain.PartResult{domain.PartKey(part): result}
+	for k, v := range r.PartResults {
+		if k != domain.PartKey(part) {
+			parts[k] = v
+		}
+	}
+	r.PartResults = parts
+	w.requests[uuid] = r
+	return r, nil
 }
 
 // lookup returns the known accounts having one of ids or emails.

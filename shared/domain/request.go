@@ -52,6 +52,10 @@ type Request struct {
 	// Setting a part's entry is idempotent, so a redelivered message never
 	// counts twice.
 	PartResults map[string]PartResult `json:"-" dynamodbav:"part_results"`
+	// CallbackURL and StatusURL, set when the request's token has a
+	// callback URL, say where and what to announce when it completes.
+	CallbackURL string `json:"-" dynamodbav:"callback_url,omitempty"`
+	StatusURL   string `json:"-" dynamodbav:"status_url,omitempty"`
 }
 
 // PartResult counts the outcomes of one processed message.

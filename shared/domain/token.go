@@ -103,6 +103,9 @@ type Token struct {
 	DeleteAfter int64      `dynamodbav:"delete_after" json:"-"`
 	RevokedAt   *time.Time `dynamodbav:"revoked_at,omitempty" json:"revoked_at,omitempty"`
 	RevokedBy   string     `dynamodbav:"revoked_by,omitempty" json:"revoked_by,omitempty"`
+	// CallbackURL, when set, receives a signed request.completed webhook
+	// for each completed request of the token (PRODUCT.md §9).
+	CallbackURL string `dynamodbav:"callback_url,omitempty" json:"callback_url,omitempty"`
 }
 
 // TokenRetention is how long a token's item outlives its expiry before TTL

@@ -62,9 +62,11 @@ type Handler struct {
 	Queue       Queue
 	Records     Records
 	RateLimiter RateLimiter
-	RatePolicy  domain.RatePolicy
-	Logger      *slog.Logger
-	Now         func() time.Time
+	// Accounts serves dry runs (dryrun.go).
+	Accounts   Accounts
+	RatePolicy domain.RatePolicy
+	Logger     *slog.Logger
+	Now        func() time.Time
 	// DeadlineMargin is kept free before the function's deadline: every AWS
 	// call ends by then, so a stalled dependency becomes a 503 with
 	// Retry-After rather than a Lambda timeout, which API Gateway answers
@@ -100,12 +102,13 @@ func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest)
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
 		defer cancel()
 	}
-	resp := h.route(ctx, req)
+	id := httpapi.RequestID(ctx, req)
+	resp := h.route(httpapi.WithRequestID(ctx, id), req)
 	if resp.Headers == nil {
 		resp.Headers = map[string]string{}
 	}
 	resp.Headers["RateLimit-Policy"] = h.RatePolicy.Header()
-	return resp, nil
+	return httpapi.Finish(resp, id), nil
 }
 
 func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
@@ -228,6 +231,11 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		d.Errors = pe.Fields
 		return d.Response(nil)
 	}
+	if dryRun, bad := dryRunRequested(c.req); bad != nil {
+		return bad.Response(nil)
+	} else if dryRun {
+		return h.dryRun(ctx, c, targets)
+	}
 
 	now := h.Now().UTC()
 	r := domain.Request{
@@ -238,6 +246,9 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		State:      domain.RequestEnqueuing,
 		ReceivedAt: now,
 		BodyHash:   bodyHash(body),
+	}
+	if c.token.CallbackURL != "" {
+		r.CallbackURL, r.StatusURL = c.token.CallbackURL, statusURL(c.req, r.JourneyID, r.UUID)
 	}
 	batches, err := domain.SplitBatches(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
 	if err != nil {
@@ -268,11 +279,17 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		return h.unavailable(ctx, "mark request queued", err)
 	}
 	log.InfoContext(ctx, "targets accepted", "accepted", len(targets), "parts", len(batches))
-	return httpapi.JSON(http.StatusAccepted, Accepted{
-		RequestUUID: r.UUID,
-		Accepted:    len(targets),
-		StatusURL:   statusURL(c.req, c.journey.ID, r.UUID),
-	}, nil)
+	return accepted(c.req, r, nil)
+}
+
+// accepted is the 202 of request r, with Location: its status URL.
+func accepted(req events.APIGatewayProxyRequest, r domain.Request, headers map[string]string) events.APIGatewayProxyResponse {
+	status := statusURL(req, r.JourneyID, r.UUID)
+	h := map[string]string{"Location": status}
+	for k, v := range headers {
+		h[k] = v
+	}
+	return httpapi.JSON(http.StatusAccepted, Accepted{RequestUUID: r.UUID, Accepted: r.Accepted, StatusURL: status}, h)
 }
 
 // createIdempotent writes request r under the caller's Idempotency-Key. When
@@ -322,9 +339,7 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 		case snap.Request.State == domain.RequestEnqueuing:
 			return inFlight, true
 		default:
-			first := *snap.Request
-			resp := httpapi.JSON(http.StatusAccepted, Accepted{RequestUUID: first.UUID, Accepted: first.Accepted, StatusURL: statusURL(c.req, first.JourneyID, first.UUID)}, map[string]string{"Idempotent-Replayed": "true"})
-			return resp, true
+			return accepted(c.req, *snap.Request, map[string]string{"Idempotent-Replayed": "true"}), true
 		}
 	}
 	return inFlight, true

@@ -36,6 +36,8 @@ const (
 	RouteJourneyRecords = "/manage/journeys/{journey_id}/loader-records"
 	RouteRequestRecords = "/manage/requests/{request_uuid}/loader-records"
 	RouteConsoleConfig  = "/console/config.json"
+	RouteDeliveries     = "/manage/journeys/{journey_id}/webhook-deliveries"
+	RouteOpenAPI        = "/openapi.json"
 )
 
 // MaxBodyBytes bounds a management request's body ({"expires": "90d"}).
@@ -80,7 +82,10 @@ type Handler struct {
 	Journeys Journeys
 	Targets  Targets
 	Records  Records
-	SignIn   SignIn
+	// Deliveries and WebhookKeys serve completion webhooks (webhooks.go).
+	Deliveries  Deliveries
+	WebhookKeys WebhookKeys
+	SignIn      SignIn
 	// Console serves the web console's page and assets.
 	Console *console.Site
 	Logger  *slog.Logger
@@ -103,6 +108,8 @@ type JourneyDetail struct {
 // CreateTokenRequest is the body of POST .../tokens.
 type CreateTokenRequest struct {
 	Expires string `json:"expires"`
+	// CallbackURL, optional, receives the token's completion webhooks.
+	CallbackURL string `json:"callback_url"`
 }
 
 // Created is returned once, at creation: the only time the secret is shown.
@@ -111,6 +118,10 @@ type Created struct {
 	Token     string    `json:"token"`
 	Endpoint  string    `json:"endpoint"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// CallbackURL and WebhookSecret, when a callback URL was given: the
+	// secret that signs its webhooks, shown this once like the token.
+	CallbackURL   string `json:"callback_url,omitempty"`
+	WebhookSecret string `json:"webhook_secret,omitempty"`
 }
 
 // TokenView is a token as listings show it: obscured, with its status.
@@ -155,7 +166,8 @@ type call struct {
 // Handle serves one API Gateway proxy request. It never returns an error:
 // every failure is a problem document.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	return h.route(ctx, req), nil
+	id := httpapi.RequestID(ctx, req)
+	return httpapi.Finish(h.route(httpapi.WithRequestID(ctx, id), req), id), nil
 }
 
 // route is each resource's methods and the group its caller must be in.
@@ -172,6 +184,13 @@ func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) 
 		return httpapi.JSON(http.StatusOK, h.SignIn, headers)
 	case console.RoutePage, console.RouteAsset:
 		return h.Console.Serve(req)
+	case RouteOpenAPI:
+		if m != http.MethodGet {
+			return httpapi.MethodNotAllowed(http.MethodGet)
+		}
+		return openAPIDocument(req)
+	case RouteDeliveries:
+		return h.signedIn(ctx, req, resources.GroupAdmins, map[string]handlerFunc{http.MethodGet: h.listDeliveries})
 	case RouteJourneys:
 		return h.signedIn(ctx, req, resources.GroupMarketers, map[string]handlerFunc{http.MethodGet: h.listJourneys})
 	case RouteJourney:
@@ -274,6 +293,11 @@ func (h *Handler) createToken(ctx context.Context, c call) events.APIGatewayProx
 	if strings.TrimSpace(body.Expires) == "" {
 		return invalid("expires is required: one of the journey's expiry_options")
 	}
+	if body.CallbackURL != "" {
+		if err := domain.ValidateCallbackURL(body.CallbackURL); err != nil {
+			return invalid(err.Error())
+		}
+	}
 	j, err := h.Journeys.Get(ctx, c.param("journey_id"))
 	if err != nil {
 		return h.failed(ctx, c, "read journey", err)
@@ -295,6 +319,15 @@ func (h *Handler) createToken(ctx context.Context, c call) events.APIGatewayProx
 		CreatedAt:   c.now,
 		ExpiresAt:   expiresAt,
 		DeleteAfter: expiresAt.Add(domain.TokenRetention).Unix(),
+		CallbackURL: body.CallbackURL,
+	}
+	var webhookSecret string
+	if t.CallbackURL != "" {
+		key, err := h.WebhookKeys.Key(ctx, t.ID)
+		if err != nil {
+			return h.failed(ctx, c, "derive the webhook secret", err)
+		}
+		webhookSecret = domain.WebhookSecret(key)
 	}
 	if err := h.Tokens.Create(ctx, t); err != nil {
 		return h.failed(ctx, c, "store token", err)
@@ -304,8 +337,10 @@ func (h *Handler) createToken(ctx context.Context, c call) events.APIGatewayProx
 		TokenID: t.ID,
 		Token:   secret,
 		// The ingest API is this API: the endpoint is where the caller reached it.
-		Endpoint:  httpapi.BaseURL(c.req) + "/journeys/" + j.ID + "/targets",
-		ExpiresAt: expiresAt,
+		Endpoint:      httpapi.BaseURL(c.req) + "/journeys/" + j.ID + "/targets",
+		ExpiresAt:     expiresAt,
+		CallbackURL:   t.CallbackURL,
+		WebhookSecret: webhookSecret,
 	}, map[string]string{"Cache-Control": "no-store"})
 }
 

@@ -22,6 +22,9 @@ type Details struct {
 	Status int                 `json:"status"`
 	Detail string              `json:"detail,omitempty"`
 	Errors []domain.FieldError `json:"errors,omitempty"`
+	// RequestID is the request's id, as in its X-Request-Id header and the
+	// service's log lines, to quote when asking for help.
+	RequestID string `json:"request_id,omitempty"`
 }
 
 // New builds a problem of the given slug (documented in the README) and status.

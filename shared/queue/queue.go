@@ -1,4 +1,5 @@
-// Package queue sends batches of accepted targets as SQS messages.
+// Package queue is the SQS adapter: it sends batches of accepted targets
+// and completion webhooks, and delays a webhook's next attempt.
 package queue
 
 import (
@@ -6,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -70,4 +72,50 @@ func (s Sender) Send(ctx context.Context, batches []domain.Batch) error {
 		size += len(body)
 	}
 	return flush()
+}
+
+// WebhookSender queues completion webhooks for the webhooks function.
+type WebhookSender struct {
+	SQS      SQS
+	QueueURL string
+}
+
+// Send queues m.
+func (s WebhookSender) Send(ctx context.Context, m domain.WebhookMessage) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	out, err := s.SQS.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &s.QueueURL, Entries: []types.SendMessageBatchRequestEntry{
+		{Id: aws.String("w"), MessageBody: aws.String(string(body))},
+	}})
+	if err != nil {
+		return err
+	}
+	if len(out.Failed) > 0 {
+		return fmt.Errorf("webhook of request %s not queued: %s %s", m.RequestUUID, aws.ToString(out.Failed[0].Code), aws.ToString(out.Failed[0].Message))
+	}
+	return nil
+}
+
+// VisibilitySQS is the part of *sqs.Client that delays a message.
+type VisibilitySQS interface {
+	ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error)
+}
+
+var _ VisibilitySQS = (*sqs.Client)(nil)
+
+// Delayer hides a received message of one queue for a while: it comes back
+// (and is delivered again) once that time is over.
+type Delayer struct {
+	SQS      VisibilitySQS
+	QueueURL string
+}
+
+// Delay hides the message with receiptHandle for d (whole seconds, at most
+// SQS's 12 hours).
+func (q Delayer) Delay(ctx context.Context, receiptHandle string, d time.Duration) error {
+	secs := min(max(int32(d/time.Second), 0), 12*3600)
+	_, err := q.SQS.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: &q.QueueURL, ReceiptHandle: &receiptHandle, VisibilityTimeout: secs})
+	return err
 }

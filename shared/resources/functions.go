@@ -17,6 +17,10 @@ const (
 	BatchWriteItem Action = "dynamodb:BatchWriteItem"
 	Scan           Action = "dynamodb:Scan"
 	SendMessage    Action = "sqs:SendMessage" // also covers SendMessageBatch
+	// ChangeMessageVisibility: the webhooks function delays a failed
+	// delivery's next attempt.
+	ChangeMessageVisibility Action = "sqs:ChangeMessageVisibility"
+	GetSecretValue          Action = "secretsmanager:GetSecretValue"
 )
 
 // TableAccess is what a function's code does with one table. The function
@@ -36,6 +40,14 @@ type QueueAccess struct {
 	Actions []Action
 }
 
+// SecretAccess is what a function's code does with one Secrets Manager
+// secret. The function gets the secret's EnvVar (its ARN, or its name
+// locally) and exactly these permissions.
+type SecretAccess struct {
+	Secret  Secret
+	Actions []Action
+}
+
 // Environment variables besides table names and queue URLs. Their values
 // come from the deployment (stack parameters, the API's URL).
 const (
@@ -52,6 +64,10 @@ const (
 	EnvUserPoolID       = "USER_POOL_ID"
 	EnvUserPoolClientID = "USER_POOL_CLIENT_ID"
 	EnvCognitoEndpoint  = "COGNITO_ENDPOINT"
+	// EnvWebhookAllowPrivate lets the webhooks function call loopback,
+	// private and link-local addresses. Only the local stack sets it to
+	// true: in AWS a callback URL must resolve to a public address.
+	EnvWebhookAllowPrivate = "WEBHOOK_ALLOW_PRIVATE_NETWORKS"
 )
 
 // SQSEventSource is how Lambda feeds a function from a queue: the event
@@ -78,6 +94,7 @@ type Function struct {
 	Timeout  time.Duration
 	Tables   []TableAccess
 	Queues   []QueueAccess
+	Secrets  []SecretAccess
 	// Settings are the other environment variables the function reads.
 	Settings []string
 	// EventSource, when set, invokes the function with batches from a queue.
@@ -93,6 +110,9 @@ func (f Function) Env() []string {
 	}
 	for _, q := range f.Queues {
 		env = append(env, q.Queue.EnvVar)
+	}
+	for _, s := range f.Secrets {
+		env = append(env, s.Secret.EnvVar)
 	}
 	return append(env, f.Settings...)
 }
@@ -121,6 +141,9 @@ var (
 			// CreateIdempotent; the existing record when its condition fails.
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 			{Table: RateLimits, Actions: []Action{UpdateItem}}, // RateLimiter.Take
+			// Accounts.Lookup: a dry run matches the targets at once.
+			{Table: Accounts, Actions: []Action{BatchGetItem}},
+			{Table: AccountEmails, Actions: []Action{BatchGetItem}},
 		},
 		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
 		// RETENTION_DAYS: Requests.Create sets the request's expiry.
@@ -142,6 +165,8 @@ var (
 			{Table: LoaderRecords, Actions: []Action{PutItem, BatchWriteItem}}, // LoaderRecords.Put: the part item; a split part's continuations, and deleting those it replaced
 			{Table: JourneyTargets, Actions: []Action{BatchGetItem, PutItem}},  // AddNew: conditional puts
 		},
+		// A completed request with a callback URL is announced to the webhooks function.
+		Queues: []QueueAccess{{Queue: WebhooksQueue, Actions: []Action{SendMessage}}},
 		// RETENTION_DAYS: LoaderRecords.Put sets each part item's expiry.
 		Settings: []string{EnvRetentionDays},
 		// Batches of 4: the consumer processes that many messages at once
@@ -176,13 +201,52 @@ var (
 			// LoaderRecords.List: a request's part items from the table; a
 			// journey's parts from its index, then their items by key.
 			{Table: LoaderRecords, Actions: []Action{Query, BatchGetItem}, QueriedIndexes: []string{IndexRecordsByJourney}},
+			{Table: WebhookDeliveries, Actions: []Action{Query}}, // WebhookDeliveries.List
 		},
+		// A token's webhook secret is derived from the master key, shown once.
+		Secrets:  []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
 		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
+	}
+
+	// WebhooksFunction delivers completion webhooks: each message is one
+	// signed POST of at most WebhookPostTimeout, the messages of a batch at
+	// once, so 30 s is ample; it needs little memory.
+	WebhooksFunction = Function{
+		Name:     "webhooks",
+		MemoryMB: 256,
+		Timeout:  30 * time.Second,
+		Tables: []TableAccess{
+			// Get (a duplicate of a delivered event is dropped); RecordAttempt.
+			{Table: WebhookDeliveries, Actions: []Action{GetItem, UpdateItem}},
+		},
+		// A failed delivery's next attempt waits (domain.WebhookRetryDelays).
+		Queues:   []QueueAccess{{Queue: WebhooksQueue, Actions: []Action{ChangeMessageVisibility}}},
+		Secrets:  []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
+		Settings: []string{EnvWebhookAllowPrivate},
+		EventSource: &SQSEventSource{
+			Queue:          WebhooksQueue,
+			BatchSize:      10,
+			MaxConcurrency: 2,
+		},
 	}
 )
 
+// WebhookPostTimeout bounds one webhook delivery, connection included.
+const WebhookPostTimeout = 10 * time.Second
+
+// FedBy is the function whose event source is queue q (the zero Function
+// when none is).
+func FedBy(q Queue) Function {
+	for _, f := range Functions {
+		if f.EventSource != nil && f.EventSource.Queue.ID == q.ID {
+			return f
+		}
+	}
+	return Function{}
+}
+
 // Functions lists every function of the service, in build order.
-var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction}
+var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction}
 
 // Cognito user pool groups (PRODUCT.md §8): marketers manage tokens and read
 // target lists; admins may do all that and read target loader records.
@@ -235,9 +299,11 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/targets", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "GET", Path: "/manage/journeys/{journey_id}/webhook-deliveries", Function: ManageFunction.Name, SignedIn: true},
 	// The web console: its page, its sign-in configuration and its static
 	// assets, all without sign-in (the page signs in with the pool itself).
 	{Method: "GET", Path: "/console", Function: ManageFunction.Name},
 	{Method: "GET", Path: "/console/config.json", Function: ManageFunction.Name},
 	{Method: "GET", Path: "/console/{proxy+}", Function: ManageFunction.Name},
+	{Method: "GET", Path: "/openapi.json", Function: ManageFunction.Name},
 }

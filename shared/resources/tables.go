@@ -3,7 +3,10 @@
 // local stack and the CDK app all read it, so they cannot drift apart.
 package resources
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // AttrType is a DynamoDB key attribute type.
 type AttrType string
@@ -57,6 +60,7 @@ const (
 	AttrIdemKey     = "idempotency_key"
 	AttrRateKey     = "rate_key"
 	AttrDeleteAfter = "delete_after"
+	AttrDeliveryKey = "delivery_key"
 )
 
 // Index names the code queries.
@@ -149,6 +153,16 @@ var (
 	}
 )
 
+// WebhookDeliveries holds one item per completion webhook: a journey's,
+// ordered by the time their requests were received, with every attempt.
+var WebhookDeliveries = Table{
+	ID:           "webhook-deliveries",
+	EnvVar:       "WEBHOOK_DELIVERIES_TABLE",
+	PartitionKey: Key{AttrJourneyID, String},
+	SortKey:      &Key{AttrDeliveryKey, String},
+	TTLAttribute: AttrDeleteAfter,
+}
+
 // Retention of personal data that is not the journey's own list: requests
 // and target loader records (submitted emails and names) expire this many
 // days after the request was received (DynamoDB TTL on delete_after). The
@@ -163,23 +177,53 @@ const (
 )
 
 // All lists every table of the service.
-var All = []Table{Tokens, Journeys, Accounts, AccountEmails, Requests, LoaderRecords, JourneyTargets, Idempotency, RateLimits}
+var All = []Table{Tokens, Journeys, Accounts, AccountEmails, Requests, LoaderRecords, JourneyTargets, Idempotency, RateLimits, WebhookDeliveries}
 
 // Queue describes an SQS queue.
 type Queue struct {
 	ID     string
 	EnvVar string
+	// DLQ, when set, receives the messages received MaxReceiveCount times.
+	DLQ             *Queue
+	MaxReceiveCount int
 }
 
+// MaxReceiveCount is how often a targets message is delivered before it moves to the DLQ.
+const MaxReceiveCount = 5
+
+// WebhookMaxReceiveCount is how often a webhook is attempted before its
+// message moves to the webhooks DLQ: domain.WebhookMaxAttempts.
+const WebhookMaxReceiveCount = 10
+
 var (
-	// TargetsQueue carries accepted targets from ingest to the consumer.
-	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL"}
 	// TargetsDLQ receives messages the consumer failed MaxReceiveCount times.
 	TargetsDLQ = Queue{ID: "targets-dlq", EnvVar: "DLQ_URL"}
+	// TargetsQueue carries accepted targets from ingest to the consumer.
+	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL", DLQ: &TargetsDLQ, MaxReceiveCount: MaxReceiveCount}
+	// WebhooksDLQ receives the webhooks given up after every attempt failed.
+	WebhooksDLQ = Queue{ID: "webhooks-dlq", EnvVar: "WEBHOOKS_DLQ_URL"}
+	// WebhooksQueue carries completed requests' webhooks from the consumer
+	// to the webhooks function; a failed delivery waits in it for its next attempt.
+	WebhooksQueue = Queue{ID: "webhooks", EnvVar: "WEBHOOKS_QUEUE_URL", DLQ: &WebhooksDLQ, MaxReceiveCount: WebhookMaxReceiveCount}
 )
 
-// MaxReceiveCount is how often a message is delivered before it moves to the DLQ.
-const MaxReceiveCount = 5
+// Queues lists every queue, each DLQ before the queue that uses it.
+var Queues = []Queue{TargetsDLQ, TargetsQueue, WebhooksDLQ, WebhooksQueue}
+
+// DLQRetention is how long a dead-letter queue keeps a message.
+const DLQRetention = 14 * 24 * time.Hour
+
+// Secret describes a Secrets Manager secret the stack creates.
+type Secret struct {
+	ID string
+	// EnvVar carries the secret's ARN (its name locally) to a function.
+	EnvVar string
+}
+
+// WebhookMasterKey is the key every token's webhook signing secret is
+// derived from (domain.WebhookKey): random, created with the stack, never
+// leaving Secrets Manager but to the functions that derive secrets.
+var WebhookMasterKey = Secret{ID: "webhook-master-key", EnvVar: "WEBHOOK_KEY_SECRET"}
 
 // PhysicalName is a resource's name in a stage, e.g. "targetloader-prod-tokens".
 func PhysicalName(stage, id string) string {

@@ -15,28 +15,45 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 )
 
+// maxFilteredPages bounds the DynamoDB pages (up to 1 MB each) one filtered
+// listing reads: a page of the listing may then hold fewer items than asked
+// for, with a cursor to go on, rather than keep a caller waiting.
+const maxFilteredPages = 8
+
 // pageQuery is a Query of the items whose partition key pk equals value.
 type pageQuery struct {
 	// in names the table (and index) and the order; the key condition,
-	// limit and start key are set by queryPages.
+	// filter, limit and start key are set by queryPages.
 	in    *dynamodb.QueryInput
 	pk    string
 	value string
 	// keyAttrs are the key attributes of the table and the index: the
 	// cursor of a page that ends inside a DynamoDB page names them.
 	keyAttrs []string
+	// filters all have to hold for an item to be listed.
+	filters []expression.ConditionBuilder
 }
 
 // queryPages queries q from cursor, reading pages until limit items (all of
 // them when limit <= 0), decodes them into out and returns the next cursor
 // ("" after the last page).
 func queryPages[T any](ctx context.Context, db DynamoDB, q pageQuery, cursor string, limit int, out *[]T) (string, error) {
-	expr, err := expression.NewBuilder().WithKeyCondition(expression.Key(q.pk).Equal(expression.Value(q.value))).Build()
+	b := expression.NewBuilder().WithKeyCondition(expression.Key(q.pk).Equal(expression.Value(q.value)))
+	filtered := len(q.filters) > 0
+	if filtered {
+		cond := q.filters[0]
+		if len(q.filters) > 1 {
+			cond = expression.And(q.filters[0], q.filters[1], q.filters[2:]...)
+		}
+		b = b.WithFilter(cond)
+	}
+	expr, err := b.Build()
 	if err != nil {
 		return "", err
 	}
 	in := *q.in
 	in.KeyConditionExpression = expr.KeyCondition()
+	in.FilterExpression = expr.Filter()
 	in.ExpressionAttributeNames = expr.Names()
 	in.ExpressionAttributeValues = expr.Values()
 	start, err := decodeCursor(cursor)
@@ -48,8 +65,10 @@ func queryPages[T any](ctx context.Context, db DynamoDB, q pageQuery, cursor str
 		return "", errInvalidCursor
 	}
 	in.ExclusiveStartKey = start
-	for {
-		if limit > 0 {
+	for pages := 1; ; pages++ {
+		// Limit counts the items read before the filter: a filtered
+		// listing reads whole pages and cuts the last one short.
+		if limit > 0 && !filtered {
 			in.Limit = aws.Int32(int32(limit - len(*out)))
 		}
 		page, err := db.Query(ctx, &in)
@@ -76,7 +95,7 @@ func queryPages[T any](ctx context.Context, db DynamoDB, q pageQuery, cursor str
 			return encodeCursor(keyOf(items[len(items)-1], q.keyAttrs))
 		case len(page.LastEvaluatedKey) == 0:
 			return "", nil
-		case limit > 0 && len(*out) >= limit:
+		case limit > 0 && (len(*out) >= limit || (filtered && pages >= maxFilteredPages)):
 			return encodeCursor(page.LastEvaluatedKey)
 		}
 		in.ExclusiveStartKey = page.LastEvaluatedKey

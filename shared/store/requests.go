@@ -108,28 +108,33 @@ func (s Requests) Get(ctx context.Context, uuid string) (domain.Request, error) 
 	return getItem[domain.Request](ctx, s.DB, s.Table, resources.AttrRequestUUID, uuid, "request "+uuid+" does not exist")
 }
 
-// RecordPart stores the counts of one processed message. Setting the part's
-// map entry is idempotent: a redelivered message overwrites its own entry.
-func (s Requests) RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) error {
+// RecordPart stores the counts of one processed message and returns the
+// request as it is afterwards (so the caller sees whether it is complete,
+// at no extra call). Setting the part's map entry is idempotent: a
+// redelivered message overwrites its own entry.
+func (s Requests) RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error) {
 	expr, err := expression.NewBuilder().
 		WithUpdate(expression.Set(expression.Name(attrPartResults).AppendName(expression.Name(domain.PartKey(part))), expression.Value(result))).
 		WithCondition(expression.AttributeExists(expression.Name(resources.AttrRequestUUID))).
 		Build()
 	if err != nil {
-		return err
+		return domain.Request{}, err
 	}
-	_, err = s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 &s.Table,
 		Key:                       requestKey(uuid),
 		UpdateExpression:          expr.Update(),
 		ConditionExpression:       expr.Condition(),
 		ExpressionAttributeNames:  expr.Names(),
 		ExpressionAttributeValues: expr.Values(),
+		ReturnValues:              types.ReturnValueAllNew,
 	})
 	if err != nil {
-		return fmt.Errorf("record part %d of request %s: %w", part, uuid, err)
+		return domain.Request{}, fmt.Errorf("record part %d of request %s: %w", part, uuid, err)
 	}
-	return nil
+	var r domain.Request
+	err = attributevalue.UnmarshalMap(out.Attributes, &r)
+	return r, err
 }
 
 func requestKey(uuid string) map[string]types.AttributeValue {

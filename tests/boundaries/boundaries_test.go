@@ -17,10 +17,11 @@ var lambdas = map[string]string{
 	"functions/ingest":   "shared/ingest",
 	"functions/consumer": "shared/consumer",
 	"functions/manage":   "shared/manage",
+	"functions/webhooks": "shared/webhooks",
 }
 
 // adapters are the packages that talk to AWS on the handlers' behalf.
-var adapters = []string{"shared/store", "shared/queue"}
+var adapters = []string{"shared/store", "shared/queue", "shared/secret"}
 
 // deps lists every package pkg links, itself included, with the module
 // prefix trimmed from the project's own packages.

@@ -97,7 +97,7 @@ func (p *pipeline) post(t *testing.T, journeyID, token string, from int, headers
 	for k, v := range headers {
 		req.Headers[k] = v
 	}
-	resp, err := p.Ingest.Handle(context.Background(), req)
+	resp, err := p.IngestAPI(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,5 +279,37 @@ func TestRefusedRequestsCostNoCalls(t *testing.T) {
 				t.Errorf("refusing it cost AWS calls:\n%s", calls.Table(1, "per request"))
 			}
 		})
+	}
+}
+
+// DryRunBudget is the most calls a dry run of 500 targets may cost.
+const DryRunBudget = 12
+
+// TestCallBudgetDryRun holds a dry run of 500 targets (half matched by id,
+// half by email) to its budget: it reads, never writes (but the rate limit).
+func TestCallBudgetDryRun(t *testing.T) {
+	p := newPipeline(t, targetsPerRequest)
+	token := p.journeyWithToken(t, "BUDGET-DRY")
+	p.counter.Reset()
+	req := workload.PostTargets("BUDGET-DRY", token, workload.Body(p.accounts, 0, targetsPerRequest))
+	req.QueryStringParameters = map[string]string{"dry_run": "true"}
+	resp, err := p.IngestAPI(context.Background(), req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("dry run = %v %d %.300s", err, resp.StatusCode, resp.Body)
+	}
+	calls := p.counter.Snapshot()
+	checkBatchLimits(t, calls)
+	t.Logf("ingest, dry run of 500 targets:\n%s", calls.Table(1, "per dry run"))
+	if n := calls.Calls(nil); n > DryRunBudget {
+		t.Errorf("a dry run of 500 targets cost %d calls; the budget is %d", n, DryRunBudget)
+	}
+	for _, op := range []callcount.Op{opSendBatch, opBatchWrite, {Service: callcount.DynamoDB, Operation: "PutItem"}, {Service: callcount.DynamoDB, Operation: "TransactWriteItems"}} {
+		if calls[op].Calls != 0 {
+			t.Errorf("a dry run made %d %s call(s)", calls[op].Calls, op)
+		}
+	}
+	var d ingest.DryRunResult
+	if err := json.Unmarshal([]byte(resp.Body), &d); err != nil || d.ProcessingStatus[domain.StatusSuccess] != targetsPerRequest {
+		t.Errorf("dry run result %v %+v", err, d.ProcessingStatus)
 	}
 }

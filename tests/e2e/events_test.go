@@ -76,7 +76,7 @@ func invokeAPI(t *testing.T, function string, payload []byte, out any) int {
 }
 
 // TestSampleEvents runs every sample event in events/ through the real
-// handlers (manage, ingest, consumer) via the Invoke API.
+// handlers (manage, ingest, consumer, webhooks) via the Invoke API.
 func TestSampleEvents(t *testing.T) {
 	importAccounts(t)
 	tl(t, "journeys", "put", "--id", "J-SAMPLE", "--name", "Sample journey")
@@ -112,6 +112,15 @@ func TestSampleEvents(t *testing.T) {
 	var sqsResp events.SQSEventResponse
 	if fe := invoke(t, "consumer", event(t, "sqs-targets.json", "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), &sqsResp); fe != "" || len(sqsResp.BatchItemFailures) != 0 {
 		t.Fatalf("sqs-targets: error %q, failures %+v", fe, sqsResp.BatchItemFailures)
+	}
+
+	// The webhooks function: a queued completion webhook, delivered to this test's receiver.
+	var hookResp events.SQSEventResponse
+	if fe := invoke(t, "webhooks", event(t, "sqs-webhook.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID, "REPLACE_WITH_CALLBACK_URL", hooks.srv.URL+"/sample"), &hookResp); fe != "" || len(hookResp.BatchItemFailures) != 0 {
+		t.Fatalf("sqs-webhook: error %q, failures %+v", fe, hookResp.BatchItemFailures)
+	}
+	if got := hooks.waitFor(t, "msg_5b0e6f1e9d7c4a3b8e210c4d2f6a7b19"); len(got) != 1 || !strings.HasPrefix(got[0].header.Get("webhook-signature"), "v1,") {
+		t.Errorf("sqs-webhook: %d deliveries", len(got))
 	}
 
 	var get events.APIGatewayProxyResponse

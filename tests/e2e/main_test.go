@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -32,6 +34,11 @@ var (
 	// home is the HOME and configuration directory tl runs with, where it
 	// keeps its session.
 	home string
+	// conformance checks every exchange of the local API against the
+	// OpenAPI document; TestMain fails the run on any that does not conform.
+	conformance = apicheck.Collecting()
+	// hooks is the webhook receiver the stack's webhooks function trusts.
+	hooks *hookReceiver
 )
 
 const tlVersion = "v0.0.0-e2e"
@@ -71,10 +78,16 @@ func run(m *testing.M) int {
 		buildOut, buildErr = cmd.CombinedOutput()
 	}()
 
+	hooks = newHookReceiver()
+	defer hooks.srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stop func()
-	stack, stop, err = testenv.LocalStack(ctx, "e2e", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	stack, stop, err = testenv.LocalStack(ctx, "e2e", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		func(o *devstack.Options) {
+			o.Observe = conformance.Observe
+			o.WebhookRootCAs = hooks.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+		})
 	wg.Wait()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: start the local stack:", err)
@@ -85,7 +98,25 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: go build ./cmd/tl: %v\n%s", buildErr, buildOut)
 		return 1
 	}
-	return testenv.RunShowingLog(m, &logs)
+	return conforming(testenv.RunShowingLog(m, &logs))
+}
+
+// conforming fails a run whose exchanges with the local API did not all
+// conform to the OpenAPI document, or in which none was checked.
+func conforming(code int) int {
+	n, ops := conformance.Checked()
+	if failures := conformance.Failures(); len(failures) > 0 {
+		fmt.Fprintf(os.Stderr, "e2e: %d exchange(s) of the local API do not conform to the OpenAPI document:\n  %s\n", len(failures), strings.Join(failures, "\n  "))
+		return 1
+	}
+	if code == 0 && flag.Lookup("test.run").Value.String() == "" && n == 0 {
+		fmt.Fprintln(os.Stderr, "e2e: no exchange of the local API was checked against the OpenAPI document")
+		return 1
+	}
+	if testing.Verbose() {
+		fmt.Printf("e2e: %d exchanges checked against the OpenAPI document, %d operation/status pairs\n", n, len(ops))
+	}
+	return code
 }
 
 // tl runs the tl command line against the test's stack and returns its

@@ -89,7 +89,7 @@ func (e *env) post(journeyID, token string, body any) events.APIGatewayProxyResp
 
 func (e *env) call(req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
 	e.t.Helper()
-	resp, err := e.Ingest.Handle(e.ctx(), req)
+	resp, err := e.IngestAPI(e.ctx(), req)
 	if err != nil {
 		e.t.Fatalf("ingest returned an error: %v", err)
 	}

@@ -49,7 +49,9 @@ func newManageEnv(t *testing.T) *manageEnv {
 			t.Errorf("a JWT appears in the logs")
 		}
 	})
-	return &manageEnv{env: e, pool: pool, api: testenv.ManageAPI(stack.Resources.Stage, e.Manage, pool.Authorizer, log)}
+	api := testenv.ManageAPI(stack.Resources.Stage, e.Manage, pool.Authorizer, log)
+	api.Observe = e.API.Observe
+	return &manageEnv{env: e, pool: pool, api: api}
 }
 
 var jwtPattern = regexp.MustCompile(`eyJ[\w-]+\.eyJ[\w-]+\.`)
@@ -261,6 +263,7 @@ func TestBadSignInsAre401(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := testenv.ManageAPI(m.stack.Resources.Stage, m.Manage, later, slog.New(slog.DiscardHandler))
+	api.Observe = m.API.Observe
 	wantProblem(t, serve(t, api, http.MethodGet, "/manage/journeys/J1", "Bearer "+good, ""), http.StatusUnauthorized, "sign-in-required")
 	wantStatus(t, serve(t, api, http.MethodGet, "/console/config.json", "", ""), http.StatusOK)
 

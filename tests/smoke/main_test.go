@@ -44,7 +44,7 @@ var (
 	logPrep    sync.Once
 )
 
-var functions = []string{"ingest", "consumer", "manage"}
+var functions = []string{"ingest", "consumer", "manage", "webhooks"}
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
@@ -66,7 +66,7 @@ func run(m *testing.M) int {
 	return code
 }
 
-// prepare installs the emulator and builds the three bootstraps in
+// prepare installs the emulator and builds the bootstraps in
 // parallel, then closes prepared.
 func prepare(tmp string) {
 	defer close(prepared)

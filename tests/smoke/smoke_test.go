@@ -3,12 +3,21 @@ package smoke
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
@@ -207,5 +216,54 @@ func TestIngestBootstrapRefusesIncompleteConfig(t *testing.T) {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestWebhooksBootstrapDeliversASignedWebhook runs the real webhooks
+// bootstrap under the emulator with the stack's environment and takes the
+// sample webhook message through it: the receiver gets the event, signed
+// with the key derived from the stage's master key and the token id.
+func TestWebhooksBootstrapDeliversASignedWebhook(t *testing.T) {
+	t.Parallel()
+	stack := testenv.NewStack(t)
+	var mu sync.Mutex
+	var got []*http.Request
+	var bodies [][]byte
+	receiver := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got, bodies = append(got, r), append(bodies, b)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer receiver.Close()
+	// The bootstrap trusts the receiver's certificate as any Go program
+	// would be told to: SSL_CERT_FILE.
+	certFile := filepath.Join(t.TempDir(), "receiver.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: receiver.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := functionEnv(stack)
+	env["SSL_CERT_FILE"] = certFile
+	webhooksFn := startFunction(t, "webhooks", env)
+
+	var resp events.SQSEventResponse
+	webhooksFn.invokeOK(t, "sqs-webhook", event(t, "sqs-webhook.json", "REPLACE_WITH_TOKEN_ID", "tok-smoke", "REPLACE_WITH_CALLBACK_URL", receiver.URL+"/hook"), &resp)
+	if len(resp.BatchItemFailures) != 0 || len(got) != 1 {
+		t.Fatalf("failures %v, %d deliveries", resp.BatchItemFailures, len(got))
+	}
+	secret, err := stack.Secrets.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String(stack.Env["WEBHOOK_KEY_SECRET"])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wh, err := standardwebhooks.NewWebhook(domain.WebhookSecret(domain.WebhookKey([]byte(aws.ToString(secret.SecretString)), "tok-smoke")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := wh.VerifyIgnoringTimestamp(bodies[0], got[0].Header); err != nil {
+		t.Errorf("the delivered webhook does not verify: %v", err)
+	}
+	if !strings.Contains(string(bodies[0]), `"type":"request.completed"`) {
+		t.Errorf("body %s", bodies[0])
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/uuid"
+	"github.com/targetloader/targetloader/shared/httpapi"
 )
 
 // MaxAPIBodyBytes is API Gateway's payload limit (10 MiB). The handler
@@ -60,6 +61,9 @@ type APIGateway struct {
 	OpenRoutes   []string
 	Unauthorized events.APIGatewayProxyResponse
 	Logger       *slog.Logger
+	// Observe, when set, sees every request that reaches the API (as the
+	// event) and the response sent, the authorizer's refusals included.
+	Observe func(events.APIGatewayProxyRequest, events.APIGatewayProxyResponse)
 }
 
 func (g *APIGateway) logger() *slog.Logger {
@@ -92,8 +96,11 @@ func (g *APIGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if g.Authorizer != nil && !slices.Contains(g.OpenRoutes, ev.Resource) {
 		claims, err := g.Authorizer.Authorize(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
-			g.logger().Info(fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, g.Unauthorized.StatusCode), "resource", ev.Resource, "refused", err.Error())
-			_ = WriteProxyResponse(w, g.Unauthorized)
+			g.logger().Info(fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, g.Unauthorized.StatusCode), "resource", ev.Resource, "refused", err.Error(), "request_id", ev.RequestContext.RequestID)
+			// As the stack's gateway response: the request id in a header and the body.
+			refusal := httpapi.Finish(cloneResponse(g.Unauthorized), ev.RequestContext.RequestID)
+			g.observe(ev, refusal)
+			_ = WriteProxyResponse(w, refusal)
 			return
 		}
 		ev.RequestContext.Authorizer = map[string]any{"claims": claims}
@@ -119,8 +126,26 @@ func (g *APIGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeGatewayError(w, http.StatusBadGateway, "Internal server error")
 		return
 	}
+	g.observe(ev, resp)
 	g.logger().Info(fmt.Sprintf("%s %s %d", r.Method, r.URL.RequestURI(), resp.StatusCode),
 		"resource", ev.Resource, "request_id", ev.RequestContext.RequestID, "duration", time.Since(start).Round(time.Millisecond))
+}
+
+func (g *APIGateway) observe(ev events.APIGatewayProxyRequest, resp events.APIGatewayProxyResponse) {
+	if g.Observe != nil {
+		g.Observe(ev, resp)
+	}
+}
+
+// cloneResponse copies resp's headers, so a response shared by every
+// request is never changed.
+func cloneResponse(resp events.APIGatewayProxyResponse) events.APIGatewayProxyResponse {
+	h := make(map[string]string, len(resp.Headers))
+	for k, v := range resp.Headers {
+		h[k] = v
+	}
+	resp.Headers = h
+	return resp
 }
 
 func (g *APIGateway) call(ctx context.Context, ev events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, err error) {

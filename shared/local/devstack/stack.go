@@ -8,6 +8,7 @@ package devstack
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -23,10 +24,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/config"
@@ -36,9 +39,11 @@ import (
 	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/webhooks"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/webhookswire"
 )
 
 // Options configure Start. Zero values take the `make dev` defaults.
@@ -62,6 +67,12 @@ type Options struct {
 	// DevPassword is the local users' password (default
 	// localaws.DevPassword(nil): TL_DEV_PASSWORD or Local-dev-pass-1).
 	DevPassword string
+	// Observe, when set, sees every request the API serves and its
+	// response (tests check them against the OpenAPI document).
+	Observe func(events.APIGatewayProxyRequest, events.APIGatewayProxyResponse)
+	// WebhookRootCAs, when set, are the certificate authorities webhook
+	// receivers are trusted by, instead of the system's (tests).
+	WebhookRootCAs *x509.CertPool
 }
 
 // Stack is a running local stack.
@@ -88,8 +99,11 @@ type Stack struct {
 	AWS      aws.Config
 	DynamoDB *dynamodb.Client
 	SQS      *sqs.Client
+	// Webhooks is the webhooks function's handler the stack runs.
+	Webhooks *webhooks.Handler
 
 	log         *slog.Logger
+	secrets     *secretsmanager.Client
 	moto        *localaws.Moto
 	cognitoMoto *localaws.Moto
 	// background bounds what runs until Close: the poller, the key cache.
@@ -140,8 +154,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	}
 	s.DynamoDB = dynamodb.NewFromConfig(s.AWS)
 	s.SQS = sqs.NewFromConfig(s.AWS)
+	s.secrets = secretsmanager.NewFromConfig(s.AWS)
 	provCtx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	s.Resources, err = provision.Ensure(provCtx, s.DynamoDB, s.SQS, s.Stage)
+	s.Resources, err = provision.Ensure(provCtx, s.DynamoDB, s.SQS, s.secrets, s.Stage)
 	cancel()
 	if err != nil {
 		return nil, fmt.Errorf("provision stage %q at %s: %w", s.Stage, s.Endpoint, err)
@@ -169,7 +184,11 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
-	s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, manageCfg, auth)
+	webhooksCfg, err := config.LoadFrom[config.Webhooks](s.Env)
+	if err != nil {
+		return nil, err
+	}
+	s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, manageCfg, webhooksCfg, auth)
 	return s, nil
 }
 
@@ -227,25 +246,34 @@ func (s *Stack) cognitoClient(ctx context.Context, endpoint string) (*cip.Client
 	return cip.NewFromConfig(cfg), nil
 }
 
-func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, manageCfg config.Manage, auth *authorizer.Cognito) {
+func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, manageCfg config.Manage, webhooksCfg config.Webhooks, auth *authorizer.Cognito) {
 	apiLog := opts.Logger.With("component", "api")
 	lambdaLog := opts.Logger.With("component", "lambda")
 	consumerLog := opts.Logger.With("component", "consumer")
+	webhooksLog := opts.Logger.With("component", "webhooks")
 
 	// Ingest's clients have its short retry budget, as in its Lambda main.
 	apiAWS := lambdaenv.ForAPI(s.AWS)
 	ingestH := ingestwire.New(ingestCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
-	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, consumerLog)
-	manageH := managewire.New(manageCfg, s.DynamoDB, apiLog)
+	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, s.SQS, consumerLog)
+	manageH := managewire.New(manageCfg, s.DynamoDB, s.secrets, apiLog)
+	s.Webhooks = webhookswire.New(webhooksCfg, s.DynamoDB, s.SQS, s.secrets, webhooksLog)
+	if opts.WebhookRootCAs != nil {
+		s.Webhooks.Client = webhooks.NewClient(webhooksCfg.AllowPrivateNetworks, opts.WebhookRootCAs)
+	}
 
 	api := Router{
 		Gateway(s.Stage, resources.IngestFunction, ingestH.Handle, nil, apiLog),
 		Gateway(s.Stage, resources.ManageFunction, manageH.Handle, auth, apiLog),
 	}
+	for _, g := range api {
+		g.Observe = opts.Observe
+	}
 	invoke := &InvokeAPI{Logger: lambdaLog, Functions: []Function{
 		{Name: resources.PhysicalName(s.Stage, "manage"), Aliases: []string{"manage", "ManageFunction"}, Handler: manageH.Handle, Timeout: resources.ManageFunction.Timeout},
 		{Name: resources.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: resources.IngestFunction.Timeout},
 		{Name: resources.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: resources.ConsumerFunction.Timeout},
+		{Name: resources.PhysicalName(s.Stage, "webhooks"), Aliases: []string{"webhooks", "WebhooksFunction"}, Handler: s.Webhooks.Handle, Timeout: resources.WebhooksFunction.Timeout},
 	}}
 	for _, srv := range []struct {
 		ln  net.Listener
@@ -263,20 +291,31 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		}()
 	}
 
-	p := &poller.Poller{
-		SQS:           s.SQS,
-		QueueURL:      s.Resources.QueueURL,
-		Handler:       consumerH.Handle,
-		Logger:        consumerLog,
-		BatchSize:     int32(resources.ConsumerFunction.EventSource.BatchSize),
-		WaitTime:      opts.PollWait,
-		InvokeTimeout: resources.ConsumerFunction.Timeout,
+	// Each queue feeds its function, as the event source mappings do.
+	for _, fed := range []struct {
+		fn  resources.Function
+		url string
+		h   poller.Handler
+		log *slog.Logger
+	}{
+		{resources.ConsumerFunction, s.Resources.QueueURL, consumerH.Handle, consumerLog},
+		{resources.WebhooksFunction, s.Resources.WebhooksQueueURL, s.Webhooks.Handle, webhooksLog},
+	} {
+		p := &poller.Poller{
+			SQS:           s.SQS,
+			QueueURL:      fed.url,
+			Handler:       fed.h,
+			Logger:        fed.log,
+			BatchSize:     int32(fed.fn.EventSource.BatchSize),
+			WaitTime:      opts.PollWait,
+			InvokeTimeout: fed.fn.Timeout,
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			_ = p.Run(s.background)
+		}()
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		_ = p.Run(s.background)
-	}()
 }
 
 // timeouts cut off a client that stalls, as API Gateway's front end does,
@@ -346,8 +385,9 @@ func (s *Stack) Banner() string {
       POST %s/journeys/{journey_id}/targets
       GET  %s/journeys/{journey_id}/requests/{request_uuid}
       GET  %s/manage/...  (signed in: Authorization: Bearer <Cognito ID token>)
+      GET  %s/openapi.json  (the OpenAPI document)
   Web console:                              %s/console/  (sign in as one of the users below)
-  Invoke API (like sam local start-lambda): %s  (functions: manage, ingest, consumer)
+  Invoke API (like sam local start-lambda): %s  (functions: manage, ingest, consumer, webhooks)
   AWS endpoint (DynamoDB, SQS):             %s  (%s)
   Cognito user pool:                        %s  client %s
       at %s  (%s)
@@ -356,7 +396,7 @@ func (s *Stack) Banner() string {
   Table prefix:                             %s
   Queue:                                    %s
 Press Ctrl-C to stop.`,
-		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
+		s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.APIURL, s.LambdaURL, s.Endpoint, moto,
 		s.UserPool.ID, s.UserPool.ClientID, s.UserPool.Endpoint, cognito, users.String(), s.Stage,
 		strings.TrimSuffix(resources.PhysicalName(s.Stage, "x"), "x"), s.Resources.QueueURL)
 }

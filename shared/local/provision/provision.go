@@ -5,6 +5,8 @@ package provision
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,29 +16,36 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/targetloader/targetloader/shared/resources"
 )
 
-// VisibilityTimeoutSeconds of the targets queue: 6x the consumer's timeout,
-// as AWS recommends for an event source mapping.
-const VisibilityTimeoutSeconds = 6 * 60
-
 // Resources are a stage's physical names.
 type Resources struct {
-	Stage    string
-	Tables   map[string]string // table ID -> physical name
-	QueueURL string
-	DLQURL   string
+	Stage  string
+	Tables map[string]string // table ID -> physical name
+	Queues map[string]string // queue ID -> URL
+	// QueueURL and DLQURL are the targets queue's and its DLQ's,
+	// WebhooksQueueURL and WebhooksDLQURL the webhooks queue's and its DLQ's.
+	QueueURL, DLQURL                 string
+	WebhooksQueueURL, WebhooksDLQURL string
+	// WebhookKeySecret names the secret holding the webhook master key.
+	WebhookKeySecret string
 }
 
-// Env is the environment the deployed functions get: every table's env
-// var, the queue URL and the DLQ URL.
+// Env is the environment the deployed functions get: every table's and
+// queue's env var, the webhook master key's secret, and the local stack's
+// settings (webhooks may reach this machine's addresses).
 func (r Resources) Env() map[string]string {
 	env := map[string]string{
-		resources.TargetsQueue.EnvVar: r.QueueURL,
-		resources.TargetsDLQ.EnvVar:   r.DLQURL,
+		resources.WebhookMasterKey.EnvVar: r.WebhookKeySecret,
+		resources.EnvWebhookAllowPrivate:  "true",
+	}
+	for _, q := range resources.Queues {
+		env[q.EnvVar] = r.Queues[q.ID]
 	}
 	for _, t := range resources.All {
 		env[t.EnvVar] = r.Tables[t.ID]
@@ -44,10 +53,11 @@ func (r Resources) Env() map[string]string {
 	return env
 }
 
-// Ensure creates whatever of the stage's tables and queues is missing and
-// leaves existing ones (and their data) alone, so it can run on every start.
-func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage string) (Resources, error) {
-	r := Resources{Stage: stage, Tables: map[string]string{}}
+// Ensure creates whatever of the stage's tables, queues and secret is
+// missing and leaves existing ones (and their data) alone, so it can run on
+// every start.
+func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, sm *secretsmanager.Client, stage string) (Resources, error) {
+	r := Resources{Stage: stage, Tables: map[string]string{}, Queues: map[string]string{}}
 	for _, t := range resources.All {
 		name := resources.PhysicalName(stage, t.ID)
 		r.Tables[t.ID] = name
@@ -55,34 +65,73 @@ func Ensure(ctx context.Context, db *dynamodb.Client, q *sqs.Client, stage strin
 			return r, fmt.Errorf("table %s: %w", name, err)
 		}
 	}
-	dlq, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(resources.PhysicalName(stage, resources.TargetsDLQ.ID)),
-		Attributes: map[string]string{string(sqstypes.QueueAttributeNameMessageRetentionPeriod): strconv.Itoa(14 * 24 * 3600)},
-	})
-	if err != nil {
-		return r, fmt.Errorf("create DLQ: %w", err)
+	for _, def := range resources.Queues {
+		url, err := ensureQueue(ctx, q, stage, def, r.Queues)
+		if err != nil {
+			return r, fmt.Errorf("queue %s: %w", def.ID, err)
+		}
+		r.Queues[def.ID] = url
 	}
-	r.DLQURL = aws.ToString(dlq.QueueUrl)
-	attrs, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: dlq.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
-	if err != nil {
-		return r, fmt.Errorf("read DLQ arn: %w", err)
+	r.QueueURL, r.DLQURL = r.Queues[resources.TargetsQueue.ID], r.Queues[resources.TargetsDLQ.ID]
+	r.WebhooksQueueURL, r.WebhooksDLQURL = r.Queues[resources.WebhooksQueue.ID], r.Queues[resources.WebhooksDLQ.ID]
+	var err error
+	if r.WebhookKeySecret, err = ensureSecret(ctx, sm, resources.PhysicalName(stage, resources.WebhookMasterKey.ID)); err != nil {
+		return r, fmt.Errorf("secret %s: %w", resources.WebhookMasterKey.ID, err)
 	}
-	redrive, _ := json.Marshal(map[string]string{
-		"deadLetterTargetArn": attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)],
-		"maxReceiveCount":     strconv.Itoa(resources.MaxReceiveCount),
-	})
-	main, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName: aws.String(resources.PhysicalName(stage, resources.TargetsQueue.ID)),
-		Attributes: map[string]string{
-			string(sqstypes.QueueAttributeNameVisibilityTimeout): strconv.Itoa(VisibilityTimeoutSeconds),
-			string(sqstypes.QueueAttributeNameRedrivePolicy):     string(redrive),
-		},
-	})
-	if err != nil {
-		return r, fmt.Errorf("create queue: %w", err)
-	}
-	r.QueueURL = aws.ToString(main.QueueUrl)
 	return r, nil
+}
+
+// ensureQueue creates queue def of stage, with its redrive policy to its
+// DLQ (whose URL urls already holds), and returns its URL.
+func ensureQueue(ctx context.Context, q *sqs.Client, stage string, def resources.Queue, urls map[string]string) (string, error) {
+	attrs := map[string]string{}
+	switch {
+	case def.DLQ == nil:
+		attrs[string(sqstypes.QueueAttributeNameMessageRetentionPeriod)] = strconv.Itoa(int(resources.DLQRetention.Seconds()))
+	default:
+		out, err := q.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(urls[def.DLQ.ID]), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+		if err != nil {
+			return "", fmt.Errorf("read DLQ arn: %w", err)
+		}
+		redrive, _ := json.Marshal(map[string]string{
+			"deadLetterTargetArn": out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)],
+			"maxReceiveCount":     strconv.Itoa(def.MaxReceiveCount),
+		})
+		attrs[string(sqstypes.QueueAttributeNameRedrivePolicy)] = string(redrive)
+		attrs[string(sqstypes.QueueAttributeNameVisibilityTimeout)] = strconv.Itoa(int(resources.FedBy(def).QueueVisibilityTimeout().Seconds()))
+	}
+	out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(resources.PhysicalName(stage, def.ID)), Attributes: attrs})
+	if err != nil {
+		return "", err
+	}
+	return aws.ToString(out.QueueUrl), nil
+}
+
+// ensureSecret creates the secret name holding a random master key unless
+// it exists, and returns its name (what the functions get as its id).
+func ensureSecret(ctx context.Context, sm *secretsmanager.Client, name string) (string, error) {
+	_, err := sm.DescribeSecret(ctx, &secretsmanager.DescribeSecretInput{SecretId: aws.String(name)})
+	var notFound *smtypes.ResourceNotFoundException
+	if err == nil {
+		return name, nil
+	}
+	if !errors.As(err, &notFound) {
+		return "", err
+	}
+	key := make([]byte, 48)
+	if _, err := rand.Read(key); err != nil {
+		return "", err
+	}
+	_, err = sm.CreateSecret(ctx, &secretsmanager.CreateSecretInput{
+		Name:         aws.String(name),
+		Description:  aws.String("Target Loader: the key every token's webhook signing secret is derived from"),
+		SecretString: aws.String(base64.RawURLEncoding.EncodeToString(key)),
+	})
+	var exists *smtypes.ResourceExistsException
+	if errors.As(err, &exists) {
+		return name, nil // created concurrently
+	}
+	return name, err
 }
 
 func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t resources.Table) error {

@@ -37,7 +37,7 @@ type Requests struct {
 	CreateIdempotentFunc func(ctx context.Context, r domain.Request, rec domain.IdempotencyRecord, now time.Time, replaces string) (*domain.IdempotencyRecord, error)
 	MarkQueuedFunc       func(ctx context.Context, uuid string) error
 	AbortFunc            func(ctx context.Context, uuid string) (bool, error)
-	RecordPartFunc       func(ctx context.Context, uuid string, part int, result domain.PartResult) error
+	RecordPartFunc       func(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error)
 }
 
 func (f Requests) Create(ctx context.Context, r domain.Request) error {
@@ -68,7 +68,7 @@ func (f Requests) Abort(ctx context.Context, uuid string) (bool, error) {
 	return f.AbortFunc(ctx, uuid)
 }
 
-func (f Requests) RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) error {
+func (f Requests) RecordPart(ctx context.Context, uuid string, part int, result domain.PartResult) (domain.Request, error) {
 	if f.RecordPartFunc == nil {
 		unexpected("Requests.RecordPart")
 	}

@@ -14,9 +14,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/secret"
 	"github.com/targetloader/targetloader/shared/store"
 )
 
@@ -44,6 +46,9 @@ func New(t testing.TB, fn resources.Function, env map[string]string) *Checker {
 	}
 	for _, a := range fn.Queues {
 		c.allowed[env[a.Queue.EnvVar]] = a.Actions
+	}
+	for _, a := range fn.Secrets {
+		c.allowed[env[a.Secret.EnvVar]] = a.Actions
 	}
 	t.Cleanup(func() {
 		for _, d := range c.Denied() {
@@ -146,6 +151,32 @@ func (d dynamoDB) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 		}
 	}
 	return d.db.TransactWriteItems(ctx, in, opts...)
+}
+
+// Visibility wraps q so that each call is checked.
+func (c *Checker) Visibility(q queue.VisibilitySQS) queue.VisibilitySQS { return visibility{q, c} }
+
+// Secrets wraps sm so that each call is checked.
+func (c *Checker) Secrets(sm secret.SecretsManager) secret.SecretsManager { return secrets{sm, c} }
+
+type visibility struct {
+	q queue.VisibilitySQS
+	c *Checker
+}
+
+func (v visibility) ChangeMessageVisibility(ctx context.Context, in *sqs.ChangeMessageVisibilityInput, opts ...func(*sqs.Options)) (*sqs.ChangeMessageVisibilityOutput, error) {
+	v.c.check(resources.ChangeMessageVisibility, aws.ToString(in.QueueUrl))
+	return v.q.ChangeMessageVisibility(ctx, in, opts...)
+}
+
+type secrets struct {
+	sm secret.SecretsManager
+	c  *Checker
+}
+
+func (s secrets) GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error) {
+	s.c.check(resources.GetSecretValue, aws.ToString(in.SecretId))
+	return s.sm.GetSecretValue(ctx, in, opts...)
 }
 
 type sqsClient struct {

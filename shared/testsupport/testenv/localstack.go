@@ -17,7 +17,7 @@ import (
 // fresh stage named prefix-xxxxxx, against a moto_server of its own (or the
 // endpoint TL_TEST_ENDPOINT names, used whatever it is), for a TestMain.
 // stop stops the stack, then the moto_server.
-func LocalStack(ctx context.Context, prefix string, log *slog.Logger) (stack *devstack.Stack, stop func(), err error) {
+func LocalStack(ctx context.Context, prefix string, log *slog.Logger, opts ...func(*devstack.Options)) (stack *devstack.Stack, stop func(), err error) {
 	endpoint := os.Getenv("TL_TEST_ENDPOINT")
 	stopMoto := func() {}
 	if endpoint == "" {
@@ -30,7 +30,7 @@ func LocalStack(ctx context.Context, prefix string, log *slog.Logger) (stack *de
 	}
 	suffix := make([]byte, 3)
 	_, _ = rand.Read(suffix)
-	stack, err = devstack.Start(ctx, devstack.Options{
+	o := devstack.Options{
 		Endpoint:         endpoint,
 		NoMoto:           true,
 		AllowAnyEndpoint: os.Getenv("TL_TEST_ENDPOINT") != "",
@@ -38,7 +38,11 @@ func LocalStack(ctx context.Context, prefix string, log *slog.Logger) (stack *de
 		LambdaAddr:       "127.0.0.1:0",
 		Stage:            prefix + "-" + hex.EncodeToString(suffix),
 		Logger:           log,
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	stack, err = devstack.Start(ctx, o)
 	if err != nil {
 		stopMoto()
 		return nil, nil, err

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/localaws"
@@ -62,6 +63,7 @@ type Stack struct {
 	AWS       aws.Config
 	DynamoDB  *dynamodb.Client
 	SQS       *sqs.Client
+	Secrets   *secretsmanager.Client
 	Resources provision.Resources
 	// Env is the environment the deployed functions would get.
 	Env map[string]string
@@ -78,8 +80,8 @@ func NewStack(t testing.TB, opts ...func(*config.LoadOptions) error) *Stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Stack{AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg)}
-	if s.Resources, err = provision.Ensure(ctx, s.DynamoDB, s.SQS, StageName(t)); err != nil {
+	s := &Stack{AWS: cfg, DynamoDB: dynamodb.NewFromConfig(cfg), SQS: sqs.NewFromConfig(cfg), Secrets: secretsmanager.NewFromConfig(cfg)}
+	if s.Resources, err = provision.Ensure(ctx, s.DynamoDB, s.SQS, s.Secrets, StageName(t)); err != nil {
 		t.Fatal(err)
 	}
 	s.Env = s.Resources.Env()

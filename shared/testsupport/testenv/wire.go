@@ -22,11 +22,14 @@ import (
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
+	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 	"github.com/targetloader/targetloader/shared/testsupport/iamcheck"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
+	"github.com/targetloader/targetloader/shared/webhooks"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/webhookswire"
 )
 
 // Clients are the SDK clients handlers are wired with; a nil field means the
@@ -36,11 +39,26 @@ type Clients struct {
 	SQS      queue.SQS
 }
 
-// Handlers are the three functions' handlers, wired as the Lambdas wire them.
+// Handlers are the functions' handlers, wired as the Lambdas wire them.
+// API checks the exchanges of IngestAPI and ManageAPI (the ingest and
+// manage handlers) against the OpenAPI document.
 type Handlers struct {
 	Ingest   *ingest.Handler
 	Consumer *consumer.Handler
 	Manage   *manage.Handler
+	Webhooks *webhooks.Handler
+	API      *apicheck.Checker
+}
+
+// IngestAPI serves req with the ingest handler, as API Gateway calls it,
+// and checks the exchange against the OpenAPI document.
+func (h Handlers) IngestAPI(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.API.Wrap(h.Ingest.Handle)(ctx, req)
+}
+
+// ManageAPI serves req with the manage handler, checked as IngestAPI is.
+func (h Handlers) ManageAPI(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return h.API.Wrap(h.Manage.Handle)(ctx, req)
 }
 
 // Wire builds the handlers from the stack's environment, as each function
@@ -61,10 +79,13 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	ingestIAM := iamcheck.New(t, resources.IngestFunction, s.Env)
 	consumerIAM := iamcheck.New(t, resources.ConsumerFunction, s.Env)
 	manageIAM := iamcheck.New(t, resources.ManageFunction, s.Env)
+	webhooksIAM := iamcheck.New(t, resources.WebhooksFunction, s.Env)
 	h := Handlers{
 		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
-		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), log),
-		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), log),
+		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), consumerIAM.SQS(q), log),
+		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), manageIAM.Secrets(s.Secrets), log),
+		Webhooks: webhookswire.New(Config[config.Webhooks](t, s), webhooksIAM.DynamoDB(db), webhooksIAM.Visibility(s.SQS), webhooksIAM.Secrets(s.Secrets), log),
+		API:      apicheck.New(t),
 	}
 	h.Consumer.EnqueueWait = 0
 	return h
@@ -111,10 +132,11 @@ func (s *Stack) ImportAccounts(t testing.TB, accounts []domain.Account) {
 }
 
 // CreateToken creates a token of journeyID through the manage handler h,
-// as the marketer API Gateway's authorizer verified (workload.Marketer).
+// as the marketer API Gateway's authorizer verified (workload.Marketer);
+// the exchange is checked against the OpenAPI document.
 func CreateToken(t testing.TB, h *manage.Handler, journeyID, expires string) manage.Created {
 	t.Helper()
-	resp, err := h.Handle(context.Background(), workload.CreateToken(journeyID, expires))
+	resp, err := apicheck.New(t).Wrap(h.Handle)(context.Background(), workload.CreateToken(journeyID, expires))
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("create token: %v %d %s", err, resp.StatusCode, resp.Body)
 	}
@@ -132,13 +154,20 @@ func CreateToken(t testing.TB, h *manage.Handler, journeyID, expires string) man
 // minutes, so a test never stops while one waits for its redelivery.
 func (s *Stack) Drain(t testing.TB, h poller.Handler) int {
 	t.Helper()
-	p := s.Poller(s.RedeliverAtOnce(t, h))
+	return s.DrainQueue(t, s.Resources.QueueURL, h)
+}
+
+// DrainQueue feeds the stack's queue at queueURL to h, as Drain does the
+// targets queue (the webhooks queue to the webhooks handler, say).
+func (s *Stack) DrainQueue(t testing.TB, queueURL string, h poller.Handler) int {
+	t.Helper()
+	p := s.QueuePoller(queueURL, s.redeliverAtOnce(t, queueURL, h))
 	for round := 1; round <= 200; round++ {
 		n, err := p.Once(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n == 0 && s.QueueDepth(t, s.Resources.QueueURL) == 0 {
+		if n == 0 && s.QueueDepth(t, queueURL) == 0 {
 			return round
 		}
 	}
@@ -150,6 +179,10 @@ func (s *Stack) Drain(t testing.TB, h poller.Handler) int {
 // failed become visible again at once. (ReceiveMessage cannot ask for a
 // visibility timeout of 0: the SDK omits a zero from the request.)
 func (s *Stack) RedeliverAtOnce(t testing.TB, h poller.Handler) poller.Handler {
+	return s.redeliverAtOnce(t, s.Resources.QueueURL, h)
+}
+
+func (s *Stack) redeliverAtOnce(t testing.TB, queueURL string, h poller.Handler) poller.Handler {
 	return func(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 		resp, err := h(ctx, ev)
 		failed := map[string]bool{}
@@ -159,7 +192,7 @@ func (s *Stack) RedeliverAtOnce(t testing.TB, h poller.Handler) poller.Handler {
 		for _, m := range ev.Records {
 			if err != nil || failed[m.MessageId] {
 				if _, cerr := s.SQS.ChangeMessageVisibility(context.Background(), &sqs.ChangeMessageVisibilityInput{
-					QueueUrl: aws.String(s.Resources.QueueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: 0,
+					QueueUrl: aws.String(queueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: 0,
 				}); cerr != nil {
 					t.Errorf("make message %s visible again: %v", m.MessageId, cerr)
 				}
@@ -185,9 +218,19 @@ func (s *Stack) QueueDepth(t testing.TB, queueURL string) int {
 	return n
 }
 
-// Poller feeds the stack's queue to h as the event source mapping does.
+// Poller feeds the stack's targets queue to h as the event source mapping does.
 func (s *Stack) Poller(h poller.Handler) *poller.Poller {
-	return &poller.Poller{SQS: s.SQS, QueueURL: s.Resources.QueueURL, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: int32(resources.ConsumerFunction.EventSource.BatchSize), InvokeTimeout: resources.ConsumerFunction.Timeout}
+	return s.QueuePoller(s.Resources.QueueURL, h)
+}
+
+// QueuePoller feeds the stack's queue at url to h as the event source
+// mapping of the function it feeds does (its batch size and timeout).
+func (s *Stack) QueuePoller(url string, h poller.Handler) *poller.Poller {
+	fn := resources.ConsumerFunction
+	if url == s.Resources.WebhooksQueueURL {
+		fn = resources.WebhooksFunction
+	}
+	return &poller.Poller{SQS: s.SQS, QueueURL: url, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: int32(fn.EventSource.BatchSize), InvokeTimeout: fn.Timeout}
 }
 
 // Handle runs the consumer handler h on msgs and fails the test if any

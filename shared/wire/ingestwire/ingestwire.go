@@ -9,6 +9,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/store"
@@ -17,12 +18,14 @@ import (
 // New builds the ingest handler. Its clients should be made with
 // lambdaenv.ForAPI, as the Lambda main and the local stack make them.
 func New(cfg config.Ingest, db store.DynamoDB, sqs queue.SQS, log *slog.Logger) *ingest.Handler {
+	log = httpapi.RequestLogger(log)
 	return &ingest.Handler{
 		Reader:      store.Reader{DB: db, TokensTable: cfg.TokensTable, JourneysTable: cfg.JourneysTable, RequestsTable: cfg.RequestsTable},
 		Requests:    store.Requests{DB: db, Table: cfg.RequestsTable, IdempotencyTable: cfg.IdempotencyTable, Retention: cfg.Retention()},
 		Queue:       queue.Sender{SQS: sqs, QueueURL: cfg.QueueURL},
 		Records:     store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
 		RateLimiter: store.RateLimiter{DB: db, Table: cfg.RateLimitsTable},
+		Accounts:    store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
 		RatePolicy:  domain.RatePolicy{PerSecond: cfg.RateLimitPerSecond, Burst: cfg.RateLimitBurst},
 		Logger:      log,
 		Now:         time.Now,

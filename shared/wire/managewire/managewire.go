@@ -8,18 +8,22 @@ import (
 
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/console"
+	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/manage"
+	"github.com/targetloader/targetloader/shared/secret"
 	"github.com/targetloader/targetloader/shared/store"
 )
 
 // New builds the manage handler.
-func New(cfg config.Manage, db store.DynamoDB, log *slog.Logger) *manage.Handler {
+func New(cfg config.Manage, db store.DynamoDB, sm secret.SecretsManager, log *slog.Logger) *manage.Handler {
 	region, _ := config.UserPoolRegion(cfg.UserPoolID) // checked when cfg was loaded
 	return &manage.Handler{
-		Tokens:   store.Tokens{DB: db, Table: cfg.TokensTable},
-		Journeys: store.Journeys{DB: db, Table: cfg.JourneysTable},
-		Targets:  store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
-		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		Tokens:      store.Tokens{DB: db, Table: cfg.TokensTable},
+		Journeys:    store.Journeys{DB: db, Table: cfg.JourneysTable},
+		Targets:     store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
+		Records:     store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
+		Deliveries:  store.WebhookDeliveries{DB: db, Table: cfg.WebhookDeliveriesTable},
+		WebhookKeys: &secret.WebhookKeys{SM: sm, SecretID: cfg.WebhookKeySecret},
 		SignIn: manage.SignIn{
 			Region:          region,
 			UserPoolID:      cfg.UserPoolID,
@@ -27,7 +31,7 @@ func New(cfg config.Manage, db store.DynamoDB, log *slog.Logger) *manage.Handler
 			CognitoEndpoint: cfg.CognitoEndpoint,
 		},
 		Console: console.New(cfg.CognitoEndpoint),
-		Logger:  log,
+		Logger:  httpapi.RequestLogger(log),
 		Now:     time.Now,
 	}
 }

@@ -1,0 +1,21 @@
+// Command webhooks is the webhooks Lambda function: it only wires
+// configuration, clients and the handler; the logic lives in shared/.
+package main
+
+import (
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/config"
+	"github.com/targetloader/targetloader/shared/wire"
+	"github.com/targetloader/targetloader/shared/wire/webhookswire"
+)
+
+func main() {
+	wire.Start(func(cfg config.Webhooks, awsCfg aws.Config, log *slog.Logger) any {
+		return webhookswire.New(cfg, dynamodb.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg), log).Handle
+	})
+}
