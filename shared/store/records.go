@@ -555,6 +555,17 @@ type indexEntry struct {
 func (j *journeyParts) done() bool { return j.indexDone && len(j.pending) == 0 }
 
 func (j *journeyParts) next(ctx context.Context, need int) ([]partRecords, error) {
+	for {
+		parts, err := j.fetch(ctx, need)
+		// None found, though the index listed some: they expired since.
+		if err != nil || len(parts) > 0 || j.done() {
+			return parts, err
+		}
+	}
+}
+
+// fetch reads the part items of the next index entries, as many as may hold need records.
+func (j *journeyParts) fetch(ctx context.Context, need int) ([]partRecords, error) {
 	for !j.indexDone && pendingRecords(j.pending) < need {
 		if err := j.readIndex(ctx, need); err != nil {
 			return nil, err
