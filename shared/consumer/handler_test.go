@@ -192,7 +192,7 @@ func (w *world) addNew(ctx context.Context, targets []domain.JourneyTarget) ([]d
 	return targets, nil
 }
 
-func (w *world) put(ctx context.Context, records []domain.LoaderRecord) error {
+func (w *world) put(ctx context.Context, _ int, records []domain.LoaderRecord) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.record(ctx, call{name: "Records.Put", records: slices.Clone(records)})
@@ -489,11 +489,11 @@ func TestOnlyTheFailedMessageIsReported(t *testing.T) {
 	accounts := workload.Accounts(9)
 	w := newWorld(accounts)
 	h := w.handler()
-	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
-		if records[0].Index == 3 {
+	h.Records = fakes.Records{PutFunc: func(ctx context.Context, part int, records []domain.LoaderRecord) error {
+		if part == 1 {
 			return errBoom
 		}
-		return w.put(ctx, records)
+		return w.put(ctx, part, records)
 	}}
 
 	// WHEN the consumer handles them
