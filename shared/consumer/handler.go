@@ -38,9 +38,9 @@ type Targets interface {
 	AddNew(ctx context.Context, targets []domain.JourneyTarget) ([]domain.JourneyTarget, error)
 }
 
-// Records writes target loader records.
+// Records writes the target loader records of one message part.
 type Records interface {
-	Put(ctx context.Context, records []domain.LoaderRecord) error
+	Put(ctx context.Context, part int, records []domain.LoaderRecord) error
 }
 
 // DeadLetters takes the messages the consumer refuses for good.
@@ -191,7 +191,7 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 	for i, t := range b.Targets {
 		records[i] = domain.NewLoaderRecord(b.RequestUUID, b.JourneyID, b.ReceivedAt, now, t, matches[i])
 	}
-	if err := h.Records.Put(ctx, records); err != nil {
+	if err := h.Records.Put(ctx, b.Part, records); err != nil {
 		return fmt.Errorf("write loader records: %w", err)
 	}
 	r, err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now))

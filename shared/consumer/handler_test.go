@@ -99,14 +99,14 @@ func (w *world) handler() *consumer.Handler {
 }
 
 // handlerFailingRecordsOf is w.handler() whose loader-record write fails for
-// the message of part (of parts of 3 targets).
-func (w *world) handlerFailingRecordsOf(part int) *consumer.Handler {
+// the message of part failing.
+func (w *world) handlerFailingRecordsOf(failing int) *consumer.Handler {
 	h := w.handler()
-	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
-		if records[0].Index == 3*part {
+	h.Records = fakes.Records{PutFunc: func(ctx context.Context, part int, records []domain.LoaderRecord) error {
+		if part == failing {
 			return errBoom
 		}
-		return w.put(ctx, records)
+		return w.put(ctx, part, records)
 	}}
 	return h
 }
@@ -219,7 +219,7 @@ func (w *world) addNew(ctx context.Context, targets []domain.JourneyTarget) ([]d
 	return targets, nil
 }
 
-func (w *world) put(ctx context.Context, records []domain.LoaderRecord) error {
+func (w *world) put(ctx context.Context, _ int, records []domain.LoaderRecord) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.record(ctx, call{name: "Records.Put", records: slices.Clone(records)})

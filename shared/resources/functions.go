@@ -138,7 +138,7 @@ var (
 			{Table: Journeys, Actions: []Action{BatchGetItem}}, // Reader.Read
 			// Reader.Read; Create and CreateIdempotent; MarkQueued and Abort.
 			{Table: Requests, Actions: []Action{BatchGetItem, PutItem, UpdateItem}},
-			{Table: LoaderRecords, Actions: []Action{Query}}, // ListByRequest
+			{Table: LoaderRecords, Actions: []Action{Query, BatchGetItem}}, // ListByRequest: part items, continuations of split parts
 			// CreateIdempotent; the existing record when its condition fails.
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 			{Table: RateLimits, Actions: []Action{UpdateItem}}, // RateLimiter.Take
@@ -164,7 +164,7 @@ var (
 			{Table: Accounts, Actions: []Action{BatchGetItem}},                       // Accounts.Lookup
 			{Table: AccountEmails, Actions: []Action{BatchGetItem}},                  // Accounts.Lookup
 			{Table: Requests, Actions: []Action{BatchGetItem, UpdateItem}},           // Reader.Read; RecordPart and Abort
-			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},                // LoaderRecords.Put
+			{Table: LoaderRecords, Actions: []Action{PutItem, BatchWriteItem}},       // LoaderRecords.Put: the part item; a split part's continuations, and deleting those it replaced
 			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew: consistent read, then the absent ones
 		},
 		// DeadLetters.Reject: messages refused for good go to the DLQ at once;
@@ -173,7 +173,7 @@ var (
 			{Queue: TargetsDLQ, Actions: []Action{SendMessage}},
 			{Queue: WebhooksQueue, Actions: []Action{SendMessage}},
 		},
-		// RETENTION_DAYS: LoaderRecords.Put sets each record's expiry.
+		// RETENTION_DAYS: LoaderRecords.Put sets each part item's expiry.
 		Settings: []string{EnvRetentionDays},
 		// The targets queue is FIFO, grouped by journey: a batch holds up to
 		// 10 messages, those of one journey in order; the consumer runs the
@@ -201,8 +201,9 @@ var (
 			{Table: Tokens, Actions: []Action{PutItem, UpdateItem, GetItem}, QueriedIndexes: []string{IndexTokensByJourney, IndexTokensByID}},
 			{Table: Journeys, Actions: []Action{GetItem, Scan}}, // Journeys.Get; Journeys.List
 			{Table: JourneyTargets, Actions: []Action{Query}},   // JourneyTargets.List
-			// LoaderRecords.List: a request's records from the table, a journey's from its index.
-			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
+			// LoaderRecords.List: a request's part items from the table; a
+			// journey's parts from its index, then their items by key.
+			{Table: LoaderRecords, Actions: []Action{Query, BatchGetItem}, QueriedIndexes: []string{IndexRecordsByJourney}},
 			{Table: WebhookDeliveries, Actions: []Action{Query}}, // WebhookDeliveries.List
 		},
 		// A token's webhook secret is derived from the master key, shown once.

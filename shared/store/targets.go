@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
@@ -97,72 +94,3 @@ func targetKey(journeyID, accountID string) item {
 		resources.AttrAccountID: &types.AttributeValueMemberS{Value: accountID},
 	}
 }
-
-// LoaderRecords stores target loader records, keyed by request and index.
-type LoaderRecords struct {
-	DB    DynamoDB
-	Table string
-	// Retention, when positive, is how long a record is kept after its
-	// creation (DynamoDB TTL); zero keeps it.
-	Retention time.Duration
-}
-
-// Put writes records; their keys are deterministic, so writing a record
-// again replaces it rather than adding a second one.
-func (s LoaderRecords) Put(ctx context.Context, records []domain.LoaderRecord) error {
-	items := make([]item, len(records))
-	for i, r := range records {
-		av, err := attributevalue.MarshalMap(r)
-		if err != nil {
-			return err
-		}
-		expireAfter(av, r.CreatedAt, s.Retention)
-		items[i] = av
-	}
-	return batchPut(ctx, s.DB, s.Table, items)
-}
-
-// ListByRequest returns one page of a request's records in index order.
-func (s LoaderRecords) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
-	return s.List(ctx, domain.RecordQuery{RequestUUID: requestUUID}, cursor, limit)
-}
-
-// List returns one page of the records q selects: a request's in index
-// order (read from the table, strongly consistent), else a journey's oldest
-// first (from its index). With a filter a page may hold fewer than limit
-// records even when more follow: follow the cursor until it is "".
-func (s LoaderRecords) List(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
-	var filters []expression.ConditionBuilder
-	match := func(attr, value string) {
-		if value != "" {
-			filters = append(filters, expression.Name(attr).Equal(expression.Value(value)))
-		}
-	}
-	pq := pageQuery{
-		in:       &dynamodb.QueryInput{TableName: &s.Table, IndexName: aws.String(resources.IndexRecordsByJourney)},
-		pk:       resources.AttrJourneyID,
-		value:    q.JourneyID,
-		keyAttrs: []string{resources.AttrJourneyID, resources.AttrJourneySort, resources.AttrRequestUUID, resources.AttrTargetIndex},
-	}
-	if q.RequestUUID != "" {
-		pq = pageQuery{
-			in:       &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)},
-			pk:       resources.AttrRequestUUID,
-			value:    q.RequestUUID,
-			keyAttrs: []string{resources.AttrRequestUUID, resources.AttrTargetIndex},
-		}
-		match(resources.AttrJourneyID, q.JourneyID)
-	}
-	match(attrMatchingOutcome, string(q.MatchingOutcome))
-	match(attrProcessingStatus, string(q.ProcessingStatus))
-	pq.filters = filters
-	var out []domain.LoaderRecord
-	next, err := queryPages(ctx, s.DB, pq, cursor, limit, &out)
-	return out, next, err
-}
-
-// Attributes of a loader record the listings filter on.
-const (
-	attrMatchingOutcome  = "matching_outcome"
-	attrProcessingStatus = "processing_status"
-)

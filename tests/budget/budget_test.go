@@ -33,19 +33,14 @@ import (
 // Every target here is a new journey target, the worst case: the targets
 // queue is FIFO, grouped by journey, so the consumer adds them with a
 // consistent BatchGetItem and BatchWriteItem, 25 a call (issue 14; issue 15's
-// conditional PutItem per new target cost 500 calls). See PERFORMANCE.md.
-//
-// The loader records are written here as this branch writes them,
-// BatchWriteItem of 25: RecordWriteCallsPer500 calls, counted apart. Once
-// they are stored as one item per message part (issue 14 item 1, branch
-// records-by-part), that is 1 call per part and RecordWriteCallsPer500 must
-// become 1: the end-to-end budget then is 45 calls per 500, as issue 14 asks.
-// Until then the end-to-end assertion allows the difference, and no more.
+// conditional PutItem per new target cost 500 calls). The loader records of a
+// message part are one PutItem (issue 14 item 1), counted apart on a client
+// of their own: RecordWriteCallsPer500. See PERFORMANCE.md.
 const (
 	IngestBudgetPerRequest = 6
-	RecordWriteCallsPer500 = 20
+	RecordWriteCallsPer500 = 1
 	ConsumerBudgetPer500   = 38 + RecordWriteCallsPer500
-	EndToEndBudgetPer500   = 45 + RecordWriteCallsPer500 - 1
+	EndToEndBudgetPer500   = 45
 	targetsPerRequest      = 500
 	maxRequests            = 10
 )
@@ -198,14 +193,14 @@ func TestCallBudget(t *testing.T) {
 			records := p.records.Snapshot()
 			consumerCalls := all.Without(opReceive, opQueueAttrs).Add(records)
 			per500 := float64(requests*targetsPerRequest) / 500
-			t.Logf("consumer, %d targets (%d ReceiveMessage and %d GetQueueAttributes excluded; of the BatchWriteItem, %d wrote loader records):\n%s",
+			t.Logf("consumer, %d targets (%d ReceiveMessage and %d GetQueueAttributes excluded; %d call(s) wrote loader records):\n%s",
 				requests*targetsPerRequest, all[opReceive].Calls, all[opQueueAttrs].Calls, records.Calls(nil), consumerCalls.Table(per500, "per 500"))
 			if n := consumerCalls.Calls(nil); float64(n) > ConsumerBudgetPer500*per500 {
 				t.Errorf("the consumer cost %d calls for %d targets (%.1f per 500); the budget is %d per 500",
 					n, requests*targetsPerRequest, float64(n)/per500, ConsumerBudgetPer500)
 			}
 			if n := records.Calls(nil); float64(n) > RecordWriteCallsPer500*per500 {
-				t.Errorf("the loader records cost %d calls for %d targets; this branch's budget is %d per 500", n, requests*targetsPerRequest, RecordWriteCallsPer500)
+				t.Errorf("the loader records cost %d calls for %d targets; the budget is %d per 500", n, requests*targetsPerRequest, RecordWriteCallsPer500)
 			}
 			checkBatchLimits(t, all)
 			checkBatchLimits(t, records)
@@ -215,10 +210,9 @@ func TestCallBudget(t *testing.T) {
 			// idle long polling, not the targets' cost).
 			receives := all[opReceive].Calls - 1
 			endToEnd := ingestCalls.Calls(nil) + consumerCalls.Calls(nil) + receives
-			t.Logf("end to end: %d calls for %d targets, %.1f per 500 (ingest %.1f, %d receives, consumer %.1f of which loader records %.1f; with the records in one item per part: %.1f)",
+			t.Logf("end to end: %d calls for %d targets, %.1f per 500 (ingest %.1f, %d receives, consumer %.1f of which loader records %.1f)",
 				endToEnd, requests*targetsPerRequest, float64(endToEnd)/per500, float64(ingestCalls.Calls(nil))/per500, receives,
-				float64(consumerCalls.Calls(nil))/per500, float64(records.Calls(nil))/per500,
-				float64(endToEnd-records.Calls(nil))/per500+float64(requests*targetsPerRequest/domain.MaxTargets)/per500)
+				float64(consumerCalls.Calls(nil))/per500, float64(records.Calls(nil))/per500)
 			if float64(endToEnd) > EndToEndBudgetPer500*per500 {
 				t.Errorf("end to end cost %d calls for %d targets (%.1f per 500); the budget is %d per 500", endToEnd, requests*targetsPerRequest, float64(endToEnd)/per500, EndToEndBudgetPer500)
 			}

@@ -46,7 +46,10 @@ func wru(bytes float64) float64 { return math.Ceil(bytes / 1024) }
 
 func costOf(mean map[string]float64) costModel {
 	const perMillion = 1e6 / targetsPerRequest // requests of 500 per million targets
-	request, record, target := mean["REQUESTS_TABLE"], mean["LOADER_RECORDS_TABLE"], mean["JOURNEY_TARGETS_TABLE"]
+	// part is the item holding a message part's 500 records (issue 14 item
+	// 1), with one entry in the journey index (~240 bytes, 1 WRU).
+	request, part, target := mean["REQUESTS_TABLE"], mean["LOADER_RECORDS_TABLE"], mean["JOURNEY_TARGETS_TABLE"]
+	const partIndexEntry = 240
 	rate := math.Max(mean["RATE_LIMITS_TABLE"], 250) // ~250 bytes once it holds 20 request times
 	var m costModel
 	add := func(what, units string, dollars float64, records bool) {
@@ -57,7 +60,7 @@ func costOf(mean map[string]float64) costModel {
 	ingestW := wru(request) + wru(rate) + wru(request) // create, rate limit, mark queued
 	add("writes: ingest", fmt.Sprintf("%.0f WRU per 500 (request, rate limit, queued)", ingestW), ingestW*perMillion/1e6*pricePerMillionWRU, false)
 	add("writes: journey targets", fmt.Sprintf("%.0f WRU each (%.0f bytes)", wru(target), target), 1e6*wru(target)/1e6*pricePerMillionWRU, false)
-	add("writes: loader records (this branch)", fmt.Sprintf("%.0f WRU each + the same in the by_journey index (%.0f bytes)", wru(record), record), 2*1e6*wru(record)/1e6*pricePerMillionWRU, true)
+	add("writes: loader records", fmt.Sprintf("%.0f WRU per 500 (a %.0f-byte part item) + 1 (its journey index entry)", wru(part), part), (wru(part)+1)*perMillion/1e6*pricePerMillionWRU, true)
 	add("writes: part result", fmt.Sprintf("%.0f WRU per 500", wru(request)), wru(request)*perMillion/1e6*pricePerMillionWRU, false)
 
 	// Reads, per 500 targets: every item is under 4 KB, so 1 RRU strongly
@@ -81,11 +84,11 @@ func costOf(mean map[string]float64) costModel {
 	month := priceStorageGBMonth + pricePITRGBMonth
 	retention := float64(resources.DefaultRetentionDays) / daysPerMonth
 	targetsGB := 1e6 * (target + itemOverhead) / 1e9
-	recordsGB := 2 * 1e6 * (record + itemOverhead) / 1e9 // table and index
+	recordsGB := perMillion * (part + partIndexEntry + 2*itemOverhead) / 1e9 // item and index entry
 	requestsGB := perMillion * (request + itemOverhead) / 1e9
 	add("storage + PITR: journey targets, first month", fmt.Sprintf("%.3f GB, $%.3f a month for as long as the journey", targetsGB, targetsGB*month), targetsGB*month, false)
 	add("storage + PITR: requests, 400 days", fmt.Sprintf("%.4f GB x %.1f months", requestsGB, retention), requestsGB*month*retention, false)
-	add("storage + PITR: loader records, 400 days (this branch)", fmt.Sprintf("%.3f GB (table and index) x %.1f months", recordsGB, retention), recordsGB*month*retention, true)
+	add("storage + PITR: loader records, 400 days", fmt.Sprintf("%.4f GB (parts and index) x %.1f months", recordsGB, retention), recordsGB*month*retention, true)
 	return m
 }
 
@@ -107,13 +110,21 @@ func (m costModel) processing(withRecords bool) float64 {
 	return m.sum(func(l costLine) bool { return !l.storage && (withRecords || !l.records) })
 }
 
+// firstMonth is a month of storage and PITR of everything a million targets
+// leave.
+func (m costModel) firstMonth() float64 {
+	retention := float64(resources.DefaultRetentionDays) / daysPerMonth
+	return m.sum(func(l costLine) bool { return l.storage && !strings.Contains(l.what, "first month") })/retention +
+		m.sum(func(l costLine) bool { return strings.Contains(l.what, "first month") })
+}
+
 func (m costModel) String() string {
 	var b strings.Builder
 	for _, l := range m.lines {
 		fmt.Fprintf(&b, "%-56s %-70s $%.4f\n", l.what, l.units, l.dollars)
 	}
 	fmt.Fprintf(&b, "%-56s %-70s $%.4f\n", "processing (writes, reads, requests)", "", m.processing(true))
-	fmt.Fprintf(&b, "%-56s %-70s $%.4f\n", "processing without the loader records", "", m.processing(false))
+	fmt.Fprintf(&b, "%-56s %-70s $%.4f\n", "processing and the first month's storage", "", m.processing(true)+m.firstMonth())
 	fmt.Fprintf(&b, "%-56s %-70s $%.4f\n", "total with storage as above", "", m.total())
 	return b.String()
 }

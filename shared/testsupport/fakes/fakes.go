@@ -102,16 +102,16 @@ func (f DeadLetters) Reject(ctx context.Context, msg events.SQSMessage) error {
 
 // Records fakes the loader-record ports of ingest, the consumer and manage.
 type Records struct {
-	PutFunc           func(ctx context.Context, records []domain.LoaderRecord) error
+	PutFunc           func(ctx context.Context, part int, records []domain.LoaderRecord) error
 	ListByRequestFunc func(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 	ListFunc          func(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 }
 
-func (f Records) Put(ctx context.Context, records []domain.LoaderRecord) error {
+func (f Records) Put(ctx context.Context, part int, records []domain.LoaderRecord) error {
 	if f.PutFunc == nil {
 		unexpected("Records.Put")
 	}
-	return f.PutFunc(ctx, records)
+	return f.PutFunc(ctx, part, records)
 }
 
 func (f Records) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
