@@ -32,7 +32,7 @@ func TestPlainAddressShortcutMatchesNetMail(t *testing.T) {
 	atoms := []string{"a", "b", "x", "a", "b", "x", "Z9", "+", "'", "~", "é", ".", ".", ".", "@"}
 	others := []string{"@", " ", "<", ">", "(", ")", "[", "]", `"`, ":", ";", ",", `\`, "\t", "\u00a0", "\x7f", "\x00"}
 	rng := rand.New(rand.NewPCG(14, 2))
-	for range 200_000 {
+	for range 50_000 {
 		var b strings.Builder
 		for range rng.IntN(6) {
 			b.WriteString(atoms[rng.IntN(len(atoms))])
