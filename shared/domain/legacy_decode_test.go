@@ -12,8 +12,9 @@ import (
 
 // legacyDecodeTargets is the decoder DecodeTargets replaced, kept as the
 // reference of the differential test and fuzz target: encoding/json into one
-// map per target, each field read from its raw value. Validation is shared
-// (decodeTarget): what is compared is the reading of the body.
+// map per target, each field read from its raw value. Validation
+// (decodeTarget) and the wording of syntax errors (jsonErrorText) are shared:
+// what is compared is the reading of the body.
 func legacyDecodeTargets(body []byte) ([]Target, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &PayloadError{Detail: "The request body is empty; send a JSON array of 1 to 500 targets."}
@@ -33,7 +34,7 @@ func legacyDecodeTargets(body []byte) ([]Target, error) {
 		case errors.As(err, &typeErr) && typeErr.Field == "":
 			return nil, &PayloadError{Detail: "The request body must be a JSON array of targets, not a JSON " + typeErr.Value + "."}
 		default:
-			return nil, &PayloadError{Detail: "The request body is not valid JSON: " + legacyJSONErrorText(err)}
+			return nil, &PayloadError{Detail: "The request body is not valid JSON: " + jsonErrorText(err)}
 		}
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -88,17 +89,6 @@ func legacyFields(m map[string]json.RawMessage) *targetFields {
 		fields[i] = fieldValue{text: s}
 	}
 	return &fields
-}
-
-func legacyJSONErrorText(err error) string {
-	var syntaxErr *json.SyntaxError
-	if errors.As(err, &syntaxErr) {
-		return fmt.Sprintf("%s (at byte %d).", syntaxErr.Error(), syntaxErr.Offset)
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return "unexpected end of input."
-	}
-	return err.Error() + "."
 }
 
 // legacyPlainJSONString reads a JSON string literal without escapes directly.
