@@ -318,6 +318,16 @@ func subParams(v any, params map[string]any) any {
 
 // ---- tables ----
 
+// projection is a GSI's projection type and non-key attributes, e.g. "INCLUDE[a b]".
+func projection(p any) string {
+	m, _ := p.(map[string]any)
+	var attrs []string
+	for _, a := range asList(m["NonKeyAttributes"]) {
+		attrs = append(attrs, fmt.Sprint(a))
+	}
+	return fmt.Sprintf("%v%v", m["ProjectionType"], attrs)
+}
+
 type tableDesc struct {
 	Keys, AttrDefs, GSIs, TTL, Billing string
 	PITR                               bool
@@ -333,8 +343,7 @@ func describeTable(p map[string]any) tableDesc {
 	var gsis []string
 	for _, g := range asList(p["GlobalSecondaryIndexes"]) {
 		gm := g.(map[string]any)
-		gsis = append(gsis, fmt.Sprintf("%s(%s;%v)", gm["IndexName"], keySchema(gm["KeySchema"]),
-			gm["Projection"].(map[string]any)["ProjectionType"]))
+		gsis = append(gsis, fmt.Sprintf("%s(%s;%s)", gm["IndexName"], keySchema(gm["KeySchema"]), projection(gm["Projection"])))
 	}
 	sort.Strings(gsis)
 	d := tableDesc{

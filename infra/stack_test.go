@@ -255,14 +255,18 @@ func TestTablesArePayPerRequestWithPITRAndKeys(t *testing.T) {
 		gsis := map[string]string{}
 		for _, g := range asList(p["GlobalSecondaryIndexes"]) {
 			gm := g.(map[string]any)
-			gsis[gm["IndexName"].(string)] = keySchema(gm["KeySchema"])
+			gsis[gm["IndexName"].(string)] = keySchema(gm["KeySchema"]) + " " + projection(gm["Projection"])
 		}
 		if len(gsis) != len(def.Indexes) {
 			t.Errorf("%s: %d GSIs, want %d", def.ID, len(gsis), len(def.Indexes))
 		}
 		for _, ix := range def.Indexes {
-			if gsis[ix.Name] != defKeys(ix.PartitionKey, ix.SortKey) {
-				t.Errorf("%s: GSI %s keys %s", def.ID, ix.Name, gsis[ix.Name])
+			want := defKeys(ix.PartitionKey, ix.SortKey) + " ALL[]"
+			if len(ix.Include) > 0 {
+				want = defKeys(ix.PartitionKey, ix.SortKey) + fmt.Sprintf(" INCLUDE%v", ix.Include)
+			}
+			if gsis[ix.Name] != want {
+				t.Errorf("%s: GSI %s is %s, want %s", def.ID, ix.Name, gsis[ix.Name], want)
 			}
 		}
 		ttl, _ := p["TimeToLiveSpecification"].(map[string]any)

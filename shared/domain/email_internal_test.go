@@ -53,3 +53,14 @@ func TestPlainAddressShortcutMatchesNetMail(t *testing.T) {
 		}
 	}
 }
+
+// atext holds exactly the visible ASCII characters but RFC 5322's specials
+// and the dot.
+func TestAtextTable(t *testing.T) {
+	for c := range 256 {
+		want := '!' <= c && c <= '~' && !strings.ContainsRune(`()<>[]:;@\,".`, rune(c))
+		if atext[c] != want {
+			t.Errorf("atext[%q] = %v, want %v", rune(c), atext[c], want)
+		}
+	}
+}

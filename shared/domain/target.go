@@ -65,82 +65,66 @@ func DecodeTargets(body []byte) ([]Target, error) {
 	if !utf8.Valid(body) {
 		return nil, &PayloadError{Detail: "The request body is not valid UTF-8."}
 	}
-	d := targetDecoders.Get().(*targetDecoder)
-	defer d.release()
-	return d.decode(body)
+	d, _ := targetDecoders.Get().(*targetDecoder)
+	if d == nil {
+		d = new(targetDecoder)
+	}
+	targets, err := d.decode(body)
+	targetDecoders.Put(d)
+	return targets, err
 }
 
 // decodeOptions make jsontext read what encoding/json read: duplicate names
-// (the last counts), and escaped lone surrogates, which become U+FFFD (raw
-// invalid UTF-8 never reaches the decoder).
+// (the last counts), and escaped lone surrogates (raw invalid UTF-8 never
+// reaches the decoder).
 var decodeOptions = []jsontext.Options{jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true)}
 
-// targetDecoder is what one DecodeTargets call reuses from the last.
+// targetDecoder is what one DecodeTargets call reuses from the last. It reads
+// tokens only (ReadToken), which keeps ingest's binary under its bound
+// (PERFORMANCE.md "The decoder").
 type targetDecoder struct {
+	body    []byte
 	src     bytes.Buffer // the body: jsontext reads a bytes.Buffer in place
 	dec     jsontext.Decoder
-	targets []Target        // capacity MaxTargets; copied out at the end
-	fields  targetFields    // the element being read
+	targets []Target        // copied out at the end
 	text    strings.Builder // every field's text, one allocation per body
 	escaped []byte          // an escaped name or value, unescaped
 }
 
-var targetDecoders = sync.Pool{New: func() any {
-	return &targetDecoder{targets: make([]Target, 0, MaxTargets)}
-}}
+var targetDecoders sync.Pool
 
-func (d *targetDecoder) release() {
-	clear(d.targets) // drop the last body's strings
-	d.targets = d.targets[:0]
-	d.src = bytes.Buffer{}
-	d.dec.Reset(&d.src, decodeOptions...)
-	d.text = strings.Builder{}
-	targetDecoders.Put(d)
-}
-
+// decode reads body. What it leaves in d (the body, the targets, their
+// text) is replaced on the next call, or dropped with d by the pool.
 func (d *targetDecoder) decode(body []byte) ([]Target, error) {
+	d.body = body
+	d.targets = d.targets[:0]
+	d.text = strings.Builder{}
 	d.src = *bytes.NewBuffer(body)
 	d.dec.Reset(&d.src, decodeOptions...)
-	if d.dec.PeekKind() != '[' {
-		return nil, d.notAnArray(body)
-	}
-	if _, err := d.dec.ReadToken(); err != nil {
-		return nil, notJSON(body, err)
-	}
-	d.text.Grow(len(body)) // unescaped text is never longer than its JSON
-	var problems []FieldError
 	n := 0
-	for ; d.dec.PeekKind() != ']'; n++ {
-		if n >= MaxTargets {
-			// Too many: only the count is reported, once the array is read.
-			if _, err := d.dec.ReadValue(); err != nil {
-				return nil, notJSON(body, err)
-			}
-			continue
-		}
-		isObject, err := d.readTarget()
-		if err != nil {
-			return nil, notJSON(body, err)
-		}
-		fields := &d.fields
-		if !isObject {
-			fields = nil
-		}
-		t, errs := decodeTarget(n, fields)
-		d.targets = append(d.targets, t)
-		problems = append(problems, errs...)
+	var problems []FieldError
+	kind, err := d.next()
+	switch {
+	case err != nil:
+	case kind == '[':
+		n, problems, err = d.readArray()
+	case kind != 'n':
+		return nil, d.notAnArray(kind)
 	}
-	if _, err := d.dec.ReadToken(); err != nil {
+	if err != nil {
 		return nil, notJSON(body, err)
 	}
 	if !onlyWhitespace(body[d.dec.InputOffset():]) {
 		return nil, &PayloadError{Detail: "The request body must hold exactly one JSON value; found more after the array."}
 	}
+	if kind == 'n' {
+		return nil, &PayloadError{Detail: "The request body must be a JSON array of targets, not null."}
+	}
 	if n == 0 {
 		return nil, &PayloadError{Detail: "The array is empty; send 1 to 500 targets."}
 	}
 	if n > MaxTargets {
-		return nil, &PayloadError{Detail: fmt.Sprintf("The array holds %d targets; at most %d are accepted per request.", n, MaxTargets)}
+		return nil, &PayloadError{Detail: fmt.Sprintf("The array holds %d targets; at most 500 are accepted per request.", n)}
 	}
 	if len(problems) > 0 {
 		return nil, &PayloadError{
@@ -151,77 +135,122 @@ func (d *targetDecoder) decode(body []byte) ([]Target, error) {
 	return slices.Clone(d.targets), nil
 }
 
-// readTarget reads one element of the array into d.fields, and whether it
-// is an object.
-func (d *targetDecoder) readTarget() (isObject bool, err error) {
-	if d.dec.PeekKind() != '{' {
-		_, err := d.dec.ReadValue()
-		return false, err
-	}
-	if _, err := d.dec.ReadToken(); err != nil {
-		return false, err
-	}
-	d.fields = targetFields{}
-	for d.dec.PeekKind() != '}' {
-		name, err := d.dec.ReadValue()
-		if err != nil {
-			return false, err
+// readArray reads the elements of an array whose '[' was read: their
+// number, and the targets and problems of the first MaxTargets (beyond, only
+// the count is reported).
+func (d *targetDecoder) readArray() (n int, problems []FieldError, err error) {
+	d.text.Grow(len(d.body)) // unescaped text is never longer than its JSON
+	var fields targetFields
+	for ; ; n++ {
+		kind, err := d.next()
+		if err != nil || kind == ']' {
+			return n, problems, err
 		}
-		i := knownField(d.unescaped(name))
-		value, err := d.dec.ReadValue()
+		isObject := kind == '{' && n < MaxTargets
+		if isObject {
+			err = d.readFields(&fields)
+		} else {
+			err = d.skip(kind)
+		}
 		if err != nil {
-			return false, err
+			return n, nil, err
+		}
+		if n < MaxTargets {
+			f := &fields
+			if !isObject {
+				f = nil
+			}
+			t, errs := decodeTarget(n, f)
+			d.targets = append(d.targets, t)
+			problems = append(problems, errs...)
+		}
+	}
+}
+
+// readFields reads the members of an object whose '{' was read into fields.
+func (d *targetDecoder) readFields(fields *targetFields) error {
+	for i := range fields {
+		fields[i] = fieldValue{}
+	}
+	for {
+		start := d.dec.InputOffset()
+		kind, err := d.next()
+		if err != nil || kind == '}' {
+			return err
+		}
+		i := knownField(d.lastString(start)) // a name: jsontext allows only strings here
+		start = d.dec.InputOffset()
+		if kind, err = d.next(); err != nil {
+			return err
 		}
 		switch {
 		case i < 0:
-		case value.Kind() == '"':
-			start := d.text.Len()
-			d.text.Write(d.unescaped(value))
-			d.fields[i] = fieldValue{text: d.text.String()[start:]}
-		case value.Kind() == 'n':
-			d.fields[i] = fieldValue{}
+			err = d.skip(kind)
+		case kind == '"':
+			from := d.text.Len()
+			d.text.Write(d.lastString(start))
+			fields[i] = fieldValue{text: d.text.String()[from:]}
+		case kind == 'n':
+			fields[i] = fieldValue{}
 		default:
-			d.fields[i] = fieldValue{wrongType: true}
+			fields[i] = fieldValue{wrongType: true}
+			err = d.skip(kind)
+		}
+		if err != nil {
+			return err
 		}
 	}
-	_, err = d.dec.ReadToken()
-	return true, err
 }
 
-// unescaped is the content of a JSON string the decoder has read, valid until
-// the next call.
-func (d *targetDecoder) unescaped(quoted jsontext.Value) []byte {
+// next reads the next token and returns its kind.
+func (d *targetDecoder) next() (jsontext.Kind, error) {
+	tok, err := d.dec.ReadToken()
+	return tok.Kind(), err
+}
+
+// skip reads the rest of a value whose first token, of kind, was read.
+func (d *targetDecoder) skip(kind jsontext.Kind) error {
+	if kind != '{' && kind != '[' {
+		return nil
+	}
+	for depth := d.dec.StackDepth(); d.dec.StackDepth() >= depth; {
+		if _, err := d.dec.ReadToken(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lastString is the content of the string token just read, which began
+// after offset start (only whitespace and a ',' or ':' lie between), valid
+// until the next call.
+func (d *targetDecoder) lastString(start int64) []byte {
+	quoted := d.body[start:d.dec.InputOffset()]
+	quoted = quoted[bytes.IndexByte(quoted, '"'):]
 	raw := quoted[1 : len(quoted)-1]
 	if bytes.IndexByte(raw, '\\') < 0 {
 		return raw
 	}
-	// The decoder checked the escapes; the only error left to report is an
+	// jsontext checked the escapes; the only error left to report is an
 	// escaped lone surrogate, which becomes U+FFFD as with encoding/json.
 	d.escaped, _ = jsontext.AppendUnquote(d.escaped[:0], quoted)
 	return d.escaped
 }
 
-// notAnArray describes a body whose one value is not an array.
-func (d *targetDecoder) notAnArray(body []byte) *PayloadError {
-	kind := d.dec.PeekKind()
-	if _, err := d.dec.ReadValue(); err != nil {
-		return notJSON(body, err)
+// notAnArray describes a body whose value, begun with a token of kind, is
+// neither an array nor null.
+func (d *targetDecoder) notAnArray(kind jsontext.Kind) *PayloadError {
+	if err := d.skip(kind); err != nil {
+		return notJSON(d.body, err)
 	}
-	var what string
+	what := "number"
 	switch kind {
-	case 'n':
-		if !onlyWhitespace(body[d.dec.InputOffset():]) {
-			return &PayloadError{Detail: "The request body must hold exactly one JSON value; found more after the array."}
-		}
-		return &PayloadError{Detail: "The request body must be a JSON array of targets, not null."}
 	case '{':
 		what = "object"
 	case '"':
 		what = "string"
 	case 't', 'f':
 		what = "bool"
-	default:
-		what = "number"
 	}
 	return &PayloadError{Detail: "The request body must be a JSON array of targets, not a JSON " + what + "."}
 }
@@ -264,18 +293,11 @@ func jsonErrorText(err error) string {
 var knownFields = [...]string{FieldSourceSystemID, FieldAccountID, FieldEmail, FieldFirstName, FieldLastName}
 
 // knownField is name's index in knownFields, -1 for any other name.
-func knownField[Name string | []byte](name Name) int {
-	switch string(name) {
-	case FieldSourceSystemID:
-		return 0
-	case FieldAccountID:
-		return 1
-	case FieldEmail:
-		return 2
-	case FieldFirstName:
-		return 3
-	case FieldLastName:
-		return 4
+func knownField(name []byte) int {
+	for i, known := range knownFields {
+		if string(name) == known {
+			return i
+		}
 	}
 	return -1
 }
@@ -289,13 +311,6 @@ type fieldValue struct {
 	wrongType bool   // neither a string nor null
 }
 
-func (f *targetFields) get(name string) fieldValue {
-	if i := knownField(name); i >= 0 {
-		return f[i]
-	}
-	return fieldValue{}
-}
-
 // decodeTarget validates one target from its fields, nil when the element
 // is not an object.
 func decodeTarget(index int, fields *targetFields) (Target, []FieldError) {
@@ -304,38 +319,38 @@ func decodeTarget(index int, fields *targetFields) (Target, []FieldError) {
 		return t, []FieldError{{Index: index, Field: "", Message: "each target must be a JSON object"}}
 	}
 	var problems []FieldError
-	str := func(name string) string {
-		v := fields.get(name)
+	var text [len(knownFields)]string // trimmed, "" when of the wrong type
+	for i, v := range fields {
 		if v.wrongType {
-			problems = append(problems, FieldError{Index: index, Field: name, Message: "must be a string"})
-			return ""
+			problems = append(problems, FieldError{Index: index, Field: knownFields[i], Message: "must be a string"})
+		} else {
+			text[i] = strings.TrimSpace(v.text)
 		}
-		return strings.TrimSpace(v.text)
 	}
-	checkLength := func(name, value string, limit int) {
-		if tooLong(value, limit) {
+	// checkText reports a value over limit or holding control characters;
+	// ok is false when it did.
+	checkText := func(name, value string, limit int) (ok bool) {
+		switch {
+		case tooLong(value, limit):
 			problems = append(problems, FieldError{Index: index, Field: name, Message: fmt.Sprintf("must be at most %d characters", limit)})
+		case hasControlChars(value):
+			problems = append(problems, FieldError{Index: index, Field: name, Message: "must not contain control characters or bidirectional text controls"})
+		default:
+			return true
 		}
+		return false
 	}
-	t.SourceSystemID = str(FieldSourceSystemID)
-	t.AccountID = str(FieldAccountID)
-	t.Email = str(FieldEmail)
-	t.FirstName = str(FieldFirstName)
-	t.LastName = str(FieldLastName)
+	t.SourceSystemID, t.AccountID, t.Email, t.FirstName, t.LastName = text[0], text[1], text[2], text[3], text[4]
 
 	if t.SourceSystemID == "" && !hasProblem(problems, FieldSourceSystemID) {
 		problems = append(problems, FieldError{Index: index, Field: FieldSourceSystemID, Message: "is required and must not be blank"})
 	}
-	checkLength(FieldSourceSystemID, t.SourceSystemID, MaxSourceSystemIDChars)
-	checkLength(FieldAccountID, t.AccountID, MaxAccountIDChars)
-	checkLength(FieldFirstName, t.FirstName, MaxNameChars)
-	checkLength(FieldLastName, t.LastName, MaxNameChars)
-	if t.Email != "" {
-		if tooLong(t.Email, MaxEmailChars) {
-			checkLength(FieldEmail, t.Email, MaxEmailChars)
-		} else if !plainAddress(t.Email) {
-			problems = append(problems, FieldError{Index: index, Field: FieldEmail, Message: "must be a plain email address such as name@example.com"})
-		}
+	checkText(FieldSourceSystemID, t.SourceSystemID, MaxSourceSystemIDChars)
+	checkText(FieldAccountID, t.AccountID, MaxAccountIDChars)
+	checkText(FieldFirstName, t.FirstName, MaxNameChars)
+	checkText(FieldLastName, t.LastName, MaxNameChars)
+	if t.Email != "" && checkText(FieldEmail, t.Email, MaxEmailChars) && !plainAddress(t.Email) {
+		problems = append(problems, FieldError{Index: index, Field: FieldEmail, Message: "must be a plain email address such as name@example.com"})
 	}
 	if t.AccountID == "" && t.Email == "" && !hasProblem(problems, FieldAccountID) && !hasProblem(problems, FieldEmail) {
 		problems = append(problems, FieldError{Index: index, Field: FieldAccountID, Message: "one of account_id or email is required"})

@@ -67,6 +67,12 @@ type Handler struct {
 	RatePolicy domain.RatePolicy
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// DeadlineMargin is kept free before the function's deadline: every AWS
+	// call ends by then, so a stalled dependency becomes a 503 with
+	// Retry-After rather than a Lambda timeout, which API Gateway answers
+	// with a bare 502. Cleaning up after a failure (aborting a request
+	// partly queued) may use half of it.
+	DeadlineMargin time.Duration
 }
 
 // Accepted is the body of a 202 response.
@@ -82,13 +88,20 @@ type Status struct {
 	JourneyID   string    `json:"journey_id"`
 	ReceivedAt  time.Time `json:"received_at"`
 	domain.RequestProgress
-	Records    []domain.LoaderRecord `json:"records"`
-	NextCursor string                `json:"next_cursor,omitempty"`
+	// Records are the API view of the records (PRODUCT.md §3), never the
+	// full ones: the caller learns nothing about the CRM it did not send.
+	Records    []domain.APIRecord `json:"records"`
+	NextCursor string             `json:"next_cursor,omitempty"`
 }
 
 // Handle serves one API Gateway proxy request. It never returns an error:
 // every failure is a problem document.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	if deadline, ok := ctx.Deadline(); ok && h.DeadlineMargin > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
+		defer cancel()
+	}
 	id := httpapi.RequestID(ctx, req)
 	resp := h.route(httpapi.WithRequestID(ctx, id), req)
 	if resp.Headers == nil {
@@ -134,10 +147,14 @@ func (h *Handler) withToken(ctx context.Context, req events.APIGatewayProxyReque
 	if !domain.ValidTokenFormat(secret) {
 		return unauthorized("invalid-token", "The API token is not valid.", "invalid_token")
 	}
-	if requestUUID != "" {
-		if _, err := uuid.Parse(requestUUID); err != nil {
-			return problem.New(http.StatusNotFound, "not-found", "No request has that uuid.").Response(nil)
-		}
+	// Path parameters no journey or request can have are refused before
+	// any read too: a well-formed token is easy to forge, and DynamoDB
+	// refuses a key over its size limit with an error, not "not found".
+	if !domain.ValidJourneyID(journeyID) {
+		return problem.New(http.StatusNotFound, "not-found", "No journey has that id.").Response(nil)
+	}
+	if requestUUID != "" && !domain.ValidRequestUUID(requestUUID) {
+		return problem.New(http.StatusNotFound, "not-found", "No request has that uuid.").Response(nil)
 	}
 	snap, err := h.Reader.Read(ctx, domain.HashToken(secret), journeyID, requestUUID)
 	if err != nil {
@@ -198,7 +215,7 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	idemKey, hasIdemKey := httpapi.LookupHeader(c.req, "Idempotency-Key")
 	if hasIdemKey {
 		if idemKey = strings.TrimSpace(idemKey); !domain.ValidIdempotencyKey(idemKey) {
-			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
+			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d printable ASCII characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
 		}
 	}
 	targets, err := domain.DecodeTargets(body)
@@ -238,6 +255,7 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		return h.internal(ctx, "split targets", err)
 	}
 	r.Parts = len(batches)
+	r.PartDigests = domain.PartDigests(batches)
 	log := c.log.With("request_uuid", r.UUID)
 	if hasIdemKey {
 		if replay, done := h.createIdempotent(ctx, c, r, idemKey); done {
@@ -248,7 +266,11 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	}
 	if err := h.Queue.Send(ctx, batches); err != nil {
 		// Some messages may have been sent: abort so the consumer drops them.
-		if _, abortErr := h.Requests.Abort(context.WithoutCancel(ctx), r.UUID); abortErr != nil {
+		// If the abort fails too, the consumer aborts the request once it has
+		// stayed enqueuing past domain.EnqueueTimeout.
+		cleanup, cancel := h.cleanupContext(ctx)
+		defer cancel()
+		if _, abortErr := h.Requests.Abort(cleanup, r.UUID); abortErr != nil {
 			log.ErrorContext(ctx, "abort request", "error", abortErr)
 		}
 		return h.unavailable(ctx, "queue targets", err)
@@ -323,6 +345,23 @@ func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request
 	return inFlight, true
 }
 
+// cleanupContext is for the work that follows a failure once ctx may have
+// ended: it outlives ctx's deadline by half the deadline margin, so the
+// response still goes out before the function's deadline. It is anchored
+// to that deadline, not to when the failure came back: a call cancelled at
+// the deadline may return late on a loaded machine, and the cleanup must
+// not start a fresh half margin then.
+func (h *Handler) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	cleanup := context.WithoutCancel(ctx)
+	if h.DeadlineMargin <= 0 {
+		return cleanup, func() {}
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(cleanup, deadline.Add(h.DeadlineMargin/2))
+	}
+	return context.WithTimeout(cleanup, h.DeadlineMargin/2)
+}
+
 func statusURL(req events.APIGatewayProxyRequest, journeyID, requestUUID string) string {
 	return httpapi.BaseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
 }
@@ -343,15 +382,16 @@ func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResp
 	if err != nil {
 		return h.unavailable(ctx, "list records", err)
 	}
-	if records == nil {
-		records = []domain.LoaderRecord{}
+	views := make([]domain.APIRecord, len(records))
+	for i, rec := range records {
+		views[i] = rec.APIView()
 	}
 	return httpapi.JSON(http.StatusOK, Status{
 		RequestUUID:     r.UUID,
 		JourneyID:       r.JourneyID,
 		ReceivedAt:      r.ReceivedAt,
 		RequestProgress: r.Progress(),
-		Records:         records,
+		Records:         views,
 		NextCursor:      next,
 	}, nil)
 }

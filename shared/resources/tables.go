@@ -22,11 +22,13 @@ type Key struct {
 	Type AttrType
 }
 
-// Index is a global secondary index projecting all attributes.
+// Index is a global secondary index. It projects every attribute, or,
+// when Include names some, only the keys and those (INCLUDE).
 type Index struct {
 	Name         string
 	PartitionKey Key
 	SortKey      *Key
+	Include      []string
 }
 
 // Table describes one DynamoDB table.
@@ -51,8 +53,10 @@ const (
 	AttrAccountID   = "account_id"
 	AttrEmail       = "email"
 	AttrRequestUUID = "request_uuid"
-	AttrTargetIndex = "target_index"
+	AttrPart        = "part"
 	AttrJourneySort = "journey_sort"
+	AttrRecordCount = "record_count"
+	AttrKinds       = "kinds"
 	AttrIdemKey     = "idempotency_key"
 	AttrRateKey     = "rate_key"
 	AttrDeleteAfter = "delete_after"
@@ -105,16 +109,24 @@ var (
 		PartitionKey: Key{AttrRequestUUID, String},
 		TTLAttribute: AttrDeleteAfter,
 	}
-	// LoaderRecords holds one target loader record per submitted target,
-	// kept for the retention period (RETENTION_DAYS): the submitted emails
-	// and names are personal data.
+	// LoaderRecords holds the target loader records by message part: one
+	// item per part of a request holds that part's records, compressed
+	// (shared/store/records.go), so a record costs bytes, not an item and an
+	// index entry. Only part items (not the continuation items of a part too
+	// large for one item) carry journey_sort, so the journey index has one
+	// small entry per part: its keys, the part's record count and the
+	// outcomes and statuses present, which let a filtered listing skip parts.
+	// Kept for the retention period (RETENTION_DAYS): the submitted emails
+	// and names are personal data. A table of its own name: it replaced
+	// "loader-records" (one item per record), whose keys DynamoDB cannot change.
 	LoaderRecords = Table{
-		ID:           "loader-records",
+		ID:           "loader-record-parts",
 		EnvVar:       "LOADER_RECORDS_TABLE",
 		PartitionKey: Key{AttrRequestUUID, String},
-		SortKey:      &Key{AttrTargetIndex, Number},
+		SortKey:      &Key{AttrPart, Number},
 		Indexes: []Index{
-			{Name: IndexRecordsByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrJourneySort, String}},
+			{Name: IndexRecordsByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrJourneySort, String},
+				Include: []string{AttrRecordCount, AttrKinds}},
 		},
 		TTLAttribute: AttrDeleteAfter,
 	}

@@ -159,10 +159,14 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t resour
 	for _, ix := range t.Indexes {
 		addAttr(&ix.PartitionKey)
 		addAttr(ix.SortKey)
+		projection := &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll}
+		if len(ix.Include) > 0 {
+			projection = &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeInclude, NonKeyAttributes: ix.Include}
+		}
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, dbtypes.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),
 			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
-			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll},
+			Projection: projection,
 		})
 	}
 	for n, typ := range attrs {

@@ -89,16 +89,16 @@ func (f Queue) Send(ctx context.Context, batches []domain.Batch) error {
 
 // Records fakes the loader-record ports of ingest, the consumer and manage.
 type Records struct {
-	PutFunc           func(ctx context.Context, records []domain.LoaderRecord) error
+	PutFunc           func(ctx context.Context, part int, records []domain.LoaderRecord) error
 	ListByRequestFunc func(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 	ListFunc          func(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 }
 
-func (f Records) Put(ctx context.Context, records []domain.LoaderRecord) error {
+func (f Records) Put(ctx context.Context, part int, records []domain.LoaderRecord) error {
 	if f.PutFunc == nil {
 		unexpected("Records.Put")
 	}
-	return f.PutFunc(ctx, records)
+	return f.PutFunc(ctx, part, records)
 }
 
 func (f Records) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {
@@ -130,7 +130,7 @@ func (f RateLimiter) Take(ctx context.Context, tokenID string, p domain.RatePoli
 // Allow is a RateLimiter that lets every request through.
 func Allow() RateLimiter {
 	return RateLimiter{TakeFunc: func(_ context.Context, _ string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error) {
-		return domain.RateDecision{Allowed: true, Remaining: p.Burst - 1, Reset: now.Add(p.Window())}, nil
+		return p.Decide(true, []time.Time{now}, now), nil
 	}}
 }
 
