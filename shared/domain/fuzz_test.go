@@ -28,6 +28,9 @@ func fuzzBodies() [][]byte {
 	}
 }
 
+// FuzzDecodeTargets is differential: DecodeTargets must answer every body as
+// the decoder it replaced does (legacyDecodeTargets), and its answers must
+// hold on their own against encoding/json's reading of the body.
 func FuzzDecodeTargets(f *testing.F) {
 	for _, b := range fuzzBodies() {
 		f.Add(b)
@@ -35,7 +38,10 @@ func FuzzDecodeTargets(f *testing.F) {
 	f.Add([]byte(`[{"source_system_id":"s","account_id":"A1","account_id":"A2"}]`))
 	f.Add([]byte(`[{"source_system_id":"s","email":"a@b.co"}] [1]`))
 	f.Add([]byte("[{\"source_system_id\":\"s\xff\",\"account_id\":\"A1\"}]"))
+	f.Add([]byte(`[{"\u0065mail":"a@b.co","source_system_id":"\ud800 s","email":7,"email":"x@y.z","Email":1}]`))
+	f.Add([]byte(`[{"x":{"source_system_id":"s"},"account_id":null,"account_id":"A"},1,null,[]]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		checkSameAsLegacy(t, body)
 		targets, err := DecodeTargets(body)
 		if err != nil {
 			var pe *PayloadError
