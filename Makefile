@@ -39,6 +39,7 @@ FUZZMINIMIZETIME ?= 2s
 FUZZ_TARGETS ?= \
 	FuzzDecodeTargets:./shared/domain \
 	FuzzValidTokenFormat:./shared/domain \
+	FuzzPlainAddress:./shared/domain \
 	FuzzIngestHandler:./shared/ingest \
 	FuzzAPIGatewayEvent:./shared/local/devstack
 
