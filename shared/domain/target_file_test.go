@@ -72,12 +72,12 @@ func TestDecodeTargetFileJSONLines(t *testing.T) {
 		t.Errorf("rows %d, lines %v, targets %+v", got.Rows, got.Lines, got.Targets)
 	}
 	want := map[int]string{
-		2:  "email must be a string",
-		4:  "must be a JSON object with the keys source_system_id, account_id, email, first_name, last_name, not a JSON array",
-		5:  "not valid JSON: unexpected end of input",
-		6:  "must be a JSON object with the keys source_system_id, account_id, email, first_name, last_name, not null",
-		7:  "holds more than one JSON value; put one target per line",
-		9:  "source_system_id is required and must not be blank",
+		2: "email must be a string",
+		4: "must be a JSON object with the keys source_system_id, account_id, email, first_name, last_name, not a JSON array",
+		5: "not valid JSON: unexpected end of input",
+		6: "must be a JSON object with the keys source_system_id, account_id, email, first_name, last_name, not null",
+		7: "holds more than one JSON value; put one target per line",
+		9: "source_system_id is required and must not be blank",
 	}
 	for _, b := range got.Bad {
 		if want[b.Line] != b.Message {
