@@ -37,7 +37,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, stack: testenv.NewStack(t), configDir: t.TempDir()}
 	h.pool = h.stack.UserPool(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, h.stack.Secrets, log)
+	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, h.stack.SQS, h.stack.Secrets, log)
 	h.api = httptest.NewServer(testenv.ManageAPI(h.stack.Resources.Stage, handler, h.pool.Authorizer, log))
 	t.Cleanup(h.api.Close)
 	return h

@@ -64,6 +64,13 @@ type Manage struct {
 	UserPoolID       string `env:"USER_POOL_ID,required,notEmpty"`
 	UserPoolClientID string `env:"USER_POOL_CLIENT_ID,required,notEmpty"`
 	CognitoEndpoint  string `env:"COGNITO_ENDPOINT,required,notEmpty"`
+	// RequestsTable, IdempotencyTable and QueueURL take admins' uploads
+	// as ingest takes the API's; RetentionDays is how long their requests
+	// are kept (resources.DefaultRetentionDays).
+	RequestsTable    string `env:"REQUESTS_TABLE,required,notEmpty"`
+	IdempotencyTable string `env:"IDEMPOTENCY_TABLE,required,notEmpty"`
+	QueueURL         string `env:"QUEUE_URL,required,notEmpty"`
+	RetentionDays    int    `env:"RETENTION_DAYS" envDefault:"400"`
 }
 
 // Webhooks configures the webhooks function.
@@ -115,6 +122,9 @@ func (c Ingest) Retention() time.Duration { return days(c.RetentionDays) }
 // Retention is how long the loader records the consumer writes are kept.
 func (c Consumer) Retention() time.Duration { return days(c.RetentionDays) }
 
+// Retention is how long the requests of admins' uploads are kept.
+func (c Manage) Retention() time.Duration { return days(c.RetentionDays) }
+
 func validRetention(d int) error {
 	if d < resources.MinRetentionDays {
 		return fmt.Errorf("RETENTION_DAYS must be at least %d, got %d", resources.MinRetentionDays, d)
@@ -125,6 +135,9 @@ func validRetention(d int) error {
 func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
 func (c *Manage) validate() error {
+	if err := validRetention(c.RetentionDays); err != nil {
+		return err
+	}
 	u, err := url.Parse(c.CognitoEndpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("COGNITO_ENDPOINT must be an absolute http(s) URL, got %q", c.CognitoEndpoint)

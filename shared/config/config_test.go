@@ -70,6 +70,7 @@ var manageEnv = map[string]string{
 	"TOKENS_TABLE": "tl-tokens", "JOURNEYS_TABLE": "tl-journeys", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
 	"LOADER_RECORDS_TABLE": "tl-records", "WEBHOOK_DELIVERIES_TABLE": "tl-deliveries", "WEBHOOK_KEY_SECRET": "tl-key",
 	"USER_POOL_ID": "us-east-1_AbC123", "USER_POOL_CLIENT_ID": "client123", "COGNITO_ENDPOINT": "http://127.0.0.1:4566",
+	"REQUESTS_TABLE": "tl-requests", "IDEMPOTENCY_TABLE": "tl-idem", "QUEUE_URL": "https://sqs/q",
 }
 
 func TestLoadIngest(t *testing.T) {
@@ -213,6 +214,7 @@ func TestLoadManage(t *testing.T) {
 			TokensTable: "tl-tokens", JourneysTable: "tl-journeys", JourneyTargetsTable: "tl-journey-targets",
 			LoaderRecordsTable: "tl-records", WebhookDeliveriesTable: "tl-deliveries", WebhookKeySecret: "tl-key",
 			UserPoolID: "us-east-1_AbC123", UserPoolClientID: "client123", CognitoEndpoint: endpoint,
+			RequestsTable: "tl-requests", IdempotencyTable: "tl-idem", QueueURL: "https://sqs/q", RetentionDays: 400,
 		}
 	}
 	tests := []struct {
@@ -241,6 +243,8 @@ func TestLoadManage(t *testing.T) {
 		{name: "TOKENS_TABLE missing", override: map[string]string{"TOKENS_TABLE": unset}, wantErr: []string{"TOKENS_TABLE"}},
 		{name: "JOURNEYS_TABLE empty", override: map[string]string{"JOURNEYS_TABLE": ""}, wantErr: []string{"JOURNEYS_TABLE"}},
 		{name: "LOADER_RECORDS_TABLE missing", override: map[string]string{"LOADER_RECORDS_TABLE": unset}, wantErr: []string{"LOADER_RECORDS_TABLE"}},
+		{name: "QUEUE_URL missing", override: map[string]string{"QUEUE_URL": unset}, wantErr: []string{"QUEUE_URL"}},
+		{name: "RETENTION_DAYS too short", override: map[string]string{"RETENTION_DAYS": "7"}, wantErr: []string{"RETENTION_DAYS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,8 @@
 // Package manage is the management API marketers and business admins call,
 // signed in with Cognito (PRODUCT.md §8): journeys and their expiry
 // options, a journey's API tokens (generate, list, expire), its target list
-// and, for admins, its target loader records. It also serves the web
+// and, for admins, its target loader records and the upload of files of
+// targets (§10). It also serves the web
 // console (GET /console/, shared/console) and where it signs in (GET
 // /console/config.json).
 package manage
@@ -23,6 +24,7 @@ import (
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/submit"
 )
 
 // Routes, as API Gateway names them in the event's Resource
@@ -82,6 +84,9 @@ type Handler struct {
 	Journeys Journeys
 	Targets  Targets
 	Records  Records
+	// Uploads queues the targets admins upload (upload.go), as ingest queues
+	// the API's.
+	Uploads submit.Submitter
 	// Deliveries and WebhookKeys serve completion webhooks (webhooks.go).
 	Deliveries  Deliveries
 	WebhookKeys WebhookKeys
@@ -201,7 +206,9 @@ func (h *Handler) route(ctx context.Context, req events.APIGatewayProxyRequest) 
 		return h.signedIn(ctx, req, resources.GroupMarketers, map[string]handlerFunc{http.MethodPost: h.expireToken})
 	case RouteTargets:
 		return h.signedIn(ctx, req, resources.GroupMarketers, map[string]handlerFunc{http.MethodGet: h.listTargets})
-	case RouteJourneyRecords, RouteRequestRecords:
+	case RouteJourneyRecords:
+		return h.signedIn(ctx, req, resources.GroupAdmins, map[string]handlerFunc{http.MethodGet: h.listRecords, http.MethodPost: h.upload})
+	case RouteRequestRecords:
 		return h.signedIn(ctx, req, resources.GroupAdmins, map[string]handlerFunc{http.MethodGet: h.listRecords})
 	default:
 		return problem.New(http.StatusNotFound, "not-found", "No such resource; see the management API in the README.").Response(nil)

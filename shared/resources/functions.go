@@ -178,9 +178,10 @@ var (
 	}
 
 	// ManageFunction serves the management API marketers and admins call,
-	// signed in (journeys, tokens, target lists, loader records), and the
-	// console's configuration. Pages of up to 500 records are JSON-encoded
-	// per request, so 256 MB (and the CPU that comes with it) keeps them fast.
+	// signed in (journeys, tokens, target lists, loader records, admins'
+	// uploads), and the console's configuration. Pages of up to 500 records
+	// are JSON-encoded per request, and uploads of up to 1 MiB parsed, so
+	// 256 MB (and the CPU that comes with it) keeps them fast.
 	ManageFunction = Function{
 		Name:     "manage",
 		MemoryMB: 256,
@@ -194,10 +195,17 @@ var (
 			// LoaderRecords.List: a request's records from the table, a journey's from its index.
 			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
 			{Table: WebhookDeliveries, Actions: []Action{Query}}, // WebhookDeliveries.List
+			// Admins' uploads are queued as ingest queues the API's
+			// (shared/submit): Create and CreateIdempotent, MarkQueued and
+			// Abort; Reader.Read of the request a retried key names.
+			{Table: Requests, Actions: []Action{BatchGetItem, PutItem, UpdateItem}},
+			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 		},
+		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
 		// A token's webhook secret is derived from the master key, shown once.
-		Secrets:  []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
-		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
+		Secrets: []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
+		// RETENTION_DAYS: an upload's request expires as an API request does.
+		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint, EnvRetentionDays},
 	}
 
 	// WebhooksFunction delivers completion webhooks: each message is one
@@ -290,6 +298,8 @@ var Routes = []Route{
 	{Method: "POST", Path: "/manage/tokens/{token_id}/expire", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/targets", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	// Admins upload files of targets: target loader records created by admins (PRODUCT.md §10).
+	{Method: "POST", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/webhook-deliveries", Function: ManageFunction.Name, SignedIn: true},
 	// The web console: its page, its sign-in configuration and its static

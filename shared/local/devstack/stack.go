@@ -253,7 +253,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 
 	ingestH := ingestwire.New(ingestCfg, s.DynamoDB, s.SQS, apiLog)
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, s.SQS, consumerLog)
-	manageH := managewire.New(manageCfg, s.DynamoDB, s.secrets, apiLog)
+	manageH := managewire.New(manageCfg, s.DynamoDB, s.SQS, s.secrets, apiLog)
 	s.Webhooks = webhookswire.New(webhooksCfg, s.DynamoDB, s.SQS, s.secrets, webhooksLog)
 	// One at a time: moto applies concurrent conditional updates of one
 	// item without isolation, and duplicates of a webhook's message must

@@ -84,7 +84,7 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	h := Handlers{
 		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
 		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), consumerIAM.SQS(q), log),
-		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), manageIAM.Secrets(s.Secrets), log),
+		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), manageIAM.SQS(q), manageIAM.Secrets(s.Secrets), log),
 		Webhooks: webhookswire.New(Config[config.Webhooks](t, s), webhooksIAM.DynamoDB(db), webhooksIAM.Visibility(s.SQS), webhooksIAM.Secrets(s.Secrets), log),
 		API:      apicheck.New(t),
 	}
