@@ -146,3 +146,80 @@ func (h Header) Row(line string) (map[string]string, error) {
 	}
 	return row, nil
 }
+
+// Part is a piece of a file small enough to upload on its own: its body (a
+// CSV part starts with the file's header) and the file's line number of
+// each of the body's lines.
+type Part struct {
+	Body  []byte
+	Lines []int
+	// Rows is how many rows it holds (the header is none).
+	Rows int
+}
+
+// FirstLine and LastLine are the file lines of the part's first and last row.
+func (p Part) FirstLine() int { return p.Lines[len(p.Lines)-p.Rows] }
+func (p Part) LastLine() int  { return p.Lines[len(p.Lines)-1] }
+
+// FileLine is the file's line number of line n (from 1) of the part's body.
+func (p Part) FileLine(n int) int {
+	if n < 1 || n > len(p.Lines) {
+		return 0
+	}
+	return p.Lines[n-1]
+}
+
+// Split cuts a file in format into parts of at most maxRows rows and
+// maxBytes bytes, in file order. Blank lines are left out; every line ends
+// with "\n". The cut depends only on the file's lines, so the same file is
+// always cut the same way (and the console cuts it the same way too).
+// tooBig lists the lines of rows that do not fit in a part on their own.
+func Split(r io.Reader, format string, maxRows, maxBytes int) (parts []Part, rows int, tooBig []int, err error) {
+	lines := NewLines(r)
+	var header []byte
+	headerLine := 0
+	if format == CSV {
+		n, text, err := lines.Next()
+		if err == io.EOF {
+			return nil, 0, nil, nil
+		}
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		header, headerLine = []byte(text+"\n"), n
+	}
+	var cur Part
+	flush := func() {
+		if cur.Rows > 0 {
+			parts = append(parts, cur)
+		}
+		cur = Part{}
+	}
+	for {
+		n, text, err := lines.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		rows++
+		row := text + "\n"
+		if len(header)+len(row) > maxBytes {
+			tooBig = append(tooBig, n)
+			continue
+		}
+		if cur.Rows == maxRows || len(cur.Body)+len(row) > maxBytes {
+			flush()
+		}
+		if cur.Rows == 0 && header != nil {
+			cur.Body = append(cur.Body, header...)
+			cur.Lines = append(cur.Lines, headerLine)
+		}
+		cur.Body = append(cur.Body, row...)
+		cur.Lines = append(cur.Lines, n)
+		cur.Rows++
+	}
+	flush()
+	return parts, rows, tooBig, nil
+}

@@ -65,3 +65,35 @@ func TestHeaderRow(t *testing.T) {
 		}
 	}
 }
+
+// Split cuts by rows and by bytes, repeats a CSV header in every part, and
+// keeps each body line's file line; a row too big for any part is set aside.
+func TestSplit(t *testing.T) {
+	file := "\ufeffh1,h2\r\n" + "a,1\n\n" + "b,2\n" + "c,3\n" + strings.Repeat("x", 40) + "\n" + "d,4\n"
+	parts, rows, tooBig, err := Split(strings.NewReader(file), CSV, 2, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows != 5 || !slices.Equal(tooBig, []int{6}) || len(parts) != 2 {
+		t.Fatalf("rows %d, too big %v, %d parts", rows, tooBig, len(parts))
+	}
+	if string(parts[0].Body) != "h1,h2\na,1\nb,2\n" || !slices.Equal(parts[0].Lines, []int{1, 2, 4}) || parts[0].Rows != 2 {
+		t.Errorf("part 0 %q %v", parts[0].Body, parts[0].Lines)
+	}
+	if string(parts[1].Body) != "h1,h2\nc,3\nd,4\n" || parts[1].FirstLine() != 5 || parts[1].LastLine() != 7 || parts[1].FileLine(3) != 7 || parts[1].FileLine(4) != 0 {
+		t.Errorf("part 1 %q %v", parts[1].Body, parts[1].Lines)
+	}
+	// By bytes: "h1,h2\n" is 6 bytes, each row 4: three rows make 18, a fourth 22.
+	parts, _, _, _ = Split(strings.NewReader("h1,h2\na,1\nb,2\nc,3\nd,4\n"), CSV, 500, 20)
+	if len(parts) != 2 || parts[0].Rows != 3 || parts[1].Rows != 1 {
+		t.Errorf("by bytes: %d parts", len(parts))
+	}
+	// JSON lines have no header.
+	parts, rows, _, _ = Split(strings.NewReader("{}\n{}\n{}\n"), JSONLines, 2, 100)
+	if rows != 3 || len(parts) != 2 || string(parts[1].Body) != "{}\n" || parts[1].FirstLine() != 3 {
+		t.Errorf("JSON lines: %d rows, %+v", rows, parts)
+	}
+	if parts, rows, _, err := Split(strings.NewReader("h1,h2\n\n"), CSV, 2, 100); err != nil || rows != 0 || len(parts) != 0 {
+		t.Errorf("header only: %d rows, %d parts, %v", rows, len(parts), err)
+	}
+}
