@@ -34,7 +34,14 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, stack: testenv.NewStack(t), configDir: t.TempDir()}
+	return newHarnessOn(t, testenv.NewStack(t))
+}
+
+// newHarnessOn is a harness on stack, whose clients the manage handler uses
+// (counting ones, say).
+func newHarnessOn(t *testing.T, stack *testenv.Stack) *harness {
+	t.Helper()
+	h := &harness{t: t, stack: stack, configDir: t.TempDir()}
 	h.pool = h.stack.UserPool(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, h.stack.SQS, h.stack.Secrets, log)
