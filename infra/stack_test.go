@@ -643,10 +643,11 @@ func TestFunctionPoliciesAreExactlyTheAccessTable(t *testing.T) {
 		want["logs:/aws/lambda/"+resources.PhysicalName("dev", def.Name)] = logWriteActions
 		compareAccess(t, "CDK "+def.Name, got, want)
 	}
-	// AND only ingest may send to the targets queue
+	// AND only the two ways in may send to the targets queue: ingest (the
+	// API) and manage (admins' uploads)
 	for _, def := range resources.Functions {
 		sends := strings.Contains(access(t, policies[def.Name], logical)["queue:"+resources.TargetsQueue.ID], string(resources.SendMessage))
-		if sends != (def.Name == resources.IngestFunction.Name) {
+		if sends != (def.Name == resources.IngestFunction.Name || def.Name == resources.ManageFunction.Name) {
 			t.Errorf("%s may send to the queue: %v", def.Name, sends)
 		}
 	}
@@ -776,6 +777,10 @@ func TestAPIRoutes(t *testing.T) {
 	sort.Strings(want)
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routes\n  %v\nwant\n  %v", got, want)
+	}
+	// AND admins' uploads (PRODUCT.md §10) are behind it too
+	if up := "POST /manage/journeys/{journey_id}/loader-records COGNITO_USER_POOLS manage"; !slices.Contains(got, up) {
+		t.Errorf("routes %v lack %q", got, up)
 	}
 	for _, g := range got {
 		if strings.Contains(g, " /manage/") != strings.Contains(g, " COGNITO_USER_POOLS ") {
