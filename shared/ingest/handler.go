@@ -180,18 +180,13 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	if !httpapi.IsJSON(httpapi.Header(c.req, "Content-Type")) {
 		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Send the targets as 'Content-Type: application/json'.").Response(nil)
 	}
-	body, err := httpapi.Body(c.req)
-	if err != nil {
-		return problem.New(http.StatusBadRequest, "invalid-body", "The body is flagged base64 but does not decode.").Response(nil)
+	body, bad := httpapi.LimitedBody(c.req, domain.MaxBodyBytes)
+	if bad != nil {
+		return bad.Response(nil)
 	}
-	if len(body) > domain.MaxBodyBytes {
-		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted.", len(body), domain.MaxBodyBytes)).Response(nil)
-	}
-	idemKey, hasIdemKey := httpapi.LookupHeader(c.req, "Idempotency-Key")
-	if hasIdemKey {
-		if idemKey = strings.TrimSpace(idemKey); !domain.ValidIdempotencyKey(idemKey) {
-			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
-		}
+	idemKey, hasIdemKey, bad := httpapi.IdempotencyKey(c.req)
+	if bad != nil {
+		return bad.Response(nil)
 	}
 	targets, err := domain.DecodeTargets(body)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
@@ -51,16 +50,13 @@ func (h *Handler) upload(ctx context.Context, c call) events.APIGatewayProxyResp
 		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type",
 			"Send the file as 'Content-Type: text/csv' (a header, then one target per line) or 'application/x-ndjson' (one JSON object per line).").Response(nil)
 	}
-	body, err := httpapi.Body(c.req)
-	if err != nil {
-		return problem.New(http.StatusBadRequest, "invalid-body", "The body is flagged base64 but does not decode.").Response(nil)
+	body, bad := httpapi.LimitedBody(c.req, domain.MaxBodyBytes)
+	if bad != nil {
+		return bad.Response(nil)
 	}
-	if len(body) > domain.MaxBodyBytes {
-		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted per upload. Send the file in parts.", len(body), domain.MaxBodyBytes)).Response(nil)
-	}
-	key, hasKey := httpapi.LookupHeader(c.req, "Idempotency-Key")
-	if key = strings.TrimSpace(key); hasKey && !domain.ValidIdempotencyKey(key) {
-		return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
+	key, hasKey, bad := httpapi.IdempotencyKey(c.req)
+	if bad != nil {
+		return bad.Response(nil)
 	}
 	j, err := h.Journeys.Get(ctx, c.param("journey_id"))
 	if err != nil {
