@@ -150,7 +150,7 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:account-emails":  "dynamodb:BatchGetItem",
 			"table:requests":        "dynamodb:BatchGetItem,dynamodb:UpdateItem",
 			"table:loader-records":  "dynamodb:BatchWriteItem",
-			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:BatchWriteItem",
+			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:PutItem", // conditional puts: the first add wins
 			"queue:targets":         pollerActions,
 			"queue:webhooks":        "sqs:SendMessage",
 			logs("consumer"):        logWriteActions,

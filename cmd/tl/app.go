@@ -9,10 +9,13 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -273,20 +276,45 @@ func printJSONList[T any](a *app, items []T) error {
 	return a.printJSON(items)
 }
 
-// table writes rows under header with aligned columns.
+// printTable writes rows under header with aligned columns. Cells hold
+// values others submitted (targets, names): every character a terminal would
+// not print as itself is shown escaped, so none can move the cursor, recolour
+// the screen or reorder the line (escape sequences, C1 controls, bidi
+// overrides).
 func (a *app) printTable(header []string, rows [][]string) error {
 	w := tabwriter.NewWriter(a.env.Stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, strings.Join(header, "\t"))
 	for _, r := range rows {
 		for i, c := range r {
 			if c == "" {
-				r[i] = "-"
+				c = "-"
 			}
-			r[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(r[i])
+			r[i] = escapeNonPrintable(c)
 		}
 		fmt.Fprintln(w, strings.Join(r, "\t"))
 	}
 	return w.Flush()
+}
+
+// escapeNonPrintable replaces each character of s that is not printable
+// (unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the
+// ASCII space), and each invalid byte, with its Go escape (\x1b, \u202e).
+func escapeNonPrintable(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unicode.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+		i += size
+	}
+	return b.String()
 }
 
 func (a *app) printf(format string, args ...any) {

@@ -10,12 +10,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/wire"
 )
 
 func main() {
 	wire.Start(func(cfg config.Ingest, awsCfg aws.Config, log *slog.Logger) any {
-		return ingestwire.New(cfg, dynamodb.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), log).Handle
+		api := lambdaenv.ForAPI(awsCfg)
+		return ingestwire.New(cfg, dynamodb.NewFromConfig(api), sqs.NewFromConfig(api), log).Handle
 	})
 }

@@ -10,13 +10,14 @@ import (
 )
 
 // Load reads the SDK's default configuration (credential chain, region,
-// AWS_ENDPOINT_URL for local stacks) with the functions' retryer
-// (lambdaenv.NewRetryer). It serves tl, the local stack and the tests; the
+// AWS_ENDPOINT_URL for local stacks) with the functions' retryer and HTTP
+// client (lambdaenv.NewRetryer, lambdaenv.NewHTTPClient). It serves tl, the local stack and the tests; the
 // functions themselves build theirs with lambdaenv.Load, which links none of
 // the credential chain.
 func Load(ctx context.Context, opts ...func(*config.LoadOptions) error) (aws.Config, error) {
 	opts = append([]func(*config.LoadOptions) error{
 		config.WithRetryer(lambdaenv.NewRetryer),
+		config.WithHTTPClient(lambdaenv.NewHTTPClient()),
 	}, opts...)
 	return config.LoadDefaultConfig(ctx, opts...)
 }

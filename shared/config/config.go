@@ -28,12 +28,16 @@ type Ingest struct {
 	// AccountsTable and AccountEmailsTable are read by dry runs.
 	AccountsTable      string `env:"ACCOUNTS_TABLE,required,notEmpty"`
 	AccountEmailsTable string `env:"ACCOUNT_EMAILS_TABLE,required,notEmpty"`
-	// RateLimitPerSecond and RateLimitBurst bound each token's request rate.
+	// RateLimitPerSecond and RateLimitBurst bound each token's request rate
+	// (domain.RatePolicy); RateLimitBurst is at most MaxRateLimitBurst.
 	RateLimitPerSecond int `env:"RATE_LIMIT_PER_SECOND" envDefault:"10"`
 	RateLimitBurst     int `env:"RATE_LIMIT_BURST" envDefault:"20"`
 	// RetentionDays is how long requests are kept (resources.DefaultRetentionDays).
 	RetentionDays int `env:"RETENTION_DAYS" envDefault:"400"`
 }
+
+// MaxRateLimitBurst bounds RATE_LIMIT_BURST.
+const MaxRateLimitBurst = 1000
 
 // Consumer configures the consumer function.
 type Consumer struct {
@@ -110,6 +114,11 @@ func LoadFrom[T any](environ map[string]string) (T, error) {
 func (c *Ingest) validate() error {
 	if c.RateLimitPerSecond <= 0 || c.RateLimitBurst < c.RateLimitPerSecond {
 		return fmt.Errorf("RATE_LIMIT_PER_SECOND must be positive and RATE_LIMIT_BURST at least as large (got %d and %d)", c.RateLimitPerSecond, c.RateLimitBurst)
+	}
+	// The limiter keeps the time of each of a token's last RATE_LIMIT_BURST
+	// requests in one item: 1,000 of them are about 9 KB, 9 write units a request.
+	if c.RateLimitBurst > MaxRateLimitBurst {
+		return fmt.Errorf("RATE_LIMIT_BURST must be at most %d (got %d)", MaxRateLimitBurst, c.RateLimitBurst)
 	}
 	return validRetention(c.RetentionDays)
 }

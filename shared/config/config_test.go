@@ -117,6 +117,7 @@ func TestLoadIngest(t *testing.T) {
 		{name: "zero rate", override: map[string]string{"RATE_LIMIT_PER_SECOND": "0"}, wantErr: []string{"RATE_LIMIT_PER_SECOND"}},
 		{name: "negative rate", override: map[string]string{"RATE_LIMIT_PER_SECOND": "-1", "RATE_LIMIT_BURST": "-1"}, wantErr: []string{"RATE_LIMIT_PER_SECOND"}},
 		{name: "burst below rate", override: map[string]string{"RATE_LIMIT_PER_SECOND": "30"}, wantErr: []string{"RATE_LIMIT_BURST", "30", "20"}},
+		{name: "burst over the limit", override: map[string]string{"RATE_LIMIT_BURST": "1001"}, wantErr: []string{"RATE_LIMIT_BURST", "1000", "1001"}},
 		{name: "two missing", override: map[string]string{"TOKENS_TABLE": unset, "QUEUE_URL": unset}, wantErr: []string{"TOKENS_TABLE", "QUEUE_URL"}},
 	}
 	for _, name := range []string{"TOKENS_TABLE", "JOURNEYS_TABLE", "REQUESTS_TABLE", "LOADER_RECORDS_TABLE", "IDEMPOTENCY_TABLE", "RATE_LIMITS_TABLE", "QUEUE_URL"} {

@@ -14,7 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
-	"golang.org/x/sync/errgroup"
+	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
 
 // Reader reads a journey and a request in one call.
@@ -77,38 +77,37 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
 		defer cancel()
 	}
-	failed := make([]bool, len(ev.Records))
-	g := errgroup.Group{}
-	g.SetLimit(max(h.MessageConcurrency, 1))
-	for i, msg := range ev.Records {
-		g.Go(func() error {
-			log := h.Logger.With("message_id", msg.MessageId)
-			var b domain.Batch
-			if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || b.RequestUUID == "" || b.JourneyID == "" {
-				log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
-				failed[i] = true
-				return nil
-			}
-			log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
-			if err := h.Process(ctx, b); err != nil {
-				log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
-				failed[i] = true
-			}
-			return nil
-		})
+	return sqsbatch.Process(ctx, ev, h.MessageConcurrency, h.handleMessage), nil
+}
+
+// handleMessage processes one message and tells whether it is done with.
+func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) bool {
+	log := h.Logger.With("message_id", msg.MessageId)
+	var b domain.Batch
+	if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || !domain.ValidRequestUUID(b.RequestUUID) || !domain.ValidJourneyID(b.JourneyID) {
+		log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
+		return false
 	}
-	_ = g.Wait()
-	var resp events.SQSEventResponse
-	for i, f := range failed {
-		if f {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: ev.Records[i].MessageId})
-		}
+	log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
+	err := h.Process(ctx, b)
+	switch {
+	case errors.Is(err, domain.ErrBatchMismatch):
+		// Forged, or edited before a redrive: it must not write anything,
+		// ever. Failing it every time sends it to the DLQ.
+		log.ErrorContext(ctx, "message rejected: it does not match its request; nothing was written, it will end in the DLQ", "error", err)
+		return false
+	case err != nil:
+		log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
+		return false
 	}
-	return resp, nil
+	return true
 }
 
 // Process handles one batch. It is idempotent: records and journey targets
 // have deterministic keys, so a redelivered batch rewrites the same items.
+// A batch that is not a part ingest queued for its request (see
+// domain.Request.CheckBatch) writes nothing and fails with
+// domain.ErrBatchMismatch.
 func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 	snap, err := h.waitQueued(ctx, b)
 	if err != nil {
@@ -119,6 +118,9 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 		return nil
 	}
 
+	// From here on only the request's own values count: the check above
+	// proved the message's journey and targets are the request's.
+	b.ReceivedAt = snap.Request.ReceivedAt
 	now := h.Now().UTC()
 	matches := make([]domain.Match, len(b.Targets))
 	journey := domain.Journey{ID: b.JourneyID}
@@ -178,8 +180,8 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 	return nil
 }
 
-// waitQueued reads the journey and request, waiting briefly while ingest is
-// still enqueuing the request. A request that stays enqueuing past
+// waitQueued reads the journey and request, checks that b is a part of the
+// request, and waits briefly while ingest is still enqueuing the request. A request that stays enqueuing past
 // domain.EnqueueTimeout is aborted: its ingest call failed or died.
 func (h *Handler) waitQueued(ctx context.Context, b domain.Batch) (domain.Snapshot, error) {
 	deadline := h.Now().Add(h.EnqueueWait)
@@ -190,6 +192,9 @@ func (h *Handler) waitQueued(ctx context.Context, b domain.Batch) (domain.Snapsh
 		}
 		if snap.Request == nil {
 			return snap, fmt.Errorf("request %s does not exist", b.RequestUUID)
+		}
+		if err := snap.Request.CheckBatch(b); err != nil {
+			return snap, err
 		}
 		if snap.Request.State != domain.RequestEnqueuing {
 			return snap, nil

@@ -269,9 +269,28 @@ func batches(t *testing.T, accounts []domain.Account, n, per int) []domain.Batch
 	return out
 }
 
-// event is the SQS event delivering batches as messages m0, m1, ...
-func event(t *testing.T, batches ...domain.Batch) events.SQSEvent {
+// event is the SQS event delivering batches as messages m0, m1, ... Like
+// ingest, it records each batch's part on its request (count, digest), so
+// the handler takes them for the parts that were queued.
+func (w *world) event(t *testing.T, batches ...domain.Batch) events.SQSEvent {
 	t.Helper()
+	w.mu.Lock()
+	for _, b := range batches {
+		r, ok := w.requests[b.RequestUUID]
+		if !ok {
+			continue
+		}
+		r.Parts = b.Parts
+		for len(r.PartDigests) < b.Parts {
+			r.PartDigests = append(r.PartDigests, "")
+		}
+		r.PartDigests[b.Part] = domain.PartDigest(b.Targets)
+		for _, target := range b.Targets {
+			r.Accepted = max(r.Accepted, target.Index+1)
+		}
+		w.requests[b.RequestUUID] = r
+	}
+	w.mu.Unlock()
 	var ev events.SQSEvent
 	for i, b := range batches {
 		body, err := json.Marshal(b)
@@ -325,7 +344,7 @@ func TestMatchesAddsTargetsThenWritesRecords(t *testing.T) {
 	bs := batches(t, accounts, 6, 3)
 
 	// WHEN the consumer handles them
-	failed := handle(t, w.handler(), event(t, bs...))
+	failed := handle(t, w.handler(), w.event(t, bs...))
 
 	// THEN every message succeeds, matched accounts join the journey before
 	// any record is written, and every target has its record
@@ -375,7 +394,7 @@ func TestRedeliveredMessageRewritesTheSameItems(t *testing.T) {
 	// GIVEN a message handled once
 	accounts := workload.Accounts(4)
 	w := newWorld(accounts)
-	ev := event(t, batches(t, accounts, 4, 4)...)
+	ev := w.event(t, batches(t, accounts, 4, 4)...)
 	h := w.handler()
 	if failed := handle(t, h, ev); len(failed) != 0 {
 		t.Fatalf("first delivery failed: %v", failed)
@@ -423,7 +442,7 @@ func TestJourneyEndedOrGoneMarksEveryTargetNotAttempted(t *testing.T) {
 			w.journey = tt.journey
 
 			// WHEN the consumer handles it
-			failed := handle(t, w.handler(), event(t, batches(t, accounts, 4, 4)...))
+			failed := handle(t, w.handler(), w.event(t, batches(t, accounts, 4, 4)...))
 
 			// THEN the message succeeds with every record not attempted, and
 			// no account is looked up or added to the journey
@@ -456,7 +475,7 @@ func TestJourneyEndingTodayIsStillMatched(t *testing.T) {
 	w.journey.EndDate = now.Format(domain.DateLayout)
 
 	// WHEN a message of it is handled THEN its targets are matched and added
-	if failed := handle(t, w.handler(), event(t, batches(t, accounts, 2, 2)...)); len(failed) != 0 {
+	if failed := handle(t, w.handler(), w.event(t, batches(t, accounts, 2, 2)...)); len(failed) != 0 {
 		t.Fatalf("failed messages %v", failed)
 	}
 	added, records := w.written()
@@ -478,7 +497,7 @@ func TestOnlyTheFailedMessageIsReported(t *testing.T) {
 	}}
 
 	// WHEN the consumer handles them
-	failed := handle(t, h, event(t, batches(t, accounts, 9, 3)...))
+	failed := handle(t, h, w.event(t, batches(t, accounts, 9, 3)...))
 
 	// THEN only that message is reported for redelivery; the others are done
 	if want := []string{"m1"}; !slices.Equal(failed, want) {
@@ -511,7 +530,7 @@ func TestMalformedMessageFailsAlone(t *testing.T) {
 			// GIVEN a malformed message next to a good one
 			accounts := workload.Accounts(1)
 			w := newWorld(accounts)
-			ev := event(t, batches(t, accounts, 1, 1)...)
+			ev := w.event(t, batches(t, accounts, 1, 1)...)
 			ev.Records = append([]events.SQSMessage{{MessageId: "bad", Body: tt.body}}, ev.Records...)
 
 			// WHEN the consumer handles them
@@ -537,7 +556,7 @@ func TestAbortedRequestsMessageIsDropped(t *testing.T) {
 	w.requests[requestUUID] = r
 
 	// WHEN the consumer handles it
-	failed := handle(t, w.handler(), event(t, batches(t, accounts, 2, 2)...))
+	failed := handle(t, w.handler(), w.event(t, batches(t, accounts, 2, 2)...))
 
 	// THEN it is acknowledged and nothing is written
 	if len(failed) != 0 {
@@ -573,7 +592,7 @@ func TestRequestStillEnqueuing(t *testing.T) {
 		}}
 
 		// WHEN its message is handled THEN it waits, re-reads and processes it
-		if failed := handle(t, h, event(t, batches(t, accounts, 2, 2)...)); len(failed) != 0 {
+		if failed := handle(t, h, w.event(t, batches(t, accounts, 2, 2)...)); len(failed) != 0 {
 			t.Fatalf("failed messages %v", failed)
 		}
 		if got, want := w.names(), append([]string{"Reader.Read", "Reader.Read"}, processed...); !slices.Equal(got, want) {
@@ -598,7 +617,7 @@ func TestRequestStillEnqueuing(t *testing.T) {
 		b := batches(t, accounts, 2, 2)
 
 		// WHEN its message is handled
-		failed := handle(t, h, event(t, b...))
+		failed := handle(t, h, w.event(t, b...))
 
 		// THEN it polls until EnqueueWait, then fails for redelivery without
 		// aborting the request or writing anything
@@ -619,7 +638,7 @@ func TestRequestStillEnqueuing(t *testing.T) {
 		enqueuing(w, now.Add(-domain.EnqueueTimeout-time.Second))
 
 		// WHEN its message is handled
-		failed := handle(t, w.handler(), event(t, batches(t, accounts, 2, 2)...))
+		failed := handle(t, w.handler(), w.event(t, batches(t, accounts, 2, 2)...))
 
 		// THEN the consumer aborts it, re-reads it and drops the message
 		if len(failed) != 0 {
@@ -651,7 +670,7 @@ func TestRequestStillEnqueuing(t *testing.T) {
 		}
 
 		// WHEN its message is handled THEN the abort changes nothing and the message is processed
-		if failed := handle(t, h, event(t, batches(t, accounts, 2, 2)...)); len(failed) != 0 {
+		if failed := handle(t, h, w.event(t, batches(t, accounts, 2, 2)...)); len(failed) != 0 {
 			t.Fatalf("failed messages %v", failed)
 		}
 		if got, want := w.names(), append([]string{"Reader.Read", "Requests.Abort", "Reader.Read"}, processed...); !slices.Equal(got, want) {
@@ -726,7 +745,7 @@ func TestPortErrorsFailTheMessage(t *testing.T) {
 			h := w.handler()
 
 			// WHEN the consumer handles it
-			failed := handle(t, h, event(t, b...))
+			failed := handle(t, h, w.event(t, b...))
 
 			// THEN the message is reported for redelivery, nothing after the
 			// failing call is attempted, and no record says success before its
@@ -772,7 +791,7 @@ func TestDeadlineMarginLeavesUnfinishedMessagesForRedelivery(t *testing.T) {
 			w.mu.Unlock()
 			return w.read(ctx, hash, j, u)
 		}}
-		return w, h, event(t, bs...), &deadlines
+		return w, h, w.event(t, bs...), &deadlines
 	}
 
 	t.Run("deadline closer than the margin", func(t *testing.T) {
@@ -829,4 +848,49 @@ func TestDeadlineMarginLeavesUnfinishedMessagesForRedelivery(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A message that is not a part queued for its request writes nothing, is
+// logged as rejected and is reported failed on every delivery, so that it
+// ends in the DLQ.
+func TestForgedMessageWritesNothing(t *testing.T) {
+	accounts := workload.Accounts(4)
+	edits := map[string]func(b *domain.Batch){
+		"another journey":          func(b *domain.Batch) { b.JourneyID = "J2" },
+		"an edited target":         func(b *domain.Batch) { b.Targets[0].AccountID = accounts[3].ID },
+		"an index beyond":          func(b *domain.Batch) { b.Targets[1].Index = 7 },
+		"a part the request lacks": func(b *domain.Batch) { b.Part, b.Parts = 1, 2 },
+	}
+	for name, edit := range edits {
+		t.Run(name, func(t *testing.T) {
+			// GIVEN a request whose one queued part is edited on its way
+			w := newWorld(accounts)
+			queued := batches(t, accounts, 2, 2)
+			w.event(t, queued...)
+			forged := queued[0]
+			forged.Targets = slices.Clone(forged.Targets)
+			edit(&forged)
+			body, err := json.Marshal(forged)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "forged", Body: string(body)}}}
+
+			for delivery := 1; delivery <= 3; delivery++ {
+				// WHEN the consumer handles it
+				failed := handle(t, w.handler(), ev)
+
+				// THEN it fails, having only read the request
+				if !slices.Equal(failed, []string{"forged"}) {
+					t.Fatalf("delivery %d: failed %v", delivery, failed)
+				}
+			}
+			if got := w.names(); slices.ContainsFunc(got, func(n string) bool { return n != "Reader.Read" }) {
+				t.Errorf("calls %v, want reads only", got)
+			}
+			if !strings.Contains(w.logs.String(), "message rejected") {
+				t.Errorf("not logged as rejected:\n%s", w.logs.String())
+			}
+		})
+	}
 }

@@ -31,7 +31,7 @@ func TestCompletedRequestWithACallbackIsAnnouncedOnce(t *testing.T) {
 		return nil
 	}}
 	// WHEN both parts are processed (at once)
-	if failed := handle(t, h, event(t, batches(t, accounts, 4, 2)...)); len(failed) != 0 {
+	if failed := handle(t, h, w.event(t, batches(t, accounts, 4, 2)...)); len(failed) != 0 {
 		t.Fatalf("failed %v", failed)
 	}
 	// THEN the part that completed it queued one request.completed webhook with the counts
@@ -56,7 +56,7 @@ func TestWebhookThatCannotBeQueuedFailsTheMessage(t *testing.T) {
 	h.Webhooks = fakes.Webhooks{SendFunc: func(context.Context, domain.WebhookMessage) error { return errBoom }}
 	// WHEN the last part completes but its webhook cannot be queued THEN the
 	// message is redelivered (and the webhook queued then)
-	if failed := handle(t, h, event(t, batches(t, accounts, 2, 2)...)); len(failed) != 1 {
+	if failed := handle(t, h, w.event(t, batches(t, accounts, 2, 2)...)); len(failed) != 1 {
 		t.Errorf("failed %v, want the one message", failed)
 	}
 }

@@ -32,7 +32,16 @@ func UploadIdempotencyItemKey(journeyID, key string) string {
 }
 
 // ValidIdempotencyKey reports whether a trimmed Idempotency-Key is 1 to
-// MaxIdempotencyKeyChars characters long.
+// MaxIdempotencyKeyChars printable ASCII characters (space to tilde): what
+// an HTTP header carries safely, and nothing that rewrites a log or a terminal.
 func ValidIdempotencyKey(key string) bool {
-	return key != "" && !tooLong(key, MaxIdempotencyKeyChars)
+	if key == "" || len(key) > MaxIdempotencyKeyChars {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < ' ' || key[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

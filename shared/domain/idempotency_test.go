@@ -16,12 +16,16 @@ func TestValidIdempotencyKey(t *testing.T) {
 		{name: "one character", key: "k", want: true},
 		{name: "uuid", key: "0b5c3a9e-1111-4000-8000-000000000001", want: true},
 		{name: "255 characters", key: strings.Repeat("k", 255), want: true},
-		// Characters, not bytes: 510 and 1,020 bytes.
-		{name: "255 two-byte characters", key: strings.Repeat("é", 255), want: true},
-		{name: "255 four-byte characters", key: strings.Repeat("🔑", 255), want: true},
+		{name: "every printable ASCII character", key: " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~", want: true},
 		{name: "empty", key: ""},
 		{name: "256 characters", key: strings.Repeat("k", 256)},
-		{name: "256 two-byte characters", key: strings.Repeat("é", 256)},
+		// Printable ASCII only: no control characters, no escape sequences, nothing beyond ASCII.
+		{name: "escape sequence", key: "order-1\x1b[2J"},
+		{name: "tab", key: "order\t1"},
+		{name: "DEL", key: "order\x7f"},
+		{name: "two-byte character", key: "commandé"},
+		{name: "four-byte character", key: "🔑"},
+		{name: "right-to-left override", key: "order\u202e1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,11 +17,8 @@ type Journey struct {
 
 // Validate checks the journey's id, name and end date.
 func (j Journey) Validate() error {
-	if strings.TrimSpace(j.ID) == "" {
-		return Errorf(KindInvalid, "journey id is required")
-	}
-	if tooLong(j.ID, MaxJourneyIDChars) {
-		return Errorf(KindInvalid, "journey id must be at most %d characters", MaxJourneyIDChars)
+	if err := checkJourneyID(j.ID); err != nil {
+		return err
 	}
 	if strings.TrimSpace(j.Name) == "" {
 		return Errorf(KindInvalid, "journey name is required")
@@ -30,6 +27,23 @@ func (j Journey) Validate() error {
 		if _, err := time.Parse(DateLayout, j.EndDate); err != nil {
 			return Errorf(KindInvalid, "journey end date %q is not a date in the form YYYY-MM-DD", j.EndDate)
 		}
+	}
+	return nil
+}
+
+// ValidJourneyID reports whether id could name a journey. The API refuses
+// any other id before it reads anything: no journey has it, and an
+// over-long one would make DynamoDB refuse the read.
+func ValidJourneyID(id string) bool { return checkJourneyID(id) == nil }
+
+func checkJourneyID(id string) error {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return Errorf(KindInvalid, "journey id is required")
+	case tooLong(id, MaxJourneyIDChars):
+		return Errorf(KindInvalid, "journey id must be at most %d characters", MaxJourneyIDChars)
+	case hasControlChars(id):
+		return Errorf(KindInvalid, "journey id must not contain control characters or bidirectional text controls")
 	}
 	return nil
 }

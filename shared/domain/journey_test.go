@@ -8,6 +8,17 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 )
 
+func TestValidJourneyID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"J1": true, strings.Repeat("é", 128): true,
+		"": false, "  ": false, strings.Repeat("j", 129): false, strings.Repeat("j", 10_000): false, "J\x1b[2J": false, "J\u2066": false,
+	} {
+		if got := domain.ValidJourneyID(id); got != want {
+			t.Errorf("ValidJourneyID(%.20q, %d bytes) = %v, want %v", id, len(id), got, want)
+		}
+	}
+}
+
 func TestJourneyValidate(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -24,6 +35,8 @@ func TestJourneyValidate(t *testing.T) {
 		{name: "blank id", j: domain.Journey{ID: " \t", Name: "N"}, wantErr: "id is required"},
 		{name: "id of 129", j: domain.Journey{ID: strings.Repeat("j", 129), Name: "N"}, wantErr: "at most 128"},
 		{name: "id of 129 two-byte characters", j: domain.Journey{ID: strings.Repeat("é", 129), Name: "N"}, wantErr: "at most 128"},
+		{name: "id with an escape sequence", j: domain.Journey{ID: "J\x1b[31m1", Name: "N"}, wantErr: "control characters"},
+		{name: "id with a right-to-left override", j: domain.Journey{ID: "J\u202e1", Name: "N"}, wantErr: "control characters"},
 		{name: "missing name", j: domain.Journey{ID: "J1"}, wantErr: "name is required"},
 		{name: "blank name", j: domain.Journey{ID: "J1", Name: "  "}, wantErr: "name is required"},
 		{name: "month 13", j: domain.Journey{ID: "J1", Name: "N", EndDate: "2026-13-01"}, wantErr: "YYYY-MM-DD"},

@@ -1,6 +1,9 @@
 package domain
 
-import "unicode/utf8"
+import (
+	"unicode"
+	"unicode/utf8"
+)
 
 // The service's limits. Text limits are in characters (Unicode code points),
 // as PRODUCT.md states them, and are all checked with tooLong; only the sizes
@@ -46,4 +49,18 @@ const (
 // is checked with it, so that all of them count the same way.
 func tooLong(s string, limit int) bool {
 	return utf8.RuneCountInString(s) > limit
+}
+
+// hasControlChars reports whether s holds a character that rewrites what a
+// terminal or a log viewer shows: a C0 or C1 control character or DEL (ESC
+// among them, so every escape sequence) or a bidirectional control such as
+// U+202E RIGHT-TO-LEFT OVERRIDE, which reorders the text around it. No
+// submitted value needs one, and tl prints values in tables.
+func hasControlChars(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return true
+		}
+	}
+	return false
 }

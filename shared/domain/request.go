@@ -3,6 +3,8 @@ package domain
 import (
 	"strconv"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // RequestState is where an ingest request is in its hand-over to the queue.
@@ -24,6 +26,14 @@ const (
 // than the ingest function's timeout and API Gateway's 29 s limit.
 const EnqueueTimeout = 60 * time.Second
 
+// ValidRequestUUID reports whether s is a request uuid in the form ingest
+// issues them (lower-case, hyphenated). uuid.Parse alone also takes braces,
+// URNs and other forms no request has.
+func ValidRequestUUID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
+}
+
 // Request is the record of one accepted ingest request and its progress.
 type Request struct {
 	UUID       string       `json:"request_uuid" dynamodbav:"request_uuid"`
@@ -35,6 +45,9 @@ type Request struct {
 	ReceivedAt time.Time    `json:"received_at" dynamodbav:"received_at"`
 	// BodyHash (SHA-256 of the body) tells an idempotent retry from a new body.
 	BodyHash string `json:"-" dynamodbav:"body_hash"`
+	// PartDigests holds the PartDigest of each queued part, so the consumer
+	// processes only the messages ingest queued (CheckBatch).
+	PartDigests []string `json:"-" dynamodbav:"part_digests"`
 	// PartResults holds, per processed message ("p0", "p1", ...), its counts.
 	// Setting a part's entry is idempotent, so a redelivered message never
 	// counts twice.

@@ -130,10 +130,18 @@ func decodeTarget(index int, fields map[string]json.RawMessage) (Target, []Field
 		}
 		return strings.TrimSpace(s)
 	}
-	checkLength := func(name, value string, limit int) {
-		if tooLong(value, limit) {
+	// checkText reports a value over limit or holding control characters;
+	// ok is false when it did.
+	checkText := func(name, value string, limit int) (ok bool) {
+		switch {
+		case tooLong(value, limit):
 			problems = append(problems, FieldError{Index: index, Field: name, Message: fmt.Sprintf("must be at most %d characters", limit)})
+		case hasControlChars(value):
+			problems = append(problems, FieldError{Index: index, Field: name, Message: "must not contain control characters or bidirectional text controls"})
+		default:
+			return true
 		}
+		return false
 	}
 	t.SourceSystemID = str(FieldSourceSystemID)
 	t.AccountID = str(FieldAccountID)
@@ -144,16 +152,12 @@ func decodeTarget(index int, fields map[string]json.RawMessage) (Target, []Field
 	if t.SourceSystemID == "" && !hasProblem(problems, FieldSourceSystemID) {
 		problems = append(problems, FieldError{Index: index, Field: FieldSourceSystemID, Message: "is required and must not be blank"})
 	}
-	checkLength(FieldSourceSystemID, t.SourceSystemID, MaxSourceSystemIDChars)
-	checkLength(FieldAccountID, t.AccountID, MaxAccountIDChars)
-	checkLength(FieldFirstName, t.FirstName, MaxNameChars)
-	checkLength(FieldLastName, t.LastName, MaxNameChars)
-	if t.Email != "" {
-		if tooLong(t.Email, MaxEmailChars) {
-			checkLength(FieldEmail, t.Email, MaxEmailChars)
-		} else if !plainAddress(t.Email) {
-			problems = append(problems, FieldError{Index: index, Field: FieldEmail, Message: "must be a plain email address such as name@example.com"})
-		}
+	checkText(FieldSourceSystemID, t.SourceSystemID, MaxSourceSystemIDChars)
+	checkText(FieldAccountID, t.AccountID, MaxAccountIDChars)
+	checkText(FieldFirstName, t.FirstName, MaxNameChars)
+	checkText(FieldLastName, t.LastName, MaxNameChars)
+	if t.Email != "" && checkText(FieldEmail, t.Email, MaxEmailChars) && !plainAddress(t.Email) {
+		problems = append(problems, FieldError{Index: index, Field: FieldEmail, Message: "must be a plain email address such as name@example.com"})
 	}
 	if t.AccountID == "" && t.Email == "" && !hasProblem(problems, FieldAccountID) && !hasProblem(problems, FieldEmail) {
 		problems = append(problems, FieldError{Index: index, Field: FieldAccountID, Message: "one of account_id or email is required"})

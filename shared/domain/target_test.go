@@ -192,6 +192,9 @@ func TestDecodeTargetsFieldErrors(t *testing.T) {
 	oneOf := domain.FieldError{Index: 0, Field: "account_id", Message: "one of account_id or email is required"}
 	badEmail := domain.FieldError{Index: 0, Field: "email", Message: "must be a plain email address such as name@example.com"}
 	notObject := domain.FieldError{Index: 0, Field: "", Message: "each target must be a JSON object"}
+	control := func(field string) domain.FieldError {
+		return domain.FieldError{Index: 0, Field: field, Message: "must not contain control characters or bidirectional text controls"}
+	}
 
 	tests := []struct {
 		name   string
@@ -247,6 +250,20 @@ func TestDecodeTargetsFieldErrors(t *testing.T) {
 		{name: "neither account_id nor email", target: map[string]any{"source_system_id": "s", "first_name": "Ada"}, want: []domain.FieldError{oneOf}},
 		{name: "both null", target: map[string]any{"source_system_id": "s", "account_id": nil, "email": nil}, want: []domain.FieldError{oneOf}},
 		{name: "both blank", target: map[string]any{"source_system_id": "s", "account_id": " ", "email": " "}, want: []domain.FieldError{oneOf}},
+
+		// Terminal escape injection: C0 and C1 controls, DEL and bidi controls, in every field.
+		{name: "escape sequence in source_system_id", target: map[string]any{"source_system_id": "s\x1b[2J\x1b[31mOK", "account_id": "A"}, want: []domain.FieldError{control("source_system_id")}},
+		{name: "inner newline in first_name", target: map[string]any{"source_system_id": "s", "account_id": "A", "first_name": "Ada\nLovelace"}, want: []domain.FieldError{control("first_name")}},
+		{name: "inner tab in last_name", target: map[string]any{"source_system_id": "s", "account_id": "A", "last_name": "Love\tlace"}, want: []domain.FieldError{control("last_name")}},
+		{name: "NUL in account_id", target: map[string]any{"source_system_id": "s", "account_id": "A\x00"}, want: []domain.FieldError{control("account_id")}},
+		{name: "DEL in account_id", target: map[string]any{"source_system_id": "s", "account_id": "A\x7f"}, want: []domain.FieldError{control("account_id")}},
+		{name: "C1 CSI in first_name", target: map[string]any{"source_system_id": "s", "account_id": "A", "first_name": "x\u009b2J"}, want: []domain.FieldError{control("first_name")}},
+		{name: "right-to-left override in source_system_id", target: map[string]any{"source_system_id": "abc\u202edcba", "account_id": "A"}, want: []domain.FieldError{control("source_system_id")}},
+		{name: "right-to-left isolate in last_name", target: map[string]any{"source_system_id": "s", "account_id": "A", "last_name": "\u2067x\u2069"}, want: []domain.FieldError{control("last_name")}},
+		{name: "left-to-right mark in account_id", target: map[string]any{"source_system_id": "s", "account_id": "A\u200e1"}, want: []domain.FieldError{control("account_id")}},
+		{name: "control character in email: that error only", target: map[string]any{"source_system_id": "s", "email": "a\u202e@x.com"}, want: []domain.FieldError{control("email")}},
+		{name: "outer whitespace is trimmed, not refused", target: map[string]any{"source_system_id": "\ts\r\n", "account_id": " A\n"}},
+		{name: "letters of any script are fine", target: map[string]any{"source_system_id": "s", "account_id": "A", "first_name": "محمد", "last_name": "李"}},
 
 		{
 			name:   "several problems in one target",

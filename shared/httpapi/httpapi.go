@@ -90,7 +90,7 @@ func LimitedBody(req events.APIGatewayProxyRequest, limit int) (body []byte, bad
 func IdempotencyKey(req events.APIGatewayProxyRequest) (key string, sent bool, bad *problem.Details) {
 	key, sent = LookupHeader(req, "Idempotency-Key")
 	if key = strings.TrimSpace(key); sent && !domain.ValidIdempotencyKey(key) {
-		d := problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d characters.", domain.MaxIdempotencyKeyChars))
+		d := problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d printable ASCII characters.", domain.MaxIdempotencyKeyChars))
 		return "", true, &d
 	}
 	return key, sent, nil

@@ -59,6 +59,12 @@ type Handler struct {
 	RatePolicy domain.RatePolicy
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// DeadlineMargin is kept free before the function's deadline: every AWS
+	// call ends by then, so a stalled dependency becomes a 503 with
+	// Retry-After rather than a Lambda timeout, which API Gateway answers
+	// with a bare 502. Cleaning up after a failure (aborting a request
+	// partly queued) may use half of it.
+	DeadlineMargin time.Duration
 }
 
 // Accepted is the body of a 202 response.
@@ -74,13 +80,20 @@ type Status struct {
 	JourneyID   string    `json:"journey_id"`
 	ReceivedAt  time.Time `json:"received_at"`
 	domain.RequestProgress
-	Records    []domain.LoaderRecord `json:"records"`
-	NextCursor string                `json:"next_cursor,omitempty"`
+	// Records are the API view of the records (PRODUCT.md §3), never the
+	// full ones: the caller learns nothing about the CRM it did not send.
+	Records    []domain.APIRecord `json:"records"`
+	NextCursor string             `json:"next_cursor,omitempty"`
 }
 
 // Handle serves one API Gateway proxy request. It never returns an error:
 // every failure is a problem document.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	if deadline, ok := ctx.Deadline(); ok && h.DeadlineMargin > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
+		defer cancel()
+	}
 	id := httpapi.RequestID(ctx, req)
 	resp := h.route(httpapi.WithRequestID(ctx, id), req)
 	if resp.Headers == nil {
@@ -126,10 +139,14 @@ func (h *Handler) withToken(ctx context.Context, req events.APIGatewayProxyReque
 	if !domain.ValidTokenFormat(secret) {
 		return unauthorized("invalid-token", "The API token is not valid.", "invalid_token")
 	}
-	if requestUUID != "" {
-		if _, err := uuid.Parse(requestUUID); err != nil {
-			return problem.New(http.StatusNotFound, "not-found", "No request has that uuid.").Response(nil)
-		}
+	// Path parameters no journey or request can have are refused before
+	// any read too: a well-formed token is easy to forge, and DynamoDB
+	// refuses a key over its size limit with an error, not "not found".
+	if !domain.ValidJourneyID(journeyID) {
+		return problem.New(http.StatusNotFound, "not-found", "No journey has that id.").Response(nil)
+	}
+	if requestUUID != "" && !domain.ValidRequestUUID(requestUUID) {
+		return problem.New(http.StatusNotFound, "not-found", "No request has that uuid.").Response(nil)
 	}
 	snap, err := h.Reader.Read(ctx, domain.HashToken(secret), journeyID, requestUUID)
 	if err != nil {
@@ -241,9 +258,10 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	return accepted(c.req, r, nil)
 }
 
-// submitter queues targets through the handler's ports.
+// submitter queues targets through the handler's ports, within its
+// deadline margin.
 func (h *Handler) submitter() submit.Submitter {
-	return submit.Submitter{Reader: h.Reader, Requests: h.Requests, Queue: h.Queue}
+	return submit.Submitter{Reader: h.Reader, Requests: h.Requests, Queue: h.Queue, DeadlineMargin: h.DeadlineMargin}
 }
 
 // accepted is the 202 of request r, with Location: its status URL.
@@ -277,15 +295,16 @@ func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResp
 	if err != nil {
 		return h.unavailable(ctx, "list records", err)
 	}
-	if records == nil {
-		records = []domain.LoaderRecord{}
+	views := make([]domain.APIRecord, len(records))
+	for i, rec := range records {
+		views[i] = rec.APIView()
 	}
 	return httpapi.JSON(http.StatusOK, Status{
 		RequestUUID:     r.UUID,
 		JourneyID:       r.JourneyID,
 		ReceivedAt:      r.ReceivedAt,
 		RequestProgress: r.Progress(),
-		Records:         records,
+		Records:         views,
 		NextCursor:      next,
 	}, nil)
 }

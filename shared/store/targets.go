@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/resources"
+	"golang.org/x/sync/errgroup"
 )
 
 // JourneyTargets stores journeys' target lists.
@@ -19,9 +20,20 @@ type JourneyTargets struct {
 	Table string
 }
 
+// putConcurrency bounds the conditional PutItem calls AddNew has in flight.
+const putConcurrency = 16
+
 // AddNew adds the targets whose account is not yet a target of the journey
-// (the first of several with one account wins) and leaves existing ones as
-// they are. It returns the targets it added.
+// and leaves existing ones exactly as they are: the first add wins, under
+// any concurrency (PRODUCT.md §4.6; of several with one account in
+// targets, the first). It reads which keys exist, then writes each absent
+// one with a PutItem conditioned on the key not existing, at most
+// putConcurrency at a time; a failed condition means another writer added
+// the account first. BatchWriteItem cannot carry a condition, and a
+// transaction would cost twice the write units (PERFORMANCE.md). The read
+// may be eventually consistent: the condition, not the read, decides, and
+// a stale "absent" only costs one refused write. It returns the targets it
+// added.
 func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarget) ([]domain.JourneyTarget, error) {
 	seen := map[[2]string]bool{}
 	var candidates []domain.JourneyTarget
@@ -33,9 +45,9 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 		}
 		seen[k] = true
 		candidates = append(candidates, t)
-		keys = append(keys, keyRef{table: s.Table, key: targetKey(t.JourneyID, t.AccountID)})
+		keys = append(keys, keyRef{table: s.Table, key: targetKey(t.JourneyID, t.AccountID), projection: []string{resources.AttrJourneyID, resources.AttrAccountID}})
 	}
-	found, err := batchGet(ctx, s.DB, keys, true)
+	found, err := batchGet(ctx, s.DB, keys, false)
 	if err != nil {
 		return nil, err
 	}
@@ -47,20 +59,48 @@ func (s JourneyTargets) AddNew(ctx context.Context, targets []domain.JourneyTarg
 		}
 		existing[[2]string{t.JourneyID, t.AccountID}] = true
 	}
-	var added []domain.JourneyTarget
-	var items []item
+	var absent []domain.JourneyTarget
 	for _, t := range candidates {
-		if existing[[2]string{t.JourneyID, t.AccountID}] {
-			continue
+		if !existing[[2]string{t.JourneyID, t.AccountID}] {
+			absent = append(absent, t)
 		}
-		av, err := attributevalue.MarshalMap(t)
-		if err != nil {
-			return nil, err
-		}
-		added = append(added, t)
-		items = append(items, av)
 	}
-	return added, batchPut(ctx, s.DB, s.Table, items)
+	cond, err := notExists(resources.AttrAccountID)
+	if err != nil {
+		return nil, err
+	}
+	won := make([]bool, len(absent))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(putConcurrency)
+	for i, t := range absent {
+		g.Go(func() error {
+			av, err := attributevalue.MarshalMap(t)
+			if err != nil {
+				return err
+			}
+			_, err = s.DB.PutItem(gctx, &dynamodb.PutItemInput{
+				TableName:                &s.Table,
+				Item:                     av,
+				ConditionExpression:      cond.Condition(),
+				ExpressionAttributeNames: cond.Names(),
+			})
+			if isConditionFailed(err) {
+				return nil // added first by another writer: it stays as it is
+			}
+			won[i] = err == nil
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var added []domain.JourneyTarget
+	for i, t := range absent {
+		if won[i] {
+			added = append(added, t)
+		}
+	}
+	return added, nil
 }
 
 // List returns one page of a journey's targets and the cursor of the next

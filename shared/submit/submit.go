@@ -44,6 +44,10 @@ type Submitter struct {
 	Reader   Reader
 	Requests Requests
 	Queue    Queue
+	// DeadlineMargin is the margin its caller keeps before the function's
+	// deadline (ingest.Handler.DeadlineMargin): aborting a request after a
+	// failed send may use half of it. Zero: the abort is not bounded.
+	DeadlineMargin time.Duration
 }
 
 var (
@@ -78,6 +82,7 @@ func (s Submitter) Submit(ctx context.Context, r domain.Request, targets []domai
 		return r, false, fmt.Errorf("split targets: %w", err)
 	}
 	r.Parts = len(batches)
+	r.PartDigests = domain.PartDigests(batches)
 	if itemKey != "" {
 		earlier, err := s.createIdempotent(ctx, r, itemKey)
 		if err != nil {
@@ -91,7 +96,11 @@ func (s Submitter) Submit(ctx context.Context, r domain.Request, targets []domai
 	}
 	if err := s.Queue.Send(ctx, batches); err != nil {
 		// Some messages may have been sent: abort so the consumer drops them.
-		if _, abortErr := s.Requests.Abort(context.WithoutCancel(ctx), r.UUID); abortErr != nil {
+		// If the abort fails too, the consumer aborts the request once it has
+		// stayed enqueuing past domain.EnqueueTimeout.
+		cleanup, cancel := s.cleanupContext(ctx)
+		defer cancel()
+		if _, abortErr := s.Requests.Abort(cleanup, r.UUID); abortErr != nil {
 			err = errors.Join(err, fmt.Errorf("abort request: %w", abortErr))
 		}
 		return r, false, &Failed{"queue targets", err}
@@ -153,6 +162,23 @@ func (s Submitter) createIdempotent(ctx context.Context, r domain.Request, key s
 		}
 	}
 	return nil, ErrInFlight
+}
+
+// cleanupContext is for the work that follows a failure once ctx may have
+// ended: it outlives ctx's deadline by half the deadline margin, so the
+// response still goes out before the function's deadline. It is anchored
+// to that deadline, not to when the failure came back: a call cancelled at
+// the deadline may return late on a loaded machine, and the cleanup must
+// not start a fresh half margin then.
+func (s Submitter) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	cleanup := context.WithoutCancel(ctx)
+	if s.DeadlineMargin <= 0 {
+		return cleanup, func() {}
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(cleanup, deadline.Add(s.DeadlineMargin/2))
+	}
+	return context.WithTimeout(cleanup, s.DeadlineMargin/2)
 }
 
 // BodyHash is the SHA-256 (hex) of a request's body, which tells an

@@ -409,6 +409,13 @@ func TestNarrowScreenAndKeyboard(t *testing.T) {
 	if w := eval[int](p, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
 		t.Errorf("the page is %d px wider than the screen", w)
 	}
+	p.do(chromedp.KeyEvent(kb.ArrowRight))
+	p.visible(tabNamed("Webhook Deliveries") + `[@aria-selected='true']`)
+	p.rows("Webhook deliveries")
+	p.shot("webhook-deliveries")
+	if w := eval[int](p, `document.documentElement.scrollWidth - window.innerWidth`); w > 0 {
+		t.Errorf("the page is %d px wider than the screen", w)
+	}
 	p.do(chromedp.KeyEvent(kb.Home))
 	p.visible(tabNamed("Add Targets") + `[@aria-selected='true']`)
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/targetloader/targetloader/shared/local/devstack"
+	"github.com/targetloader/targetloader/shared/testsupport/hookreceiver"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -27,6 +28,8 @@ var (
 	// tabs in browser contexts of their own (no shared storage).
 	browser context.Context
 	logs    testenv.SyncBuffer
+	// hooks receives the completion webhooks of the tests' callback URLs.
+	hooks *hookreceiver.Receiver
 )
 
 // EnvChromium names the Chromium (or Chrome) binary to use instead of the
@@ -51,10 +54,13 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "browser:", err)
 		return 1
 	}
+	hooks = hookreceiver.Start()
+	defer hooks.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stop func()
-	stack, stop, err = testenv.LocalStack(ctx, "browser", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	stack, stop, err = testenv.LocalStack(ctx, "browser", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		func(o *devstack.Options) { o.WebhookRootCAs = hooks.RootCAs() })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "browser: start the local stack:", err)
 		return 1

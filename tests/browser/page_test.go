@@ -30,6 +30,8 @@ type tab struct {
 	name string
 	mu   sync.Mutex
 	errs []string
+	// said is every console message and log entry of the page.
+	said []string
 	// tolerated are errors the page may log (see tolerate).
 	tolerated []string
 }
@@ -39,6 +41,13 @@ func (p *page) tolerate(text string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.tolerated = append(p.tolerated, text)
+}
+
+// logged is everything the page has said in its console so far.
+func (p *page) logged() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.said, "\n")
 }
 
 // in is the same tab, driven by (sub)test t.
@@ -74,11 +83,15 @@ func open(t *testing.T, name string, width, height int64) *page {
 			}
 			p.errs = append(p.errs, "exception: "+text)
 		case *cdplog.EventEntryAdded:
+			p.said = append(p.said, ev.Entry.Text)
 			tolerated := slices.ContainsFunc(p.tolerated, func(s string) bool { return strings.Contains(ev.Entry.Text, s) })
 			if ev.Entry.Level == cdplog.EntryLevelError && ev.Entry.Source != cdplog.EntrySourceNetwork && !tolerated {
 				p.errs = append(p.errs, fmt.Sprintf("%s: %s (%s)", ev.Entry.Source, ev.Entry.Text, ev.Entry.URL))
 			}
 		case *runtime.EventConsoleAPICalled:
+			for _, arg := range ev.Args {
+				p.said = append(p.said, string(arg.Value)+" "+arg.Description)
+			}
 			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeWarning {
 				p.errs = append(p.errs, fmt.Sprintf("console.%s", ev.Type))
 			}

@@ -116,10 +116,10 @@ func TestSampleEvents(t *testing.T) {
 
 	// The webhooks function: a queued completion webhook, delivered to this test's receiver.
 	var hookResp events.SQSEventResponse
-	if fe := invoke(t, "webhooks", event(t, "sqs-webhook.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID, "REPLACE_WITH_CALLBACK_URL", hooks.srv.URL+"/sample"), &hookResp); fe != "" || len(hookResp.BatchItemFailures) != 0 {
+	if fe := invoke(t, "webhooks", event(t, "sqs-webhook.json", "REPLACE_WITH_TOKEN_ID", tok.TokenID, "REPLACE_WITH_CALLBACK_URL", hooks.URL("/sample")), &hookResp); fe != "" || len(hookResp.BatchItemFailures) != 0 {
 		t.Fatalf("sqs-webhook: error %q, failures %+v", fe, hookResp.BatchItemFailures)
 	}
-	if got := hooks.waitFor(t, "msg_5b0e6f1e9d7c4a3b8e210c4d2f6a7b19"); len(got) != 1 || !strings.HasPrefix(got[0].header.Get("webhook-signature"), "v1,") {
+	if got := hooks.WaitFor(t, "msg_5b0e6f1e9d7c4a3b8e210c4d2f6a7b19"); len(got) != 1 || !strings.HasPrefix(got[0].Header.Get("webhook-signature"), "v1,") {
 		t.Errorf("sqs-webhook: %d deliveries", len(got))
 	}
 

@@ -2,61 +2,13 @@ package e2e
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
-
-// hookReceiver records the webhooks the stack sends it.
-type hookReceiver struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	received []receivedHook
-}
-
-type receivedHook struct {
-	header http.Header
-	body   []byte
-}
-
-func newHookReceiver() *hookReceiver {
-	r := &hookReceiver{}
-	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		b, _ := io.ReadAll(req.Body)
-		r.mu.Lock()
-		r.received = append(r.received, receivedHook{header: req.Header.Clone(), body: b})
-		r.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	return r
-}
-
-// waitFor returns the webhooks received with webhook-id id, waiting up to 30 s for one.
-func (r *hookReceiver) waitFor(t *testing.T, id string) []receivedHook {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		r.mu.Lock()
-		var got []receivedHook
-		for _, h := range r.received {
-			if h.header.Get("webhook-id") == id {
-				got = append(got, h)
-			}
-		}
-		r.mu.Unlock()
-		if len(got) > 0 || time.Now().After(deadline) {
-			return got
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 // TestIntegrating is the path of an external system's developer: the
 // OpenAPI document, a dry run, request ids, and a completion webhook to a
@@ -78,13 +30,13 @@ func TestIntegrating(t *testing.T) {
 	}
 
 	// A token with a callback URL: its webhook secret is printed once, with the token.
-	out := tl(t, "tokens", "create", "--journey", "J-INT", "--expires", "30d", "--callback-url", hooks.srv.URL+"/hook")
+	out := tl(t, "tokens", "create", "--journey", "J-INT", "--expires", "30d", "--callback-url", hooks.URL("/hook"))
 	fields := map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		k, v, _ := strings.Cut(line, ": ")
 		fields[k] = v
 	}
-	if !strings.HasPrefix(fields["webhook_secret"], "whsec_") || fields["callback_url"] != hooks.srv.URL+"/hook" || fields["token"] == "" {
+	if !strings.HasPrefix(fields["webhook_secret"], "whsec_") || fields["callback_url"] != hooks.URL("/hook") || fields["token"] == "" {
 		t.Fatalf("tokens create --callback-url printed:\n%s", out)
 	}
 	endpoint, token := fields["endpoint"], fields["token"]
@@ -115,7 +67,7 @@ func TestIntegrating(t *testing.T) {
 
 	// The completion webhook arrives, once, signed with the token's secret.
 	id := "msg_" + strings.ReplaceAll(accepted.RequestUUID, "-", "")
-	got := hooks.waitFor(t, id)
+	got := hooks.WaitFor(t, id)
 	if len(got) != 1 {
 		t.Fatalf("%d webhook(s) with id %s", len(got), id)
 	}
@@ -123,12 +75,12 @@ func TestIntegrating(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := wh.Verify(got[0].body, got[0].header); err != nil {
+	if err := wh.Verify(got[0].Body, got[0].Header); err != nil {
 		t.Errorf("the webhook does not verify: %v", err)
 	}
 	var event map[string]any
-	if err := json.Unmarshal(got[0].body, &event); err != nil || event["type"] != "request.completed" || event["request_uuid"] != accepted.RequestUUID || event["status_url"] != accepted.StatusURL {
-		t.Errorf("event %s", got[0].body)
+	if err := json.Unmarshal(got[0].Body, &event); err != nil || event["type"] != "request.completed" || event["request_uuid"] != accepted.RequestUUID || event["status_url"] != accepted.StatusURL {
+		t.Errorf("event %s", got[0].Body)
 	}
 
 	// An admin sees it delivered; nothing is left undelivered.

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/local/devstack"
 	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
+	"github.com/targetloader/targetloader/shared/testsupport/hookreceiver"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -38,7 +38,7 @@ var (
 	// OpenAPI document; TestMain fails the run on any that does not conform.
 	conformance = apicheck.Collecting()
 	// hooks is the webhook receiver the stack's webhooks function trusts.
-	hooks *hookReceiver
+	hooks *hookreceiver.Receiver
 )
 
 const tlVersion = "v0.0.0-e2e"
@@ -78,15 +78,15 @@ func run(m *testing.M) int {
 		buildOut, buildErr = cmd.CombinedOutput()
 	}()
 
-	hooks = newHookReceiver()
-	defer hooks.srv.Close()
+	hooks = hookreceiver.Start()
+	defer hooks.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stop func()
 	stack, stop, err = testenv.LocalStack(ctx, "e2e", slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		func(o *devstack.Options) {
 			o.Observe = conformance.Observe
-			o.WebhookRootCAs = hooks.srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
+			o.WebhookRootCAs = hooks.RootCAs()
 		})
 	wg.Wait()
 	if err != nil {

@@ -51,8 +51,10 @@ func TestPoisonMessageReachesTheDLQWithoutHoldingUpOthers(t *testing.T) {
 	}
 	e.sendRaw(poison[1])
 
-	// First delivery: everything in one batch; only the poison fails.
+	// First delivery: everything in one batch (of more than the deployed
+	// 4, so that poison and good messages share it); only the poison fails.
 	p := e.stack.Poller(e.stack.RedeliverAtOnce(e.t, e.consumer.Handle))
+	p.BatchSize = 10
 	if n, err := p.Once(ctx()); err != nil || n != 6 {
 		t.Fatalf("first poll: %d messages, %v", n, err)
 	}

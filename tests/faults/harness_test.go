@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/consumer"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
@@ -36,9 +37,10 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testenv.Run(m)) }
 
-// maxBackoff caps the SDK retryer's backoff in these tests. The retryer is
-// the production one (awsclient.Load: standard, 8 attempts); only its
-// sleeps are shortened so that hundreds of injected faults take seconds.
+// maxBackoff caps the SDK retryers' backoff in these tests. The retryers
+// are the production ones (ingest: lambdaenv.ForAPI, 3 attempts; the
+// consumer: awsclient.Load, 8 attempts); only their sleeps are shortened so
+// that hundreds of injected faults take seconds.
 const maxBackoff = 20 * time.Millisecond
 
 // env is one test's stack. The handlers use their own SDK clients, to which
@@ -63,7 +65,8 @@ func newEnv(t *testing.T, f faults) *env {
 	t.Helper()
 	stack := testenv.NewStack(t)
 	e := &env{t: t, stack: stack, log: testenv.Logger(t, slog.LevelWarn, nil)}
-	h := stack.Wire(t, e.log, testenv.Clients{DynamoDB: e.dynamo(f.ingestDB), SQS: e.sqs(f.ingestSQS)})
+	api := lambdaenv.ForAPI(stack.AWS)
+	h := stack.Wire(t, e.log, testenv.Clients{DynamoDB: e.dynamo(api, f.ingestDB), SQS: e.sqs(api, f.ingestSQS)})
 	e.ingest, e.manage = h.Ingest, h.Manage
 	e.consumer = e.consumerWith(f.consumerDB)
 	return e
@@ -71,13 +74,12 @@ func newEnv(t *testing.T, f faults) *env {
 
 // consumerWith is a consumer handler whose DynamoDB client goes through tr.
 func (e *env) consumerWith(tr *faultinject.Transport) *consumer.Handler {
-	return e.stack.Wire(e.t, e.log, testenv.Clients{DynamoDB: e.dynamo(tr)}).Consumer
+	return e.stack.Wire(e.t, e.log, testenv.Clients{DynamoDB: e.dynamo(e.stack.AWS, tr)}).Consumer
 }
 
-// dynamo is a DynamoDB client of the stack's configuration with faults
-// injected by tr at its HTTP client.
-func (e *env) dynamo(tr *faultinject.Transport) *dynamodb.Client {
-	return dynamodb.NewFromConfig(e.stack.AWS, func(o *dynamodb.Options) {
+// dynamo is a DynamoDB client of cfg with faults injected by tr at its HTTP client.
+func (e *env) dynamo(cfg aws.Config, tr *faultinject.Transport) *dynamodb.Client {
+	return dynamodb.NewFromConfig(cfg, func(o *dynamodb.Options) {
 		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, maxBackoff)
 		if tr != nil {
 			o.HTTPClient = tr.Wrap(o.HTTPClient)
@@ -85,8 +87,8 @@ func (e *env) dynamo(tr *faultinject.Transport) *dynamodb.Client {
 	})
 }
 
-func (e *env) sqs(tr *faultinject.Transport) *sqs.Client {
-	return sqs.NewFromConfig(e.stack.AWS, func(o *sqs.Options) {
+func (e *env) sqs(cfg aws.Config, tr *faultinject.Transport) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
 		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, maxBackoff)
 		if tr != nil {
 			o.HTTPClient = tr.Wrap(o.HTTPClient)

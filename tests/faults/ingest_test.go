@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -92,15 +91,6 @@ func TestIngestWriteTakesEffectButItsResponseIsLost(t *testing.T) {
 			e.drain(e.consumer.Handle)
 			e.assertExactlyOnce(acc)
 		})
-	}
-}
-
-// knownBug skips a test that demonstrates an open bug unless
-// TL_FAULTS_KNOWN_BUGS=1, so that it documents the bug without failing CI.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("TL_FAULTS_KNOWN_BUGS") != "1" {
-		t.Skip("known bug (set TL_FAULTS_KNOWN_BUGS=1 to run): " + what)
 	}
 }
 

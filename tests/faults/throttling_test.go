@@ -1,11 +1,13 @@
 package faults
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
@@ -57,8 +59,15 @@ func TestThrottledDynamoDB(t *testing.T) {
 			// consumer see the time a few redeliveries would really take, so
 			// that it aborts requests whose ingest call failed after sending
 			// (MarkQueued throttled) instead of retrying them into the DLQ.
-			e.consumer.Now = func() time.Time { return time.Now().Add(domain.EnqueueTimeout + time.Minute) }
-			rounds := e.drain(e.consumer.Handle)
+			// For the same reason each delivery gets a consumer of its own:
+			// by the time a message comes back, its SDK client's retry quota
+			// has refilled (and it may well be another Lambda instance's).
+			redelivered := func(c context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+				h := e.consumerWith(f.consumerDB)
+				h.Now = func() time.Time { return time.Now().Add(domain.EnqueueTimeout + time.Minute) }
+				return h.Handle(c, ev)
+			}
+			rounds := e.drain(redelivered)
 			if n := e.stack.QueueDepth(e.t, e.stack.Resources.DLQURL); n != 0 {
 				t.Errorf("%d message(s) went to the DLQ: throttling lost targets", n)
 			}

@@ -196,11 +196,11 @@ func TestMessagesOfAnUnfinishedRequestWaitThenAreDropped(t *testing.T) {
 	e.seed(1)
 	requests := store.Requests{DB: e.stack.DynamoDB, Table: e.stack.Env["REQUESTS_TABLE"]}
 	received := e.now.Add(-10 * time.Second)
-	r := domain.Request{UUID: "0b5c3a9e-1111-4000-8000-000000000001", JourneyID: "J1", TokenID: "t", Accepted: 1, Parts: 1, State: domain.RequestEnqueuing, ReceivedAt: received}
+	b := domain.Batch{RequestUUID: "0b5c3a9e-1111-4000-8000-000000000001", JourneyID: "J1", Parts: 1, ReceivedAt: received, Targets: []domain.Target{{SourceSystemID: "s", AccountID: "A000"}}}
+	r := domain.Request{UUID: b.RequestUUID, JourneyID: "J1", TokenID: "t", Accepted: 1, Parts: 1, PartDigests: domain.PartDigests([]domain.Batch{b}), State: domain.RequestEnqueuing, ReceivedAt: received}
 	if err := requests.Create(e.ctx(), r); err != nil {
 		t.Fatal(err)
 	}
-	b := domain.Batch{RequestUUID: r.UUID, JourneyID: "J1", Parts: 1, ReceivedAt: received, Targets: []domain.Target{{SourceSystemID: "s", AccountID: "A000"}}}
 	// While ingest may still be enqueuing, the message is retried later.
 	if err := e.Consumer.Process(e.ctx(), b); err == nil {
 		t.Fatal("a message of a request still enqueuing was processed")

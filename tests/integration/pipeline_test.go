@@ -2,6 +2,7 @@ package integration
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -80,6 +81,37 @@ func TestPipelineMatchesEveryOutcome(t *testing.T) {
 	wantT := []trow{{"A1", "API", "s0", acc.RequestUUID}, {"A2", "API", "s1", acc.RequestUUID}}
 	if diff := cmp.Diff(wantT, gotT, cmpopts.SortSlices(func(a, b trow) bool { return a.Account < b.Account })); diff != "" {
 		t.Errorf("journey targets (-want +got):\n%s", diff)
+	}
+
+	// The status endpoint shows the API view: nothing of the CRM beyond what
+	// was submitted (the review found the account behind an email, the
+	// accounts sharing one, another account's id and "inactive" here).
+	resp, st = e.status("J1", tok.Token, acc.RequestUUID, nil)
+	type view struct {
+		Index   int
+		Account string
+		Reason  string
+	}
+	var gotV []view
+	for _, r := range st.Records {
+		gotV = append(gotV, view{r.Index, r.Account, r.FailureReason})
+	}
+	wantV := []view{
+		{0, "A1", ""},
+		{1, "", ""}, // matched on email: the account id was not submitted
+		{2, "", "Email shared@example.com matches more than one account; submit an account_id to choose one"},
+		{3, "", "The account_id A1 and the email two@example.com belong to different accounts"},
+		{4, "", "No account matches account_id NOPE or email nobody@example.com"},
+		{5, "A5", "The account matched on account_id A5 could not be added to the journey"},
+		{6, "A1", ""},
+	}
+	if diff := cmp.Diff(wantV, gotV); diff != "" {
+		t.Errorf("API view of the records (-want +got):\n%s", diff)
+	}
+	for _, leak := range []string{"A2", "A3", "A4", "inactive"} {
+		if strings.Contains(resp.Body, leak) {
+			t.Errorf("the status response tells %q", leak)
+		}
 	}
 
 	_, st = e.status("J1", tok.Token, acc.RequestUUID, map[string]string{"limit": "5"})

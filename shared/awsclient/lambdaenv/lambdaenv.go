@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/smithy-go/logging"
 )
@@ -33,6 +35,43 @@ func NewRetryer() aws.Retryer {
 		o.MaxAttempts = 8
 		o.MaxBackoff = 2 * time.Second
 	})
+}
+
+// MaxIdleConnsPerHost is how many connections to one AWS endpoint a client
+// keeps open between calls. The consumer has up to 4 messages x 16
+// conditional puts in flight (store.JourneyTargets.AddNew); with the SDK's
+// default of 10, every call beyond 10 would open a new connection.
+const MaxIdleConnsPerHost = 64
+
+// NewHTTPClient is the HTTP client of every SDK client of the service, in
+// Lambda and in tl and the local stack: the SDK's own, keeping
+// MaxIdleConnsPerHost connections per endpoint.
+func NewHTTPClient() *awshttp.BuildableClient {
+	return awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = MaxIdleConnsPerHost
+	})
+}
+
+// The retry budget of a function that answers a caller while it waits (ForAPI).
+const (
+	APIMaxAttempts = 3
+	APIMaxBackoff  = 200 * time.Millisecond
+)
+
+// ForAPI is cfg for the clients of a function that answers a caller while
+// it waits (ingest, behind API Gateway): a failing call is tried at most
+// APIMaxAttempts times with short backoff, so the caller soon gets a 503 to
+// retry rather than an answer that comes too late. Functions fed by a queue
+// keep NewRetryer's patience: their work is retried anyway.
+func ForAPI(cfg aws.Config) aws.Config {
+	cfg = cfg.Copy()
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = APIMaxAttempts
+			o.MaxBackoff = APIMaxBackoff
+		})
+	}
+	return cfg
 }
 
 // Unsupported lists the SDK settings LoadDefaultConfig reads from the
@@ -65,7 +104,7 @@ var Unsupported = []string{
 //     AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT;
 //   - the SDK app id from AWS_SDK_UA_APP_ID;
 //
-// with NewRetryer and the SDK's defaults for everything else. A missing or
+// with NewRetryer, NewHTTPClient and the SDK's defaults for everything else. A missing or
 // malformed value, or a setting of Unsupported, is an error that names the
 // variable.
 func Load() (aws.Config, error) {
@@ -102,6 +141,7 @@ func Load() (aws.Config, error) {
 			Source: []aws.CredentialSource{aws.CredentialSourceEnvVars},
 		}),
 		Retryer:       NewRetryer,
+		HTTPClient:    NewHTTPClient(),
 		Logger:        logging.NewStandardLogger(os.Stderr),
 		ConfigSources: []any{src},
 		AppID:         os.Getenv("AWS_SDK_UA_APP_ID"),

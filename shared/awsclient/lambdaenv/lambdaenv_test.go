@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -266,5 +267,43 @@ func TestClientsCallTheConfiguredEndpoints(t *testing.T) {
 			!strings.Contains(c.auth, "Credential=ASIALAMBDA/") || !strings.Contains(c.auth, w.auth) {
 			t.Errorf("call %d = %+v, want %s at %s signed by ASIALAMBDA for %s with the session token", i, c, w.target, w.server, w.auth)
 		}
+	}
+}
+
+// Every client keeps enough connections open for the consumer's concurrent
+// conditional puts, in Lambda and in the local stack alike.
+func TestClientsKeepConnectionsForConcurrentCalls(t *testing.T) {
+	setEnv(t, lambda(nil))
+	fromEnv, err := lambdaenv.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := awsclient.Load(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, cfg := range map[string]aws.Config{"lambdaenv.Load": fromEnv, "awsclient.Load": local} {
+		c, ok := cfg.HTTPClient.(*awshttp.BuildableClient)
+		if !ok {
+			t.Fatalf("%s: HTTP client %T", name, cfg.HTTPClient)
+		}
+		if n := c.GetTransport().MaxIdleConnsPerHost; n != lambdaenv.MaxIdleConnsPerHost {
+			t.Errorf("%s: MaxIdleConnsPerHost = %d, want %d", name, n, lambdaenv.MaxIdleConnsPerHost)
+		}
+	}
+}
+
+// Ingest's clients give up sooner than the others: they answer a caller who waits.
+func TestForAPIHasAShortRetryBudget(t *testing.T) {
+	setEnv(t, lambda(nil))
+	cfg, err := lambdaenv.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := lambdaenv.ForAPI(cfg).Retryer().MaxAttempts(); n != lambdaenv.APIMaxAttempts {
+		t.Errorf("ForAPI's retryer makes %d attempts, want %d", n, lambdaenv.APIMaxAttempts)
+	}
+	if n := cfg.Retryer().MaxAttempts(); n != 8 {
+		t.Errorf("the functions' retryer makes %d attempts, want 8 (and ForAPI must not change it)", n)
 	}
 }

@@ -101,4 +101,22 @@ export const paths = {
   expireToken: (tokenId) => `manage/tokens/${encodeURIComponent(tokenId)}/expire`,
   targets: (id) => `manage/journeys/${encodeURIComponent(id)}/targets`,
   loaderRecords: (id) => `manage/journeys/${encodeURIComponent(id)}/loader-records`,
+  deliveries: (id) => `manage/journeys/${encodeURIComponent(id)}/webhook-deliveries`,
 };
+
+// A filtered page may be empty while more items follow (the API reads a
+// bounded part of the table per call): follow the cursor this many pages
+// before showing an empty page with Next page.
+const MAX_EMPTY_HOPS = 10;
+
+// filteredPage reads a page of a filtered listing at path from cursor,
+// skipping empty pages: {rows: page[key], next}.
+export async function filteredPage(path, key, query, cursor) {
+  let page;
+  for (let hop = 0; ; hop++) {
+    page = await api(path, { query: { ...query, cursor } });
+    if (page[key].length > 0 || !page.next_cursor || hop >= MAX_EMPTY_HOPS) break;
+    cursor = page.next_cursor;
+  }
+  return { rows: page[key], next: page.next_cursor };
+}

@@ -1,5 +1,5 @@
 // A journey's page: its tabs Add Targets (with the tab API), Target List
-// and, for admins, Target Loader. The selected tab is in the address
+// and, for admins, Target Loader and Webhook Deliveries. The selected tab is in the address
 // (#/journeys/{id}/{tab}) so a reload or a link opens it again.
 
 import { api, paths } from './api.js';
@@ -7,8 +7,9 @@ import { h, notice, replace, tabs } from './ui.js';
 import { apiTab } from './tokens.js';
 import { targetListTab } from './targets.js';
 import { targetLoaderTab } from './loader.js';
+import { webhookDeliveriesTab } from './webhooks.js';
 
-export const TABS = ['add-targets', 'target-list', 'target-loader'];
+export const TABS = ['add-targets', 'target-list', 'target-loader', 'webhook-deliveries'];
 
 export function journeyView(journeyId, tab, user) {
   const status = notice();
@@ -44,6 +45,7 @@ export function journeyView(journeyId, tab, user) {
     ];
     if (user.groups.includes('admins')) {
       items.push({ id: 'target-loader', text: 'Target Loader', render: (p) => targetLoaderTab(p, journey) });
+      items.push({ id: 'webhook-deliveries', text: 'Webhook Deliveries', render: (p) => webhookDeliveriesTab(p, journey) });
     }
     tablist = tabs({
       label: 'Journey',

@@ -24,7 +24,7 @@ export function journeysView() {
   });
   const el = h('section', { class: 'page' },
     h('h1', { tabindex: '-1' }, 'Journeys'),
-    h('p', { class: 'lead' }, 'Open a journey to generate API tokens for it, see its target list and, for admins, its target loader records.'),
+    h('p', { class: 'lead' }, 'Open a journey to generate API tokens for it, see its target list and, for admins, its target loader records and webhook deliveries.'),
     table.el);
   table.reload();
   return { el, title: 'Journeys', dispose() {} };

@@ -3,14 +3,11 @@
 // journey, how its target was matched and processed, and why one failed
 // (§4, §5). Filters: request uuid, matching outcome, processing status.
 
-import { api, paths } from './api.js';
+import { filteredPage, paths } from './api.js';
 import { h, field, fmtTime, pagedTable } from './ui.js';
 import { uploadForm } from './upload.js';
 
 const PAGE_SIZE = 50;
-// A filtered page may be empty while more records follow: follow the
-// cursor this many pages before showing an empty page with Next page.
-const MAX_EMPTY_HOPS = 10;
 
 export const OUTCOMES = {
   matched_account_id__v: 'Matched on account ID',
@@ -54,15 +51,7 @@ export function targetLoaderTab(panel, journey) {
       { title: 'Created', cell: (r) => fmtTime(r.created_at) },
       { title: 'Processed', cell: (r) => fmtTime(r.processed_at) },
     ],
-    load: async (cursor) => {
-      let page;
-      for (let hop = 0; ; hop++) {
-        page = await api(paths.loaderRecords(journey.journey_id), { query: { ...filters, cursor, limit: PAGE_SIZE } });
-        if (page.records.length > 0 || !page.next_cursor || hop >= MAX_EMPTY_HOPS) break;
-        cursor = page.next_cursor;
-      }
-      return { rows: page.records, next: page.next_cursor };
-    },
+    load: (cursor) => filteredPage(paths.loaderRecords(journey.journey_id), 'records', { ...filters, limit: PAGE_SIZE }, cursor),
   });
 
   // A request shows as its uuid's first 8 characters; choosing it filters by it.

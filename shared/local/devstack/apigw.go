@@ -3,12 +3,14 @@ package devstack
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,6 +77,12 @@ func (g *APIGateway) logger() *slog.Logger {
 func (g *APIGateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxAPIBodyBytes+1))
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		// The server's read timeout ended a body that never arrived in full.
+		writeGatewayError(w, http.StatusRequestTimeout, "Request Timeout")
+		g.logger().Warn("request body not received in time", "method", r.Method, "path", r.URL.Path)
+		return
+	}
 	if err != nil {
 		writeGatewayError(w, http.StatusBadRequest, "Could not read the request body")
 		return

@@ -31,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/authorizer"
 	"github.com/targetloader/targetloader/shared/local/localaws"
@@ -251,14 +252,12 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	consumerLog := opts.Logger.With("component", "consumer")
 	webhooksLog := opts.Logger.With("component", "webhooks")
 
-	ingestH := ingestwire.New(ingestCfg, s.DynamoDB, s.SQS, apiLog)
+	// Ingest's clients have its short retry budget, as in its Lambda main.
+	apiAWS := lambdaenv.ForAPI(s.AWS)
+	ingestH := ingestwire.New(ingestCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, s.SQS, consumerLog)
 	manageH := managewire.New(manageCfg, s.DynamoDB, s.SQS, s.secrets, apiLog)
 	s.Webhooks = webhookswire.New(webhooksCfg, s.DynamoDB, s.SQS, s.secrets, webhooksLog)
-	// One at a time: moto applies concurrent conditional updates of one
-	// item without isolation, and duplicates of a webhook's message must
-	// not both claim it (DynamoDB's are atomic).
-	s.Webhooks.Concurrency = 1
 	if opts.WebhookRootCAs != nil {
 		s.Webhooks.Client = webhooks.NewClient(webhooksCfg.AllowPrivateNetworks, opts.WebhookRootCAs)
 	}
@@ -281,7 +280,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		h   http.Handler
 		log *slog.Logger
 	}{{apiLn, api, apiLog}, {lambdaLn, invoke, lambdaLog}} {
-		hs := &http.Server{Handler: srv.h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(srv.log.Handler(), slog.LevelWarn)}
+		hs := newServer(srv.h, srv.log, serverTimeouts)
 		s.servers = append(s.servers, hs)
 		s.wg.Add(1)
 		go func() {
@@ -316,6 +315,30 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 			defer s.wg.Done()
 			_ = p.Run(s.background)
 		}()
+	}
+}
+
+// timeouts cut off a client that stalls, as API Gateway's front end does,
+// so that no request holds a connection and a handler for ever.
+type timeouts struct {
+	// ReadHeader bounds reading a request's headers, Read the whole request
+	// with its body (a body shorter than its Content-Length is answered 408),
+	// Idle how long a kept-alive connection may wait for its next request.
+	ReadHeader, Read, Idle time.Duration
+}
+
+// serverTimeouts are the local servers' timeouts. Read leaves a 10 MiB body
+// time to arrive over a slow link; the handlers then have API Gateway's
+// 29 s (or the function's timeout) to answer.
+var serverTimeouts = timeouts{ReadHeader: 10 * time.Second, Read: 30 * time.Second, Idle: 2 * time.Minute}
+
+func newServer(h http.Handler, log *slog.Logger, t timeouts) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: t.ReadHeader,
+		ReadTimeout:       t.Read,
+		IdleTimeout:       t.Idle,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 

@@ -60,7 +60,8 @@ func DevPassword(getenv func(string) string) string {
 }
 
 // Config is the SDK configuration the functions would get (awsclient.Load),
-// pointed at endpoint when it is not empty. Region and credentials come from
+// pointed at endpoint when it is not empty, with DynamoDB's atomic writes
+// made atomic against moto too (AtomicWrites). Region and credentials come from
 // getenv (AWS_REGION or AWS_DEFAULT_REGION; AWS_ACCESS_KEY_ID and
 // AWS_SECRET_ACCESS_KEY) when set, else us-east-1 and dummy credentials,
 // which is all moto and LocalStack want. getenv nil means os.Getenv.
@@ -86,7 +87,12 @@ func Config(ctx context.Context, endpoint string, getenv func(string) string, op
 	if endpoint != "" {
 		base = append(base, config.WithBaseEndpoint(endpoint))
 	}
-	return awsclient.Load(ctx, append(base, opts...)...)
+	cfg, err := awsclient.Load(ctx, append(base, opts...)...)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.HTTPClient = AtomicWrites(cfg.HTTPClient)
+	return cfg, nil
 }
 
 // IgnoreEnv is a getenv for Config that ignores the process environment:

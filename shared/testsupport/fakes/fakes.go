@@ -130,7 +130,7 @@ func (f RateLimiter) Take(ctx context.Context, tokenID string, p domain.RatePoli
 // Allow is a RateLimiter that lets every request through.
 func Allow() RateLimiter {
 	return RateLimiter{TakeFunc: func(_ context.Context, _ string, p domain.RatePolicy, now time.Time) (domain.RateDecision, error) {
-		return domain.RateDecision{Allowed: true, Remaining: p.Burst - 1, Reset: now.Add(p.Window())}, nil
+		return p.Decide(true, []time.Time{now}, now), nil
 	}}
 }
 

@@ -56,6 +56,8 @@ type Rule struct {
 	// StallAfter, when > 0, lets that many matching attempts through and then
 	// blocks every later one until its context ends (a hung dependency).
 	StallAfter int
+	// Stall blocks every matching attempt until its context ends, from the first.
+	Stall bool
 
 	// AfterForward sends a failing request on to AWS anyway and replaces its
 	// response: the call took effect but the caller sees a failure (a lost
@@ -233,7 +235,7 @@ func (t *Transport) decide(target, invocation string, body []byte) (action, Rule
 				}
 			}
 		}
-		if r.StallAfter > 0 && t.attempts[i] > r.StallAfter {
+		if (r.Stall || r.StallAfter > 0) && t.attempts[i] > r.StallAfter {
 			t.injected[i]++
 			return stall, r
 		}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"testing"
-	"time"
 
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
@@ -89,16 +88,8 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 		API:      apicheck.New(t),
 	}
 	h.Consumer.EnqueueWait = 0
-	h.Webhooks.Concurrency = LocalWebhookConcurrency
 	return h
 }
-
-// LocalWebhookConcurrency: against moto, the webhooks of a batch are
-// delivered one at a time. moto applies concurrent conditional updates of
-// one item without isolation, so two duplicates of a webhook's message
-// could both claim it; DynamoDB's conditional writes are atomic, so in AWS
-// they run at once (webhookswire).
-const LocalWebhookConcurrency = 1
 
 // The stack's tables through the service's own adapters, for seeding and checking.
 
@@ -232,9 +223,14 @@ func (s *Stack) Poller(h poller.Handler) *poller.Poller {
 	return s.QueuePoller(s.Resources.QueueURL, h)
 }
 
-// QueuePoller feeds the stack's queue at url to h as the event source mapping does.
+// QueuePoller feeds the stack's queue at url to h as the event source
+// mapping of the function it feeds does (its batch size and timeout).
 func (s *Stack) QueuePoller(url string, h poller.Handler) *poller.Poller {
-	return &poller.Poller{SQS: s.SQS, QueueURL: url, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: 10, InvokeTimeout: time.Minute}
+	fn := resources.ConsumerFunction
+	if url == s.Resources.WebhooksQueueURL {
+		fn = resources.WebhooksFunction
+	}
+	return &poller.Poller{SQS: s.SQS, QueueURL: url, Handler: h, Logger: slog.New(slog.DiscardHandler), BatchSize: int32(fn.EventSource.BatchSize), InvokeTimeout: fn.Timeout}
 }
 
 // Handle runs the consumer handler h on msgs and fails the test if any

@@ -15,7 +15,8 @@ import (
 	"github.com/targetloader/targetloader/shared/store"
 )
 
-// New builds the ingest handler.
+// New builds the ingest handler. Its clients should be made with
+// lambdaenv.ForAPI, as the Lambda main and the local stack make them.
 func New(cfg config.Ingest, db store.DynamoDB, sqs queue.SQS, log *slog.Logger) *ingest.Handler {
 	log = httpapi.RequestLogger(log)
 	return &ingest.Handler{
@@ -28,5 +29,8 @@ func New(cfg config.Ingest, db store.DynamoDB, sqs queue.SQS, log *slog.Logger) 
 		RatePolicy:  domain.RatePolicy{PerSecond: cfg.RateLimitPerSecond, Burst: cfg.RateLimitBurst},
 		Logger:      log,
 		Now:         time.Now,
+		// 2 s of the function's 10 s: AWS calls get 8 s, and after a stall
+		// the abort of a partly queued request still has 1 s.
+		DeadlineMargin: 2 * time.Second,
 	}
 }
