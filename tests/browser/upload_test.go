@@ -42,6 +42,7 @@ func TestAdminUploadsAFileOfTargets(t *testing.T) {
 	a.signIn(localaws.LocalAdmin)
 	a.click(link("Upload journey"))
 	a.click(tabNamed("Target Loader"))
+	a.click(`//summary[normalize-space(.)='Upload targets']`)
 	a.visible(control("File"))
 	a.do(chromedp.SetUploadFiles(control("File"), []string{file}))
 	a.click(button("Upload"))

@@ -159,8 +159,7 @@ export function uploadForm(journey, { showRequest, done }) {
   const progress = h('progress', { max: '1', value: '0', hidden: true });
   const progressText = h('span', { class: 'progress-text' });
   const result = h('div', { class: 'upload-result', hidden: true });
-  const form = h('form', { method: 'post', class: 'upload-form', 'aria-labelledby': 'upload-title' },
-    h('h3', { id: 'upload-title' }, 'Upload targets'),
+  const form = h('form', { method: 'post', class: 'upload-form', 'aria-label': 'Upload targets' },
     h('p', { class: 'lead' }, 'Each valid row becomes a target loader record, processed like a target sent with the API (Added via Target Loader). Bad rows are listed and skipped; uploading a file again adds nothing twice.'),
     h('div', { class: 'upload-row' }, field('File', input, hint), h('div', { class: 'actions' }, upload, progress, progressText)));
 
@@ -225,5 +224,7 @@ export function uploadForm(journey, { showRequest, done }) {
     result.hidden = false;
   }
 
-  return h('section', { class: 'upload' }, form, status.el, result);
+  // Folded away until asked for: the records below are what the tab is
+  // mostly for.
+  return h('details', { class: 'upload' }, h('summary', {}, 'Upload targets'), form, status.el, result);
 }
