@@ -26,7 +26,7 @@ import (
 // uploadConcurrency is how many uploads of one import are in flight at
 // once: a few, so that a big file is not held up by one request's round
 // trip, well below the route's throttle.
-var uploadConcurrency = 4
+const uploadConcurrency = 4
 
 // uploadRetryDelays are the waits before each retry of an upload the API
 // answered "try again" (409 in flight, 429, 502, 503, 504). A retry sends

@@ -68,12 +68,7 @@ func TestLoaderImport100000RowsCallBudget(t *testing.T) {
 	}
 	file := writeFile(t, "big.csv", b.String())
 
-	// The import: 200 uploads, each the same 4 calls. One at a time:
-	// moto_server runs concurrent TransactWriteItems unsafely (it copies
-	// and restores whole tables), failing some with a 500 that tl then
-	// retries, which would count here; DynamoDB runs them at once.
-	defer func(n int) { uploadConcurrency = n }(uploadConcurrency)
-	uploadConcurrency = 1
+	// The import: 200 uploads, 4 at once, each the same 4 calls.
 	counter.Reset()
 	start := time.Now()
 	sum := decodeJSON[loaderImport](t, h.ok("loader", "import", "--journey", "J-BIG", file, "--json").stdout)
