@@ -165,11 +165,15 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"table:loader-records/index/by_journey": "dynamodb:Query",
 			"table:webhook-deliveries":              "dynamodb:Query",
 			"secret:webhook-master-key":             "secretsmanager:GetSecretValue",
-			// Admins' uploads, queued as ingest queues the API's (shared/submit).
+			logs("manage"):                          logWriteActions,
+		},
+		// Admins' uploads, queued as ingest queues the API's (shared/submit).
+		"upload": {
+			"table:journeys":    "dynamodb:GetItem",
 			"table:requests":    "dynamodb:BatchGetItem,dynamodb:PutItem,dynamodb:UpdateItem",
 			"table:idempotency": "dynamodb:GetItem,dynamodb:PutItem",
 			"queue:targets":     "sqs:SendMessage",
-			logs("manage"):      logWriteActions,
+			logs("upload"):      logWriteActions,
 		},
 		"webhooks": {
 			"table:webhook-deliveries":  "dynamodb:GetItem,dynamodb:UpdateItem",
@@ -234,7 +238,8 @@ func TestCustomerManagedKey(t *testing.T) {
 	wantGrants := map[string][]string{
 		"ingest":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"}, // the first: polling the queue (the event source's grant); the last: sending webhooks
-		"manage":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},                // uploads are queued
+		"manage":   {rw},
+		"upload":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"webhooks": {"kms:Decrypt", rw},
 	}
 	for _, tc := range []struct {

@@ -18,8 +18,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/signedin"
 )
 
 // The stack is synthesized once per stage and shared by all tests: a synth
@@ -644,10 +644,10 @@ func TestFunctionPoliciesAreExactlyTheAccessTable(t *testing.T) {
 		compareAccess(t, "CDK "+def.Name, got, want)
 	}
 	// AND only the two ways in may send to the targets queue: ingest (the
-	// API) and manage (admins' uploads)
+	// API) and upload (admins' files)
 	for _, def := range resources.Functions {
 		sends := strings.Contains(access(t, policies[def.Name], logical)["queue:"+resources.TargetsQueue.ID], string(resources.SendMessage))
-		if sends != (def.Name == resources.IngestFunction.Name || def.Name == resources.ManageFunction.Name) {
+		if sends != (def.Name == resources.IngestFunction.Name || def.Name == resources.UploadFunction.Name) {
 			t.Errorf("%s may send to the queue: %v", def.Name, sends)
 		}
 	}
@@ -779,7 +779,7 @@ func TestAPIRoutes(t *testing.T) {
 		t.Errorf("routes\n  %v\nwant\n  %v", got, want)
 	}
 	// AND admins' uploads (PRODUCT.md §10) are behind it too
-	if up := "POST /manage/journeys/{journey_id}/loader-records COGNITO_USER_POOLS manage"; !slices.Contains(got, up) {
+	if up := "POST /manage/journeys/{journey_id}/loader-records COGNITO_USER_POOLS upload"; !slices.Contains(got, up) {
 		t.Errorf("routes %v lack %q", got, up)
 	}
 	for _, g := range got {
@@ -816,7 +816,7 @@ func TestAPIRoutes(t *testing.T) {
 		})
 	})
 	// AND the authorizer's refusals are the functions' problem document, with the request id
-	body, _ := json.Marshal(manage.SignInRequired())
+	body, _ := json.Marshal(signedin.SignInRequired())
 	if tmpl := UnauthorizedTemplate(); !strings.HasPrefix(tmpl, strings.TrimSuffix(string(body), "}")+",") || !strings.HasSuffix(tmpl, `"request_id":"$context.requestId"}`) {
 		t.Errorf("401 template %s", tmpl)
 	}
@@ -826,7 +826,7 @@ func TestAPIRoutes(t *testing.T) {
 			"StatusCode":   "401",
 			"ResponseParameters": map[string]any{
 				"gatewayresponse.header.Content-Type":     "'application/problem+json'",
-				"gatewayresponse.header.WWW-Authenticate": "'" + manage.WWWAuthenticate + "'",
+				"gatewayresponse.header.WWW-Authenticate": "'" + signedin.WWWAuthenticate + "'",
 				"gatewayresponse.header.X-Request-Id":     "context.requestId",
 			},
 			"ResponseTemplates": map[string]any{"application/json": UnauthorizedTemplate()},

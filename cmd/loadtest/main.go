@@ -269,7 +269,7 @@ func selfContained(ctx context.Context, logger *slog.Logger) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
-	mh := managewire.New(manageCfg, dynamodb.NewFromConfig(direct), sqs.NewFromConfig(direct), secretsmanager.NewFromConfig(direct), logger)
+	mh := managewire.New(manageCfg, dynamodb.NewFromConfig(direct), secretsmanager.NewFromConfig(direct), logger)
 	return &target{
 		apiURL:  stack.APIURL,
 		db:      dynamodb.NewFromConfig(direct),
@@ -303,7 +303,7 @@ func externalTarget(ctx context.Context, o options, logger *slog.Logger) (*targe
 	if err != nil {
 		return nil, err
 	}
-	mh := managewire.New(manageCfg, db, sqs.NewFromConfig(cfg), secretsmanager.NewFromConfig(cfg), logger)
+	mh := managewire.New(manageCfg, db, secretsmanager.NewFromConfig(cfg), logger)
 	return &target{apiURL: strings.TrimRight(o.apiURL, "/"), db: db, env: env, manage: mh,
 		stack: "external: API " + o.apiURL + ", AWS endpoint " + o.endpoint + ", stage " + o.stage, close: func() {}}, nil
 }

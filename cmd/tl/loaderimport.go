@@ -19,7 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/linefile"
-	"github.com/targetloader/targetloader/shared/manage"
+	"github.com/targetloader/targetloader/shared/upload"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -234,9 +234,9 @@ func (a *app) uploadParts(ctx context.Context, journey, format string, parts []l
 
 // uploadPart sends one part under an Idempotency-Key made from its
 // content, retrying while the API says to try again.
-func (a *app) uploadPart(ctx context.Context, journey, format string, part linefile.Part) (manage.UploadResult, error) {
+func (a *app) uploadPart(ctx context.Context, journey, format string, part linefile.Part) (upload.Result, error) {
 	body := rawBody{contentType: mediaTypes[format], data: part.Body, headers: map[string]string{"Idempotency-Key": partKey(format, part.Body)}}
-	var res manage.UploadResult
+	var res upload.Result
 	for attempt := 0; ; attempt++ {
 		err := a.call(ctx, http.MethodPost, "/manage/journeys/"+pathEscape(journey)+"/loader-records", nil, body, &res)
 		var ae *apiError

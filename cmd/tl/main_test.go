@@ -14,6 +14,7 @@ import (
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/uploadwire"
 )
 
 func TestMain(m *testing.M) {
@@ -44,8 +45,9 @@ func newHarnessOn(t *testing.T, stack *testenv.Stack) *harness {
 	h := &harness{t: t, stack: stack, configDir: t.TempDir()}
 	h.pool = h.stack.UserPool(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, h.stack.SQS, h.stack.Secrets, log)
-	h.api = httptest.NewServer(testenv.ManageAPI(h.stack.Resources.Stage, handler, h.pool.Authorizer, log))
+	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, h.stack.Secrets, log)
+	uploads := uploadwire.New(testenv.Config[config.Upload](t, h.stack), h.stack.DynamoDB, h.stack.SQS, log)
+	h.api = httptest.NewServer(testenv.ManageAPI(h.stack.Resources.Stage, handler, uploads, h.pool.Authorizer, log, nil))
 	t.Cleanup(h.api.Close)
 	return h
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/wire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
@@ -16,6 +15,6 @@ import (
 
 func main() {
 	wire.Start(func(cfg config.Manage, awsCfg aws.Config, log *slog.Logger) any {
-		return managewire.New(cfg, dynamodb.NewFromConfig(awsCfg), sqs.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg), log).Handle
+		return managewire.New(cfg, dynamodb.NewFromConfig(awsCfg), secretsmanager.NewFromConfig(awsCfg), log).Handle
 	})
 }

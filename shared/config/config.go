@@ -68,13 +68,17 @@ type Manage struct {
 	UserPoolID       string `env:"USER_POOL_ID,required,notEmpty"`
 	UserPoolClientID string `env:"USER_POOL_CLIENT_ID,required,notEmpty"`
 	CognitoEndpoint  string `env:"COGNITO_ENDPOINT,required,notEmpty"`
-	// RequestsTable, IdempotencyTable and QueueURL take admins' uploads
-	// as ingest takes the API's; RetentionDays is how long their requests
-	// are kept (resources.DefaultRetentionDays).
+}
+
+// Upload configures the upload function: admins' files of targets, queued
+// as ingest queues the API's.
+type Upload struct {
+	JourneysTable    string `env:"JOURNEYS_TABLE,required,notEmpty"`
 	RequestsTable    string `env:"REQUESTS_TABLE,required,notEmpty"`
 	IdempotencyTable string `env:"IDEMPOTENCY_TABLE,required,notEmpty"`
 	QueueURL         string `env:"QUEUE_URL,required,notEmpty"`
-	RetentionDays    int    `env:"RETENTION_DAYS" envDefault:"400"`
+	// RetentionDays is how long requests are kept (resources.DefaultRetentionDays).
+	RetentionDays int `env:"RETENTION_DAYS" envDefault:"400"`
 }
 
 // Webhooks configures the webhooks function.
@@ -132,7 +136,9 @@ func (c Ingest) Retention() time.Duration { return days(c.RetentionDays) }
 func (c Consumer) Retention() time.Duration { return days(c.RetentionDays) }
 
 // Retention is how long the requests of admins' uploads are kept.
-func (c Manage) Retention() time.Duration { return days(c.RetentionDays) }
+func (c Upload) Retention() time.Duration { return days(c.RetentionDays) }
+
+func (c *Upload) validate() error { return validRetention(c.RetentionDays) }
 
 func validRetention(d int) error {
 	if d < resources.MinRetentionDays {
@@ -144,9 +150,6 @@ func validRetention(d int) error {
 func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 
 func (c *Manage) validate() error {
-	if err := validRetention(c.RetentionDays); err != nil {
-		return err
-	}
 	u, err := url.Parse(c.CognitoEndpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("COGNITO_ENDPOINT must be an absolute http(s) URL, got %q", c.CognitoEndpoint)

@@ -70,7 +70,6 @@ var manageEnv = map[string]string{
 	"TOKENS_TABLE": "tl-tokens", "JOURNEYS_TABLE": "tl-journeys", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
 	"LOADER_RECORDS_TABLE": "tl-records", "WEBHOOK_DELIVERIES_TABLE": "tl-deliveries", "WEBHOOK_KEY_SECRET": "tl-key",
 	"USER_POOL_ID": "us-east-1_AbC123", "USER_POOL_CLIENT_ID": "client123", "COGNITO_ENDPOINT": "http://127.0.0.1:4566",
-	"REQUESTS_TABLE": "tl-requests", "IDEMPOTENCY_TABLE": "tl-idem", "QUEUE_URL": "https://sqs/q",
 }
 
 func TestLoadIngest(t *testing.T) {
@@ -215,7 +214,6 @@ func TestLoadManage(t *testing.T) {
 			TokensTable: "tl-tokens", JourneysTable: "tl-journeys", JourneyTargetsTable: "tl-journey-targets",
 			LoaderRecordsTable: "tl-records", WebhookDeliveriesTable: "tl-deliveries", WebhookKeySecret: "tl-key",
 			UserPoolID: "us-east-1_AbC123", UserPoolClientID: "client123", CognitoEndpoint: endpoint,
-			RequestsTable: "tl-requests", IdempotencyTable: "tl-idem", QueueURL: "https://sqs/q", RetentionDays: 400,
 		}
 	}
 	tests := []struct {
@@ -244,8 +242,6 @@ func TestLoadManage(t *testing.T) {
 		{name: "TOKENS_TABLE missing", override: map[string]string{"TOKENS_TABLE": unset}, wantErr: []string{"TOKENS_TABLE"}},
 		{name: "JOURNEYS_TABLE empty", override: map[string]string{"JOURNEYS_TABLE": ""}, wantErr: []string{"JOURNEYS_TABLE"}},
 		{name: "LOADER_RECORDS_TABLE missing", override: map[string]string{"LOADER_RECORDS_TABLE": unset}, wantErr: []string{"LOADER_RECORDS_TABLE"}},
-		{name: "QUEUE_URL missing", override: map[string]string{"QUEUE_URL": unset}, wantErr: []string{"QUEUE_URL"}},
-		{name: "RETENTION_DAYS too short", override: map[string]string{"RETENTION_DAYS": "7"}, wantErr: []string{"RETENTION_DAYS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -253,6 +249,34 @@ func TestLoadManage(t *testing.T) {
 			got, err := config.Load[config.Manage]()
 			checkLoad(t, tt.want, got, err, tt.wantErr)
 		})
+	}
+}
+
+var uploadEnv = map[string]string{
+	"JOURNEYS_TABLE": "tl-journeys", "REQUESTS_TABLE": "tl-requests", "IDEMPOTENCY_TABLE": "tl-idem", "QUEUE_URL": "https://sqs/q",
+}
+
+func TestLoadUpload(t *testing.T) {
+	tests := []struct {
+		name     string
+		override map[string]string
+		want     config.Upload
+		wantErr  []string
+	}{
+		{name: "defaults", want: config.Upload{JourneysTable: "tl-journeys", RequestsTable: "tl-requests", IdempotencyTable: "tl-idem", QueueURL: "https://sqs/q", RetentionDays: 400}},
+		{name: "QUEUE_URL missing", override: map[string]string{"QUEUE_URL": unset}, wantErr: []string{"QUEUE_URL"}},
+		{name: "REQUESTS_TABLE empty", override: map[string]string{"REQUESTS_TABLE": ""}, wantErr: []string{"REQUESTS_TABLE"}},
+		{name: "RETENTION_DAYS too short", override: map[string]string{"RETENTION_DAYS": "7"}, wantErr: []string{"RETENTION_DAYS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env(t, uploadEnv, tt.override)
+			got, err := config.Load[config.Upload]()
+			checkLoad(t, tt.want, got, err, tt.wantErr)
+		})
+	}
+	if got := (config.Upload{RetentionDays: 30}).Retention(); got != 30*24*time.Hour {
+		t.Errorf("upload retention %v", got)
 	}
 }
 

@@ -185,10 +185,9 @@ var (
 	}
 
 	// ManageFunction serves the management API marketers and admins call,
-	// signed in (journeys, tokens, target lists, loader records, admins'
-	// uploads), and the console's configuration. Pages of up to 500 records
-	// are JSON-encoded per request, and uploads of up to 1 MiB parsed, so
-	// 256 MB (and the CPU that comes with it) keeps them fast.
+	// signed in (journeys, tokens, target lists, loader records), and the
+	// console's configuration. Pages of up to 500 records are JSON-encoded
+	// per request, so 256 MB (and the CPU that comes with it) keeps them fast.
 	ManageFunction = Function{
 		Name:     "manage",
 		MemoryMB: 256,
@@ -202,17 +201,32 @@ var (
 			// LoaderRecords.List: a request's records from the table, a journey's from its index.
 			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
 			{Table: WebhookDeliveries, Actions: []Action{Query}}, // WebhookDeliveries.List
-			// Admins' uploads are queued as ingest queues the API's
-			// (shared/submit): Create and CreateIdempotent, MarkQueued and
+		},
+		// A token's webhook secret is derived from the master key, shown once.
+		Secrets:  []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
+		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
+	}
+
+	// UploadFunction takes admins' files of targets (PRODUCT.md §10) on the
+	// management API and queues their rows as ingest queues the API's: a
+	// function of its own, so that the one management route that writes
+	// requests and sends to the targets queue does not give manage (the
+	// console, tokens) that access. Sized as ingest: an upload is at most
+	// 1 MiB and 500 rows.
+	UploadFunction = Function{
+		Name:     "upload",
+		MemoryMB: 256,
+		Timeout:  10 * time.Second,
+		Tables: []TableAccess{
+			{Table: Journeys, Actions: []Action{GetItem}}, // Journeys.Get
+			// shared/submit: Create and CreateIdempotent, MarkQueued and
 			// Abort; Reader.Read of the request a retried key names.
 			{Table: Requests, Actions: []Action{BatchGetItem, PutItem, UpdateItem}},
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 		},
 		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
-		// A token's webhook secret is derived from the master key, shown once.
-		Secrets: []SecretAccess{{Secret: WebhookMasterKey, Actions: []Action{GetSecretValue}}},
 		// RETENTION_DAYS: an upload's request expires as an API request does.
-		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint, EnvRetentionDays},
+		Settings: []string{EnvRetentionDays},
 	}
 
 	// WebhooksFunction delivers completion webhooks: each message is one
@@ -253,7 +267,7 @@ func FedBy(q Queue) Function {
 }
 
 // Functions lists every function of the service, in build order.
-var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction}
+var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction, UploadFunction}
 
 // Cognito user pool groups (PRODUCT.md §8): marketers manage tokens and read
 // target lists; admins may do all that and read target loader records.
@@ -306,7 +320,7 @@ var Routes = []Route{
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/targets", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	// Admins upload files of targets: target loader records created by admins (PRODUCT.md §10).
-	{Method: "POST", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	{Method: "POST", Path: "/manage/journeys/{journey_id}/loader-records", Function: UploadFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/webhook-deliveries", Function: ManageFunction.Name, SignedIn: true},
 	// The web console: its page, its sign-in configuration and its static

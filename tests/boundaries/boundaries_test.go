@@ -19,6 +19,7 @@ var lambdas = map[string]string{
 	"functions/consumer": "shared/consumer",
 	"functions/manage":   "shared/manage",
 	"functions/webhooks": "shared/webhooks",
+	"functions/upload":   "shared/upload",
 }
 
 // adapters are the packages that talk to AWS on the handlers' behalf.

@@ -13,6 +13,7 @@ import (
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
+	"github.com/targetloader/targetloader/shared/upload"
 )
 
 // upload sends body to the journey's uploads as the signed-in user with ID
@@ -74,7 +75,7 @@ func TestUploadGoodBadAndDuplicateRows(t *testing.T) {
 	key := "part-test-1"
 	r := m.upload(admin, "J1", "text/csv", string(parts[0].Body), key)
 	wantStatus(t, r, http.StatusAccepted)
-	res := decode[manage.UploadResult](t, r.body)
+	res := decode[upload.Result](t, r.body)
 	wantBad := []domain.RowError{
 		{Line: 10, Message: "source_system_id is required and must not be blank"},
 		{Line: 11, Message: "email must be a plain email address such as name@example.com"},
@@ -138,7 +139,7 @@ func TestUploadGoodBadAndDuplicateRows(t *testing.T) {
 	// first request again and nothing is queued
 	r = m.upload(admin, "J1", "text/csv", string(parts[0].Body), key)
 	wantStatus(t, r, http.StatusAccepted)
-	again := decode[manage.UploadResult](t, r.body)
+	again := decode[upload.Result](t, r.body)
 	if !again.Replayed || again.RequestUUID != res.RequestUUID || again.Accepted != 9 || !slices.Equal(again.BadRows, wantBad) || r.header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("re-upload %+v", again)
 	}
@@ -149,7 +150,7 @@ func TestUploadGoodBadAndDuplicateRows(t *testing.T) {
 	// say the same, and still no account joins the journey twice
 	r = m.upload(admin, "J1", "text/csv", string(parts[0].Body), "")
 	wantStatus(t, r, http.StatusAccepted)
-	later := decode[manage.UploadResult](t, r.body)
+	later := decode[upload.Result](t, r.body)
 	m.drain()
 	if later.RequestUUID == res.RequestUUID || len(m.records(later.RequestUUID)) != len(want) {
 		t.Errorf("the upload without key: %+v", later)
@@ -212,7 +213,7 @@ func TestUploadLimits(t *testing.T) {
 	// A file of only bad rows queues nothing and says why, row by row.
 	r := m.upload(admin, "J1", "application/x-ndjson", "{\"source_system_id\":\"s\"}\n[1]\n", "")
 	wantStatus(t, r, http.StatusOK)
-	var res manage.UploadResult
+	var res upload.Result
 	if err := json.Unmarshal([]byte(r.body), &res); err != nil || res.RequestUUID != "" || len(res.BadRows) != 2 {
 		t.Errorf("only bad rows: %s", r.body)
 	}

@@ -41,7 +41,7 @@ func (nopSQS) SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...f
 
 // env names each table and queue after its ID.
 func env() map[string]string {
-	e := map[string]string{resources.TargetsQueue.EnvVar: "q-" + resources.TargetsQueue.ID, resources.WebhooksQueue.EnvVar: "q-" + resources.WebhooksQueue.ID}
+	e := map[string]string{resources.TargetsQueue.EnvVar: "q-" + resources.TargetsQueue.ID}
 	for _, t := range resources.All {
 		e[t.EnvVar] = t.ID
 	}
@@ -67,7 +67,7 @@ func TestAllowedCallsPassAndOthersAreDenied(t *testing.T) {
 	c := iamcheck.New(rec, resources.ManageFunction, env())
 	db := c.DynamoDB(nopDB{})
 	// WHEN it reads and scans journeys, queries a tokens index (all allowed), reads a
-	// token with the wrong index, transacts on journeys and sends to the webhooks queue
+	// token with the wrong index, transacts on journeys and sends to the queue
 	_, _ = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(resources.Journeys.ID)})
 	_, _ = db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(resources.Journeys.ID)})
 	_, _ = db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(resources.Tokens.ID), IndexName: aws.String(resources.IndexTokensByID)})
@@ -76,9 +76,9 @@ func TestAllowedCallsPassAndOthersAreDenied(t *testing.T) {
 		{Put: &types.Put{TableName: aws.String(resources.Tokens.ID)}},
 		{Put: &types.Put{TableName: aws.String(resources.Journeys.ID)}},
 	}})
-	_, _ = c.SQS(nopSQS{}).SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String("q-" + resources.WebhooksQueue.ID)})
+	_, _ = c.SQS(nopSQS{}).SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String("q-" + resources.TargetsQueue.ID)})
 	// THEN exactly the calls its access table does not allow are denied
-	want := "[dynamodb:Query on tokens dynamodb:PutItem on journeys sqs:SendMessage on q-webhooks]"
+	want := "[dynamodb:Query on tokens dynamodb:PutItem on journeys sqs:SendMessage on q-targets]"
 	if got := fmt.Sprint(c.Denied()); got != want {
 		t.Errorf("denied %s, want %s", got, want)
 	}

@@ -10,26 +10,18 @@ import (
 	"github.com/targetloader/targetloader/shared/console"
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/manage"
-	"github.com/targetloader/targetloader/shared/queue"
 	"github.com/targetloader/targetloader/shared/secret"
 	"github.com/targetloader/targetloader/shared/store"
-	"github.com/targetloader/targetloader/shared/submit"
 )
 
 // New builds the manage handler.
-func New(cfg config.Manage, db store.DynamoDB, sqs queue.SQS, sm secret.SecretsManager, log *slog.Logger) *manage.Handler {
+func New(cfg config.Manage, db store.DynamoDB, sm secret.SecretsManager, log *slog.Logger) *manage.Handler {
 	region, _ := config.UserPoolRegion(cfg.UserPoolID) // checked when cfg was loaded
 	return &manage.Handler{
-		Tokens:   store.Tokens{DB: db, Table: cfg.TokensTable},
-		Journeys: store.Journeys{DB: db, Table: cfg.JourneysTable},
-		Targets:  store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
-		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
-		// Uploads take ingest's path: the same request records and queue.
-		Uploads: submit.Submitter{
-			Reader:   store.Reader{DB: db, RequestsTable: cfg.RequestsTable},
-			Requests: store.Requests{DB: db, Table: cfg.RequestsTable, IdempotencyTable: cfg.IdempotencyTable, Retention: cfg.Retention()},
-			Queue:    queue.Sender{SQS: sqs, QueueURL: cfg.QueueURL},
-		},
+		Tokens:      store.Tokens{DB: db, Table: cfg.TokensTable},
+		Journeys:    store.Journeys{DB: db, Table: cfg.JourneysTable},
+		Targets:     store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
+		Records:     store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable},
 		Deliveries:  store.WebhookDeliveries{DB: db, Table: cfg.WebhookDeliveriesTable},
 		WebhookKeys: &secret.WebhookKeys{SM: sm, SecretID: cfg.WebhookKeySecret},
 		SignIn: manage.SignIn{
