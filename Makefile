@@ -38,7 +38,7 @@ FUZZMINIMIZETIME ?= 2s
 # Name:package of every fuzz target; their seeds also run in `make test`.
 FUZZ_TARGETS ?= \
 	FuzzDecodeTargets:./shared/domain \
-	FuzzDecodeTargetFile:./shared/domain \
+	FuzzDecodeFile:./shared/upload \
 	FuzzValidTokenFormat:./shared/domain \
 	FuzzIngestHandler:./shared/ingest \
 	FuzzAPIGatewayEvent:./shared/local/devstack

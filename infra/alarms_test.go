@@ -119,7 +119,7 @@ func TestDLQMessagesAlarmWellBeforeTheyExpire(t *testing.T) {
 		t.Fatal("no DlqMessageAge alarm")
 	}
 	// THEN it watches the DLQ's oldest message
-	dlq := r.logicalIDOf(t, "AWS::SQS::Queue", "QueueName", resources.PhysicalName("dev", resources.TargetsDLQ.ID))
+	dlq := r.logicalIDOf(t, "AWS::SQS::Queue", "QueueName", resources.TargetsDLQ.Name("dev"))
 	if a["Namespace"] != "AWS/SQS" || a["MetricName"] != "ApproximateAgeOfOldestMessage" || a["Statistic"] != "Maximum" ||
 		fmt.Sprint(a["Dimensions"]) != fmt.Sprintf("[map[Name:QueueName Value:map[Fn::GetAtt:[%s QueueName]]]]", dlq) {
 		t.Errorf("DlqMessageAge: %v", a)

@@ -318,6 +318,16 @@ func subParams(v any, params map[string]any) any {
 
 // ---- tables ----
 
+// projection is a GSI's projection type and non-key attributes, e.g. "INCLUDE[a b]".
+func projection(p any) string {
+	m, _ := p.(map[string]any)
+	var attrs []string
+	for _, a := range asList(m["NonKeyAttributes"]) {
+		attrs = append(attrs, fmt.Sprint(a))
+	}
+	return fmt.Sprintf("%v%v", m["ProjectionType"], attrs)
+}
+
 type tableDesc struct {
 	Keys, AttrDefs, GSIs, TTL, Billing string
 	PITR                               bool
@@ -333,8 +343,7 @@ func describeTable(p map[string]any) tableDesc {
 	var gsis []string
 	for _, g := range asList(p["GlobalSecondaryIndexes"]) {
 		gm := g.(map[string]any)
-		gsis = append(gsis, fmt.Sprintf("%s(%s;%v)", gm["IndexName"], keySchema(gm["KeySchema"]),
-			gm["Projection"].(map[string]any)["ProjectionType"]))
+		gsis = append(gsis, fmt.Sprintf("%s(%s;%s)", gm["IndexName"], keySchema(gm["KeySchema"]), projection(gm["Projection"])))
 	}
 	sort.Strings(gsis)
 	d := tableDesc{
@@ -518,7 +527,7 @@ func samLogicalIDs(t *testing.T) map[string]string {
 		out[lid] = "table:" + samName(props(res)["TableName"])
 	}
 	for lid, res := range samResources(t, "AWS::SQS::Queue") {
-		out[lid] = "queue:" + samName(props(res)["QueueName"])
+		out[lid] = "queue:" + strings.TrimSuffix(samName(props(res)["QueueName"]), ".fifo")
 	}
 	for lid, res := range samResources(t, "AWS::SecretsManager::Secret") {
 		out[lid] = "secret:" + samName(props(res)["Name"])
@@ -586,11 +595,14 @@ func TestDriftPolicies(t *testing.T) {
 
 type queueDesc struct {
 	MaxReceiveCount, Visibility, Retention float64
-	SSE                                    bool
+	SSE, FIFO, ContentDedup                bool
+	DedupScope, ThroughputLimit            any
 }
 
 func describeQueue(p map[string]any) queueDesc {
-	d := queueDesc{Visibility: num(p["VisibilityTimeout"]), Retention: num(p["MessageRetentionPeriod"]), SSE: p["SqsManagedSseEnabled"] == true}
+	d := queueDesc{Visibility: num(p["VisibilityTimeout"]), Retention: num(p["MessageRetentionPeriod"]), SSE: p["SqsManagedSseEnabled"] == true,
+		FIFO: p["FifoQueue"] == true, ContentDedup: p["ContentBasedDeduplication"] == true,
+		DedupScope: p["DeduplicationScope"], ThroughputLimit: p["FifoThroughputLimit"]}
 	if rp, ok := p["RedrivePolicy"].(map[string]any); ok {
 		d.MaxReceiveCount = num(rp["maxReceiveCount"])
 	}
@@ -610,7 +622,8 @@ func TestDriftQueues(t *testing.T) {
 		p := props(res)
 		sam[samName(p["QueueName"])] = describeQueue(p)
 	}
-	// WHEN / THEN the queues have the same redrive, visibility, retention and encryption
+	// WHEN / THEN the queues have the same redrive, visibility, retention,
+	// encryption and FIFO settings
 	compareMaps(t, "queue", cdk, sam)
 }
 

@@ -129,12 +129,15 @@ func NewFunction(scope constructs.Construct, props *FunctionProps) awslambda.Fun
 	if es := def.EventSource; es != nil {
 		// The event source grants the role what polling needs on the queue
 		// (and kms:Decrypt on its key).
-		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(props.Queues[es.Queue.ID], &awslambdaeventsources.SqsEventSourceProps{
+		source := &awslambdaeventsources.SqsEventSourceProps{
 			BatchSize:               jsii.Number(es.BatchSize),
-			MaxBatchingWindow:       seconds(es.MaxBatchingWindow),
 			MaxConcurrency:          jsii.Number(es.MaxConcurrency),
 			ReportBatchItemFailures: jsii.Bool(true),
-		}))
+		}
+		if es.MaxBatchingWindow > 0 { // FIFO queues take none
+			source.MaxBatchingWindow = seconds(es.MaxBatchingWindow)
+		}
+		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(props.Queues[es.Queue.ID], source))
 	}
 	return fn
 }

@@ -31,7 +31,10 @@ type Queues map[string]awssqs.Queue
 // NewQueues creates every queue of shared/resources: each DLQ keeps
 // messages 14 days; each queue a function is fed from hides a received
 // message as long as that function's definition needs, and moves it to its
-// DLQ after its MaxReceiveCount receives. All are encrypted and TLS-only.
+// DLQ after its MaxReceiveCount receives. All are encrypted and TLS-only. A
+// FIFO queue fed to a function (the targets queue, grouped by journey) runs
+// in FIFO's high-throughput mode: deduplication and throughput limits per
+// message group, not per queue.
 func NewQueues(scope constructs.Construct, props *QueuesProps) Queues {
 	encryption := awssqs.QueueEncryption_SQS_MANAGED
 	if props.Key != nil {
@@ -40,11 +43,18 @@ func NewQueues(scope constructs.Construct, props *QueuesProps) Queues {
 	queues := Queues{}
 	for _, def := range resources.Queues {
 		qp := &awssqs.QueueProps{
-			QueueName:           jsii.String(resources.PhysicalName(props.Stage, def.ID)),
+			QueueName:           jsii.String(def.Name(props.Stage)),
 			Encryption:          encryption,
 			EncryptionMasterKey: props.Key,
 			EnforceSSL:          jsii.Bool(true),
 			RemovalPolicy:       removalPolicy(props.Stage),
+		}
+		if def.FIFO {
+			qp.Fifo = jsii.Bool(true)
+			if def.DLQ != nil {
+				qp.DeduplicationScope = awssqs.DeduplicationScope_MESSAGE_GROUP
+				qp.FifoThroughputLimit = awssqs.FifoThroughputLimit_PER_MESSAGE_GROUP_ID
+			}
 		}
 		if def.DLQ == nil {
 			qp.RetentionPeriod = awscdk.Duration_Days(jsii.Number(DLQRetentionDays))

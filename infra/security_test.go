@@ -133,39 +133,40 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 	// to an access table must change this list too, so a reviewer sees it)
 	want := map[string]map[string]string{
 		"ingest": {
-			"table:tokens":         "dynamodb:BatchGetItem",
-			"table:journeys":       "dynamodb:BatchGetItem",
-			"table:requests":       "dynamodb:BatchGetItem,dynamodb:PutItem,dynamodb:UpdateItem",
-			"table:loader-records": "dynamodb:Query",
-			"table:idempotency":    "dynamodb:GetItem,dynamodb:PutItem",
-			"table:rate-limits":    "dynamodb:UpdateItem",
-			"queue:targets":        "sqs:SendMessage",
-			"table:accounts":       "dynamodb:BatchGetItem", // dry runs
-			"table:account-emails": "dynamodb:BatchGetItem",
-			logs("ingest"):         logWriteActions,
+			"table:tokens":              "dynamodb:BatchGetItem",
+			"table:journeys":            "dynamodb:BatchGetItem",
+			"table:requests":            "dynamodb:BatchGetItem,dynamodb:PutItem,dynamodb:UpdateItem",
+			"table:loader-record-parts": "dynamodb:BatchGetItem,dynamodb:Query",
+			"table:idempotency":         "dynamodb:GetItem,dynamodb:PutItem",
+			"table:rate-limits":         "dynamodb:UpdateItem",
+			"queue:targets":             "sqs:SendMessage",
+			"table:accounts":            "dynamodb:BatchGetItem", // dry runs
+			"table:account-emails":      "dynamodb:BatchGetItem",
+			logs("ingest"):              logWriteActions,
 		},
 		"consumer": {
-			"table:journeys":        "dynamodb:BatchGetItem",
-			"table:accounts":        "dynamodb:BatchGetItem",
-			"table:account-emails":  "dynamodb:BatchGetItem",
-			"table:requests":        "dynamodb:BatchGetItem,dynamodb:UpdateItem",
-			"table:loader-records":  "dynamodb:BatchWriteItem",
-			"table:journey-targets": "dynamodb:BatchGetItem,dynamodb:PutItem", // conditional puts: the first add wins
-			"queue:targets":         pollerActions,
-			"queue:webhooks":        "sqs:SendMessage",
-			logs("consumer"):        logWriteActions,
+			"table:journeys":            "dynamodb:BatchGetItem",
+			"table:accounts":            "dynamodb:BatchGetItem",
+			"table:account-emails":      "dynamodb:BatchGetItem",
+			"table:requests":            "dynamodb:BatchGetItem,dynamodb:UpdateItem",
+			"table:loader-record-parts": "dynamodb:BatchWriteItem,dynamodb:PutItem",      // a part item; a split part's continuations
+			"table:journey-targets":     "dynamodb:BatchGetItem,dynamodb:BatchWriteItem", // consistent read, then the absent ones (FIFO: one writer per journey)
+			"queue:targets":             pollerActions,
+			"queue:targets-dlq":         "sqs:SendMessage", // messages refused for good go there at once
+			"queue:webhooks":            "sqs:SendMessage",
+			logs("consumer"):            logWriteActions,
 		},
 		"manage": {
-			"table:tokens":                          "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem",
-			"table:tokens/index/by_journey":         "dynamodb:Query",
-			"table:tokens/index/by_token_id":        "dynamodb:Query",
-			"table:journeys":                        "dynamodb:GetItem,dynamodb:Scan",
-			"table:journey-targets":                 "dynamodb:Query",
-			"table:loader-records":                  "dynamodb:Query",
-			"table:loader-records/index/by_journey": "dynamodb:Query",
-			"table:webhook-deliveries":              "dynamodb:Query",
-			"secret:webhook-master-key":             "secretsmanager:GetSecretValue",
-			logs("manage"):                          logWriteActions,
+			"table:tokens":                               "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem",
+			"table:tokens/index/by_journey":              "dynamodb:Query",
+			"table:tokens/index/by_token_id":             "dynamodb:Query",
+			"table:journeys":                             "dynamodb:GetItem,dynamodb:Scan",
+			"table:journey-targets":                      "dynamodb:Query",
+			"table:loader-record-parts":                  "dynamodb:BatchGetItem,dynamodb:Query",
+			"table:loader-record-parts/index/by_journey": "dynamodb:Query",
+			"table:webhook-deliveries":                   "dynamodb:Query",
+			"secret:webhook-master-key":                  "secretsmanager:GetSecretValue",
+			logs("manage"):                               logWriteActions,
 		},
 		// Admins' uploads, queued as ingest queues the API's (shared/submit).
 		"upload": {
@@ -236,8 +237,9 @@ func kmsGrants(t *testing.T, statements []any, logical map[string]string) []stri
 func TestCustomerManagedKey(t *testing.T) {
 	const rw = "kms:Decrypt,kms:DescribeKey,kms:Encrypt,kms:GenerateDataKey via dynamodb"
 	wantGrants := map[string][]string{
-		"ingest":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
-		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"}, // the first: polling the queue (the event source's grant); the last: sending webhooks
+		"ingest": {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
+		// the first: polling the queue (the event source's grant); the last: sending to the DLQ and webhooks
+		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"manage":   {rw},
 		"upload":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"webhooks": {"kms:Decrypt", rw},

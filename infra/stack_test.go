@@ -255,14 +255,18 @@ func TestTablesArePayPerRequestWithPITRAndKeys(t *testing.T) {
 		gsis := map[string]string{}
 		for _, g := range asList(p["GlobalSecondaryIndexes"]) {
 			gm := g.(map[string]any)
-			gsis[gm["IndexName"].(string)] = keySchema(gm["KeySchema"])
+			gsis[gm["IndexName"].(string)] = keySchema(gm["KeySchema"]) + " " + projection(gm["Projection"])
 		}
 		if len(gsis) != len(def.Indexes) {
 			t.Errorf("%s: %d GSIs, want %d", def.ID, len(gsis), len(def.Indexes))
 		}
 		for _, ix := range def.Indexes {
-			if gsis[ix.Name] != defKeys(ix.PartitionKey, ix.SortKey) {
-				t.Errorf("%s: GSI %s keys %s", def.ID, ix.Name, gsis[ix.Name])
+			want := defKeys(ix.PartitionKey, ix.SortKey) + " ALL[]"
+			if len(ix.Include) > 0 {
+				want = defKeys(ix.PartitionKey, ix.SortKey) + fmt.Sprintf(" INCLUDE%v", ix.Include)
+			}
+			if gsis[ix.Name] != want {
+				t.Errorf("%s: GSI %s is %s, want %s", def.ID, ix.Name, gsis[ix.Name], want)
 			}
 		}
 		ttl, _ := p["TimeToLiveSpecification"].(map[string]any)
@@ -309,13 +313,21 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 	r := synth(t, "dev")
 	// WHEN looking at the queues
 	noPanic(t, "redrive", func() {
-		// THEN the targets queue moves messages to the DLQ after MaxReceiveCount receives
+		// THEN the targets queue is FIFO, deduplicating and limiting throughput
+		// per message group (journey), and moves messages to the DLQ after
+		// MaxReceiveCount receives
 		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
-			"QueueName":     "targetloader-dev-targets",
-			"RedrivePolicy": assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": resources.MaxReceiveCount}),
+			"QueueName":                 "targetloader-dev-targets.fifo",
+			"FifoQueue":                 true,
+			"ContentBasedDeduplication": assertions.Match_Absent(),
+			"DeduplicationScope":        "messageGroup",
+			"FifoThroughputLimit":       "perMessageGroupId",
+			"RedrivePolicy":             assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": resources.MaxReceiveCount}),
 		})
+		// AND its DLQ is FIFO too, as SQS requires
 		r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
-			"QueueName":              "targetloader-dev-targets-dlq",
+			"QueueName":              "targetloader-dev-targets-dlq.fifo",
+			"FifoQueue":              true,
 			"MessageRetentionPeriod": 14 * 24 * 3600,
 			"SqsManagedSseEnabled":   true,
 		})
@@ -334,7 +346,7 @@ func TestQueueRedriveAndVisibility(t *testing.T) {
 		}
 		noPanic(t, def.ID, func() {
 			r.tmpl.HasResourceProperties(jsii.String("AWS::SQS::Queue"), &map[string]any{
-				"QueueName":         resources.PhysicalName("dev", def.ID),
+				"QueueName":         def.Name("dev"),
 				"VisibilityTimeout": resources.FedBy(def).QueueVisibilityTimeout().Seconds(),
 				"RedrivePolicy":     assertions.Match_ObjectLike(&map[string]any{"maxReceiveCount": def.MaxReceiveCount}),
 			})
@@ -364,6 +376,8 @@ func TestEventSources(t *testing.T) {
 		}
 		if es.MaxBatchingWindow > 0 {
 			want["MaximumBatchingWindowInSeconds"] = es.MaxBatchingWindow.Seconds()
+		} else {
+			want["MaximumBatchingWindowInSeconds"] = assertions.Match_Absent() // FIFO queues take none
 		}
 		noPanic(t, def.Name+" event source mapping", func() {
 			r.tmpl.HasResourceProperties(jsii.String("AWS::Lambda::EventSourceMapping"), &want)
@@ -459,7 +473,7 @@ func (r *synthResult) logicalIDs() map[string]string {
 		out[lid] = "table:" + strings.TrimPrefix(props(res)["TableName"].(string), cdkPrefix)
 	}
 	for lid, res := range r.resources("AWS::SQS::Queue") {
-		out[lid] = "queue:" + strings.TrimPrefix(props(res)["QueueName"].(string), cdkPrefix)
+		out[lid] = "queue:" + strings.TrimSuffix(strings.TrimPrefix(props(res)["QueueName"].(string), cdkPrefix), ".fifo")
 	}
 	for lid, res := range r.resources("AWS::SecretsManager::Secret") {
 		out[lid] = "secret:" + strings.TrimPrefix(props(res)["Name"].(string), cdkPrefix)

@@ -58,6 +58,10 @@ func NewTables(scope constructs.Construct, props *TablesProps) Tables {
 			if ix.SortKey != nil {
 				gp.SortKey = attr(*ix.SortKey)
 			}
+			if len(ix.Include) > 0 {
+				gp.ProjectionType = awsdynamodb.ProjectionType_INCLUDE
+				gp.NonKeyAttributes = jsii.Strings(ix.Include...)
+			}
 			table.AddGlobalSecondaryIndex(gp)
 		}
 		tables[t.ID] = table

@@ -13,6 +13,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/local/localaws"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
@@ -179,16 +180,15 @@ func TestTargetsAndLoaderList(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	records := store.LoaderRecords{DB: h.stack.DynamoDB, Table: h.stack.Resources.Tables["loader-records"]}
+	records := store.LoaderRecords{DB: h.stack.DynamoDB, Table: h.stack.Resources.Tables[resources.LoaderRecords.ID]}
 	recs := []domain.LoaderRecord{
 		{ID: domain.RecordID(req, 0), RequestUUID: req, Index: 0, Journey: "J1", SourceSystemID: "cdp-1", SubmittedAccountID: "V4T001",
-			Account: "V4T001", MatchingOutcome: "matched_account_id__v", ProcessingStatus: "success__v", CreatedAt: now, ProcessedAt: now,
-			JourneySort: now.Format(time.RFC3339Nano) + "#" + domain.RecordID(req, 0)},
+			Account: "V4T001", MatchingOutcome: "matched_account_id__v", ProcessingStatus: "success__v", CreatedAt: now, ProcessedAt: now},
 		{ID: domain.RecordID(req, 1), RequestUUID: req, Index: 1, Journey: "J1", SourceSystemID: "cdp-9", SubmittedEmail: "who@example.com",
 			MatchingOutcome: "no_match__v", ProcessingStatus: "failed__v", FailureReason: "No account matches email who@example.com",
-			CreatedAt: now, ProcessedAt: now, JourneySort: now.Format(time.RFC3339Nano) + "#" + domain.RecordID(req, 1)},
+			CreatedAt: now, ProcessedAt: now},
 	}
-	if err := records.Put(ctx, recs); err != nil {
+	if err := records.Put(ctx, 0, recs); err != nil {
 		t.Fatal(err)
 	}
 

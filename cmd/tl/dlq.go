@@ -32,16 +32,16 @@ func (a *app) dlqRedriveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			queueURL, err := a.queueURL(ctx, client, resources.TargetsQueue.ID)
+			queueURL, err := a.queueURL(ctx, client, resources.TargetsQueue)
 			if err != nil {
 				return err
 			}
-			dlqURL, err := a.queueURL(ctx, client, resources.TargetsDLQ.ID)
+			dlqURL, err := a.queueURL(ctx, client, resources.TargetsDLQ)
 			if err != nil {
 				return err
 			}
 			moved, err := dlq.Redrive(ctx, client, dlqURL, queueURL)
-			from, to := resources.PhysicalName(a.stage, resources.TargetsDLQ.ID), resources.PhysicalName(a.stage, resources.TargetsQueue.ID)
+			from, to := resources.TargetsDLQ.Name(a.stage), resources.TargetsQueue.Name(a.stage)
 			if asJSON {
 				if jerr := a.printJSON(map[string]any{"moved": moved, "from": from, "to": to}); jerr != nil {
 					return jerr
@@ -65,8 +65,8 @@ func (a *app) sqsClient(ctx context.Context) (*sqs.Client, error) {
 	return sqs.NewFromConfig(cfg), nil
 }
 
-func (a *app) queueURL(ctx context.Context, client *sqs.Client, id string) (string, error) {
-	name := resources.PhysicalName(a.stage, id)
+func (a *app) queueURL(ctx context.Context, client *sqs.Client, q resources.Queue) (string, error) {
+	name := q.Name(a.stage)
 	out, err := client.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: &name})
 	if err != nil {
 		return "", fmt.Errorf("queue %s not found (stage %q): %w", name, a.stage, err)

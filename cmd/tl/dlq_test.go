@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -13,8 +14,11 @@ func TestDLQRedrive(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
 	res := h.stack.Resources
-	for _, body := range []string{`{"a":1}`, `{"b":2}`, `{"c":3}`} {
-		if _, err := h.stack.SQS.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(res.DLQURL), MessageBody: aws.String(body)}); err != nil {
+	for i, body := range []string{`{"a":1}`, `{"b":2}`, `{"c":3}`} {
+		// The DLQ is FIFO, as the queue: its messages have groups (journeys).
+		in := &sqs.SendMessageInput{QueueUrl: aws.String(res.DLQURL), MessageBody: aws.String(body),
+			MessageGroupId: aws.String(fmt.Sprint("J", i)), MessageDeduplicationId: aws.String(fmt.Sprint("d", i))}
+		if _, err := h.stack.SQS.SendMessage(ctx, in); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -33,7 +37,7 @@ func TestDLQRedrive(t *testing.T) {
 		t.Errorf("second redrive said %q", r.stdout)
 	}
 	got := decodeJSON[map[string]any](t, h.ok("dlq", "redrive", "--json").stdout)
-	if got["moved"] != 0.0 || got["from"] != "targetloader-"+res.Stage+"-targets-dlq" || got["to"] != "targetloader-"+res.Stage+"-targets" {
+	if got["moved"] != 0.0 || got["from"] != "targetloader-"+res.Stage+"-targets-dlq.fifo" || got["to"] != "targetloader-"+res.Stage+"-targets.fifo" {
 		t.Errorf("redrive --json = %v", got)
 	}
 }

@@ -47,6 +47,9 @@ type Consumer struct {
 	RequestsTable       string `env:"REQUESTS_TABLE,required,notEmpty"`
 	LoaderRecordsTable  string `env:"LOADER_RECORDS_TABLE,required,notEmpty"`
 	JourneyTargetsTable string `env:"JOURNEY_TARGETS_TABLE,required,notEmpty"`
+	// DLQURL is the targets DLQ, where the consumer moves the messages it
+	// refuses for good (consumer.DeadLetters).
+	DLQURL string `env:"DLQ_URL,required,notEmpty"`
 	// WebhooksQueueURL receives the completion webhooks of requests with a callback URL.
 	WebhooksQueueURL string `env:"WEBHOOKS_QUEUE_URL,required,notEmpty"`
 	// RetentionDays is how long loader records are kept (resources.DefaultRetentionDays).

@@ -63,6 +63,7 @@ var ingestEnv = map[string]string{
 var consumerEnv = map[string]string{
 	"JOURNEYS_TABLE": "tl-journeys", "ACCOUNTS_TABLE": "tl-accounts", "ACCOUNT_EMAILS_TABLE": "tl-account-emails",
 	"REQUESTS_TABLE": "tl-requests", "LOADER_RECORDS_TABLE": "tl-records", "JOURNEY_TARGETS_TABLE": "tl-journey-targets",
+	"DLQ_URL":            "http://127.0.0.1:4566/000000000000/tl-targets-dlq.fifo",
 	"WEBHOOKS_QUEUE_URL": "http://127.0.0.1:4566/000000000000/tl-webhooks",
 }
 
@@ -156,6 +157,7 @@ func TestLoadConsumer(t *testing.T) {
 			want: config.Consumer{
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
+				DLQURL:           "http://127.0.0.1:4566/000000000000/tl-targets-dlq.fifo",
 				WebhooksQueueURL: "http://127.0.0.1:4566/000000000000/tl-webhooks",
 				RetentionDays:    resources.DefaultRetentionDays,
 			},
@@ -166,6 +168,7 @@ func TestLoadConsumer(t *testing.T) {
 			want: config.Consumer{
 				JourneysTable: "tl-journeys", AccountsTable: "tl-accounts", AccountEmailsTable: "tl-account-emails",
 				RequestsTable: "tl-requests", LoaderRecordsTable: "tl-records", JourneyTargetsTable: "tl-journey-targets",
+				DLQURL:           "http://127.0.0.1:4566/000000000000/tl-targets-dlq.fifo",
 				WebhooksQueueURL: "http://127.0.0.1:4566/000000000000/tl-webhooks",
 				RetentionDays:    731,
 			},

@@ -38,18 +38,24 @@ type Targets interface {
 	AddNew(ctx context.Context, targets []domain.JourneyTarget) ([]domain.JourneyTarget, error)
 }
 
-// Records writes target loader records.
+// Records writes the target loader records of one message part.
 type Records interface {
-	Put(ctx context.Context, records []domain.LoaderRecord) error
+	Put(ctx context.Context, part int, records []domain.LoaderRecord) error
+}
+
+// DeadLetters takes the messages the consumer refuses for good.
+type DeadLetters interface {
+	Reject(ctx context.Context, msg events.SQSMessage) error
 }
 
 // Handler processes SQS batches of queued targets.
 type Handler struct {
-	Reader   Reader
-	Requests Requests
-	Accounts Accounts
-	Targets  Targets
-	Records  Records
+	Reader      Reader
+	Requests    Requests
+	Accounts    Accounts
+	Targets     Targets
+	Records     Records
+	DeadLetters DeadLetters
 	// Webhooks queues the completion webhook of a request with a callback URL (webhooks.go).
 	Webhooks Webhooks
 	Logger   *slog.Logger
@@ -69,8 +75,16 @@ type Handler struct {
 // ingest; the message is retried later.
 var ErrRequestEnqueuing = errors.New("request is still being enqueued")
 
+// ErrUnknownRequest means no request has the message's uuid: ingest records
+// a request before it queues any of its messages, and keeps it longer than
+// a message can live, so the message was not queued by ingest.
+var ErrUnknownRequest = errors.New("no such request")
+
 // Handle processes every message of an SQS event and reports only the
-// failed ones for redelivery, so a bad message never fails its neighbours.
+// failed ones for redelivery, so a bad message never fails its neighbours,
+// except the later messages of its journey: the targets queue is FIFO,
+// grouped by journey, and a journey's messages are processed one after
+// another, stopping at the first that fails (sqsbatch.Process).
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
@@ -80,26 +94,37 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	return sqsbatch.Process(ctx, ev, h.MessageConcurrency, h.handleMessage), nil
 }
 
-// handleMessage processes one message and tells whether it is done with.
+// handleMessage processes one message and reports whether it is done. A
+// message that can never succeed (not a batch; no such request; not a
+// part of its request, e.g. forged) writes nothing and goes to the DLQ at
+// once, rather than after MaxReceiveCount deliveries: on the FIFO queue it
+// would hold up its journey's later messages all that time.
 func (h *Handler) handleMessage(ctx context.Context, msg events.SQSMessage) bool {
 	log := h.Logger.With("message_id", msg.MessageId)
 	var b domain.Batch
 	if err := json.Unmarshal([]byte(msg.Body), &b); err != nil || !domain.ValidRequestUUID(b.RequestUUID) || !domain.ValidJourneyID(b.JourneyID) {
-		log.ErrorContext(ctx, "message is not a target batch; leaving it for the DLQ", "error", err)
-		return false
+		return h.reject(ctx, log, msg, "message is not a target batch", err)
 	}
 	log = log.With("request_uuid", b.RequestUUID, "journey_id", b.JourneyID, "part", b.Part)
 	err := h.Process(ctx, b)
 	switch {
-	case errors.Is(err, domain.ErrBatchMismatch):
-		// Forged, or edited before a redrive: it must not write anything,
-		// ever. Failing it every time sends it to the DLQ.
-		log.ErrorContext(ctx, "message rejected: it does not match its request; nothing was written, it will end in the DLQ", "error", err)
-		return false
+	case errors.Is(err, domain.ErrBatchMismatch), errors.Is(err, ErrUnknownRequest):
+		// Forged, or edited before a redrive: it must not write anything, ever.
+		return h.reject(ctx, log, msg, "message rejected: it does not match its request; nothing was written", err)
 	case err != nil:
 		log.ErrorContext(ctx, "message failed; it will be redelivered", "error", err)
 		return false
 	}
+	return true
+}
+
+// reject moves msg to the DLQ and reports whether it left the queue.
+func (h *Handler) reject(ctx context.Context, log *slog.Logger, msg events.SQSMessage, why string, cause error) bool {
+	if err := h.DeadLetters.Reject(ctx, msg); err != nil {
+		log.ErrorContext(ctx, why+"; moving it to the DLQ failed, it will be redelivered", "error", cause, "dlq_error", err)
+		return false
+	}
+	log.ErrorContext(ctx, why+"; moved to the DLQ", "error", cause)
 	return true
 }
 
@@ -166,7 +191,7 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 	for i, t := range b.Targets {
 		records[i] = domain.NewLoaderRecord(b.RequestUUID, b.JourneyID, b.ReceivedAt, now, t, matches[i])
 	}
-	if err := h.Records.Put(ctx, records); err != nil {
+	if err := h.Records.Put(ctx, b.Part, records); err != nil {
 		return fmt.Errorf("write loader records: %w", err)
 	}
 	r, err := h.Requests.RecordPart(ctx, b.RequestUUID, b.Part, domain.NewPartResult(matches, now))
@@ -191,7 +216,7 @@ func (h *Handler) waitQueued(ctx context.Context, b domain.Batch) (domain.Snapsh
 			return snap, fmt.Errorf("read journey and request: %w", err)
 		}
 		if snap.Request == nil {
-			return snap, fmt.Errorf("request %s does not exist", b.RequestUUID)
+			return snap, fmt.Errorf("request %s: %w", b.RequestUUID, ErrUnknownRequest)
 		}
 		if err := snap.Request.CheckBatch(b); err != nil {
 			return snap, err

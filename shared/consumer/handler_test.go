@@ -23,11 +23,12 @@ import (
 
 // The shared fakes satisfy the consumer's ports.
 var (
-	_ consumer.Reader   = fakes.Reader{}
-	_ consumer.Requests = fakes.Requests{}
-	_ consumer.Accounts = fakes.Accounts{}
-	_ consumer.Targets  = fakes.Targets{}
-	_ consumer.Records  = fakes.Records{}
+	_ consumer.Reader      = fakes.Reader{}
+	_ consumer.Requests    = fakes.Requests{}
+	_ consumer.Accounts    = fakes.Accounts{}
+	_ consumer.Targets     = fakes.Targets{}
+	_ consumer.Records     = fakes.Records{}
+	_ consumer.DeadLetters = fakes.DeadLetters{}
 )
 
 const (
@@ -63,6 +64,7 @@ type world struct {
 	fail     map[string]error
 	calls    []call
 	parts    map[int]domain.PartResult
+	rejected []string // message ids moved to the DLQ
 	logs     bytes.Buffer
 }
 
@@ -86,6 +88,7 @@ func (w *world) handler() *consumer.Handler {
 		Accounts:           fakes.Accounts{LookupFunc: w.lookup},
 		Targets:            fakes.Targets{AddNewFunc: w.addNew},
 		Records:            fakes.Records{PutFunc: w.put},
+		DeadLetters:        fakes.DeadLetters{RejectFunc: w.reject},
 		Logger:             slog.New(slog.NewTextHandler(&w.logs, nil)),
 		Now:                func() time.Time { return now },
 		MessageConcurrency: 4,
@@ -93,6 +96,19 @@ func (w *world) handler() *consumer.Handler {
 		EnqueueWait:        time.Second,
 		DeadlineMargin:     time.Second,
 	}
+}
+
+// handlerFailingRecordsOf is w.handler() whose loader-record write fails for
+// the message of part failing.
+func (w *world) handlerFailingRecordsOf(failing int) *consumer.Handler {
+	h := w.handler()
+	h.Records = fakes.Records{PutFunc: func(ctx context.Context, part int, records []domain.LoaderRecord) error {
+		if part == failing {
+			return errBoom
+		}
+		return w.put(ctx, part, records)
+	}}
+	return h
 }
 
 // record notes a call and returns its error; the caller holds w.mu.
@@ -120,6 +136,17 @@ func (w *world) read(ctx context.Context, _, journeyID, requestUUID string) (dom
 		s.Request = &r
 	}
 	return s, nil
+}
+
+// reject notes a message moved to the DLQ.
+func (w *world) reject(ctx context.Context, msg events.SQSMessage) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if err := w.record(ctx, call{name: "DeadLetters.Reject"}); err != nil {
+		return err
+	}
+	w.rejected = append(w.rejected, msg.MessageId)
+	return nil
 }
 
 // abort aborts a request still enqueuing, as the store does.
@@ -192,7 +219,7 @@ func (w *world) addNew(ctx context.Context, targets []domain.JourneyTarget) ([]d
 	return targets, nil
 }
 
-func (w *world) put(ctx context.Context, records []domain.LoaderRecord) error {
+func (w *world) put(ctx context.Context, _ int, records []domain.LoaderRecord) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.record(ctx, call{name: "Records.Put", records: slices.Clone(records)})
@@ -488,13 +515,7 @@ func TestOnlyTheFailedMessageIsReported(t *testing.T) {
 	// GIVEN three messages, and writing the records of the second (part 1) fails
 	accounts := workload.Accounts(9)
 	w := newWorld(accounts)
-	h := w.handler()
-	h.Records = fakes.Records{PutFunc: func(ctx context.Context, records []domain.LoaderRecord) error {
-		if records[0].Index == 3 {
-			return errBoom
-		}
-		return w.put(ctx, records)
-	}}
+	h := w.handlerFailingRecordsOf(1)
 
 	// WHEN the consumer handles them
 	failed := handle(t, h, w.event(t, batches(t, accounts, 9, 3)...))
@@ -514,6 +535,35 @@ func TestOnlyTheFailedMessageIsReported(t *testing.T) {
 		t.Errorf("the failure is not logged:\n%s", w.logs.String())
 	}
 	w.checkTargetsBeforeRecords(t)
+}
+
+func TestAJourneysMessagesStopAtItsFirstFailure(t *testing.T) {
+	// GIVEN three messages of the journey's FIFO group, and a fourth without
+	// a group (as a standard queue delivers), and writing the records of
+	// part 1 fails
+	accounts := workload.Accounts(12)
+	w := newWorld(accounts)
+	h := w.handlerFailingRecordsOf(1)
+	ev := w.event(t, batches(t, accounts, 12, 3)...)
+	for i := range 3 {
+		ev.Records[i].Attributes = map[string]string{"MessageGroupId": journeyID}
+	}
+
+	// WHEN the consumer handles them
+	failed := handle(t, h, ev)
+
+	// THEN part 1 fails and so does part 2, after it in the journey's group,
+	// without being processed: it must not run ahead of part 1
+	if want := []string{"m1", "m2"}; !slices.Equal(failed, want) {
+		t.Fatalf("failed messages %v, want %v", failed, want)
+	}
+	if _, ok := w.parts[2]; ok {
+		t.Error("part 2 was processed after part 1 of its group failed")
+	}
+	// AND the message outside the group is done
+	if _, ok := w.parts[3]; !ok || len(w.parts) != 2 {
+		t.Errorf("parts recorded: %v, want 0 and 3", w.parts)
+	}
 }
 
 func TestMalformedMessageFailsAlone(t *testing.T) {
@@ -536,12 +586,15 @@ func TestMalformedMessageFailsAlone(t *testing.T) {
 			// WHEN the consumer handles them
 			failed := handle(t, w.handler(), ev)
 
-			// THEN the malformed one is left for the DLQ without touching any port
-			if want := []string{"bad"}; !slices.Equal(failed, want) {
-				t.Fatalf("failed messages %v, want %v", failed, want)
+			// THEN the malformed one is moved to the DLQ at once without
+			// touching any other port, and the good one is processed
+			if len(failed) != 0 || !slices.Equal(w.rejected, []string{"bad"}) {
+				t.Fatalf("failed messages %v, moved to the DLQ %v; want none, [bad]", failed, w.rejected)
 			}
-			if got := w.names(); !slices.Equal(got, []string{"Reader.Read", "Accounts.Lookup", "Targets.AddNew", "Records.Put", "Requests.RecordPart"}) {
-				t.Errorf("calls %v: only the good message's", got)
+			got := w.names()
+			got = slices.DeleteFunc(got, func(n string) bool { return n == "DeadLetters.Reject" })
+			if !slices.Equal(got, []string{"Reader.Read", "Accounts.Lookup", "Targets.AddNew", "Records.Put", "Requests.RecordPart"}) || len(w.names()) != 6 {
+				t.Errorf("calls %v: only the good message's and the move", got)
 			}
 		})
 	}
@@ -695,9 +748,14 @@ func TestPortErrorsFailTheMessage(t *testing.T) {
 			wantCalls: read,
 		},
 		{
-			name:      "request record missing",
-			given:     func(w *world) { delete(w.requests, requestUUID) },
-			wantCalls: read,
+			// No such request: the message goes to the DLQ at once, unless
+			// that move fails.
+			name: "request record missing, and the DLQ refuses the move",
+			given: func(w *world) {
+				delete(w.requests, requestUUID)
+				w.fail["DeadLetters.Reject"] = errBoom
+			},
+			wantCalls: append(slices.Clone(read), "DeadLetters.Reject"),
 		},
 		{
 			name: "Requests.Abort",
@@ -757,7 +815,7 @@ func TestPortErrorsFailTheMessage(t *testing.T) {
 				t.Errorf("calls %v, want %v", got, tt.wantCalls)
 			}
 			w.checkTargetsBeforeRecords(t)
-			if !strings.Contains(w.logs.String(), "message failed") {
+			if !strings.Contains(w.logs.String(), "will be redelivered") {
 				t.Errorf("the failure is not logged:\n%s", w.logs.String())
 			}
 			if tt.wantErr != nil {
@@ -851,8 +909,9 @@ func TestDeadlineMarginLeavesUnfinishedMessagesForRedelivery(t *testing.T) {
 }
 
 // A message that is not a part queued for its request writes nothing, is
-// logged as rejected and is reported failed on every delivery, so that it
-// ends in the DLQ.
+// logged as rejected and moved to the DLQ at once, so that it does not hold
+// up its journey's FIFO message group; if that move fails, it is reported
+// failed, to be tried again.
 func TestForgedMessageWritesNothing(t *testing.T) {
 	accounts := workload.Accounts(4)
 	edits := map[string]func(b *domain.Batch){
@@ -876,16 +935,20 @@ func TestForgedMessageWritesNothing(t *testing.T) {
 			}
 			ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "forged", Body: string(body)}}}
 
-			for delivery := 1; delivery <= 3; delivery++ {
-				// WHEN the consumer handles it
-				failed := handle(t, w.handler(), ev)
-
-				// THEN it fails, having only read the request
-				if !slices.Equal(failed, []string{"forged"}) {
-					t.Fatalf("delivery %d: failed %v", delivery, failed)
-				}
+			// WHEN the consumer handles it, and the DLQ refuses it the first time
+			w.fail["DeadLetters.Reject"] = errBoom
+			failed := handle(t, w.handler(), ev)
+			// THEN it fails, to be tried again
+			if !slices.Equal(failed, []string{"forged"}) {
+				t.Fatalf("failed %v while the DLQ refused it", failed)
 			}
-			if got := w.names(); slices.ContainsFunc(got, func(n string) bool { return n != "Reader.Read" }) {
+			// AND on its next delivery it is moved to the DLQ and leaves the queue
+			delete(w.fail, "DeadLetters.Reject")
+			if failed := handle(t, w.handler(), ev); len(failed) != 0 || !slices.Equal(w.rejected, []string{"forged"}) {
+				t.Fatalf("failed %v, moved %v", failed, w.rejected)
+			}
+			// AND it only ever read the request
+			if got := w.names(); slices.ContainsFunc(got, func(n string) bool { return n != "Reader.Read" && n != "DeadLetters.Reject" }) {
 				t.Errorf("calls %v, want reads only", got)
 			}
 			if !strings.Contains(w.logs.String(), "message rejected") {

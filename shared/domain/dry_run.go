@@ -25,7 +25,7 @@ func NewDryRun(journeyID string, targets []Target, known Accounts, now time.Time
 	for i, t := range targets {
 		m := MatchTarget(t, known)
 		rec := NewLoaderRecord("", journeyID, now, now, t, m)
-		rec.ID, rec.JourneySort = "", ""
+		rec.ID = ""
 		d.Records[i] = rec.APIView()
 		d.ProcessingStatus[m.Status]++
 		d.MatchingOutcome[m.Outcome]++

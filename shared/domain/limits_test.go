@@ -3,6 +3,8 @@ package domain
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestTooLongCountsCharacters(t *testing.T) {
@@ -43,6 +45,16 @@ func TestLimitsOfProduct(t *testing.T) {
 	} {
 		if got[0] != got[1] {
 			t.Errorf("%s = %d, want %d", name, got[0], got[1])
+		}
+	}
+}
+
+// hasControlChars answers for every character as unicode's tables do.
+func TestHasControlCharsEveryRune(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune; r++ {
+		want := unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+		if got := hasControlChars(string(r)); got != want && utf8.ValidRune(r) {
+			t.Fatalf("hasControlChars(%U) = %v, want %v", r, got, want)
 		}
 	}
 }

@@ -6,25 +6,25 @@ import (
 	"time"
 )
 
-// LoaderRecord is the target loader record of one submitted target (PRODUCT.md §5).
+// LoaderRecord is the target loader record of one submitted target
+// (PRODUCT.md §5). It is stored with the other records of its message part
+// (shared/store/records.go).
 type LoaderRecord struct {
-	ID                 string           `json:"id" dynamodbav:"record_id"`
-	RequestUUID        string           `json:"request_uuid__v" dynamodbav:"request_uuid"`
-	Index              int              `json:"index" dynamodbav:"target_index"`
-	Journey            string           `json:"journey__v" dynamodbav:"journey_id"`
-	SourceSystemID     string           `json:"source_system_id__v" dynamodbav:"source_system_id"`
-	SubmittedEmail     string           `json:"submitted_email__v" dynamodbav:"submitted_email"`
-	SubmittedAccountID string           `json:"submitted_account_id__v" dynamodbav:"submitted_account_id"`
-	SubmittedFirstName string           `json:"submitted_first_name__v" dynamodbav:"submitted_first_name"`
-	SubmittedLastName  string           `json:"submitted_last_name__v" dynamodbav:"submitted_last_name"`
-	Account            string           `json:"account__v" dynamodbav:"account"`
-	MatchingOutcome    MatchingOutcome  `json:"matching_outcome__v" dynamodbav:"matching_outcome"`
-	ProcessingStatus   ProcessingStatus `json:"processing_status__v" dynamodbav:"processing_status"`
-	FailureReason      string           `json:"failure_reason__v" dynamodbav:"failure_reason"`
-	CreatedAt          time.Time        `json:"created_at" dynamodbav:"created_at"`
-	ProcessedAt        time.Time        `json:"processed_at" dynamodbav:"processed_at"`
-	// JourneySort orders a journey's records by creation in the by_journey index.
-	JourneySort string `json:"-" dynamodbav:"journey_sort"`
+	ID                 string           `json:"id"`
+	RequestUUID        string           `json:"request_uuid__v"`
+	Index              int              `json:"index"`
+	Journey            string           `json:"journey__v"`
+	SourceSystemID     string           `json:"source_system_id__v"`
+	SubmittedEmail     string           `json:"submitted_email__v"`
+	SubmittedAccountID string           `json:"submitted_account_id__v"`
+	SubmittedFirstName string           `json:"submitted_first_name__v"`
+	SubmittedLastName  string           `json:"submitted_last_name__v"`
+	Account            string           `json:"account__v"`
+	MatchingOutcome    MatchingOutcome  `json:"matching_outcome__v"`
+	ProcessingStatus   ProcessingStatus `json:"processing_status__v"`
+	FailureReason      string           `json:"failure_reason__v"`
+	CreatedAt          time.Time        `json:"created_at"`
+	ProcessedAt        time.Time        `json:"processed_at"`
 }
 
 // RecordID is the stable id of the record of target index in a request.
@@ -51,7 +51,6 @@ func NewLoaderRecord(requestUUID, journeyID string, createdAt, processedAt time.
 		FailureReason:      m.FailureReason,
 		CreatedAt:          createdAt.UTC(),
 		ProcessedAt:        processedAt.UTC(),
-		JourneySort:        createdAt.UTC().Format(time.RFC3339Nano) + "#" + id,
 	}
 }
 
@@ -78,4 +77,12 @@ func (q RecordQuery) Validate() error {
 		return Errorf(KindInvalid, "processing_status must be one of %v, got %q", ProcessingStatuses, q.ProcessingStatus)
 	}
 	return nil
+}
+
+// Matches reports whether r is one of the records q selects.
+func (q RecordQuery) Matches(r LoaderRecord) bool {
+	return (q.JourneyID == "" || r.Journey == q.JourneyID) &&
+		(q.RequestUUID == "" || r.RequestUUID == q.RequestUUID) &&
+		(q.MatchingOutcome == "" || r.MatchingOutcome == q.MatchingOutcome) &&
+		(q.ProcessingStatus == "" || r.ProcessingStatus == q.ProcessingStatus)
 }

@@ -57,7 +57,6 @@ func TestNewLoaderRecord(t *testing.T) {
 				Account: "V4T1", MatchingOutcome: domain.OutcomeMatchedAccountID, ProcessingStatus: domain.StatusSuccess,
 				CreatedAt:   time.Date(2026, time.November, 26, 10, 0, 0, 123456789, time.UTC),
 				ProcessedAt: time.Date(2026, time.November, 26, 10, 0, 5, 0, time.UTC),
-				JourneySort: "2026-11-26T10:00:00.123456789Z#req-1:012",
 			},
 		},
 		{
@@ -71,7 +70,6 @@ func TestNewLoaderRecord(t *testing.T) {
 				FailureReason: "Account V4T1 is inactive",
 				CreatedAt:     time.Date(2026, time.November, 26, 10, 0, 0, 123456789, time.UTC),
 				ProcessedAt:   time.Date(2026, time.November, 26, 10, 0, 5, 0, time.UTC),
-				JourneySort:   "2026-11-26T10:00:00.123456789Z#req-1:012",
 			},
 		},
 	}

@@ -75,7 +75,8 @@ const (
 type SQSEventSource struct {
 	Queue     Queue
 	BatchSize int
-	// MaxBatchingWindow is how long Lambda gathers messages before invoking.
+	// MaxBatchingWindow is how long Lambda gathers messages before invoking;
+	// zero for a FIFO queue, which takes none.
 	MaxBatchingWindow time.Duration
 	MaxConcurrency    int
 }
@@ -137,7 +138,7 @@ var (
 			{Table: Journeys, Actions: []Action{BatchGetItem}}, // Reader.Read
 			// Reader.Read; Create and CreateIdempotent; MarkQueued and Abort.
 			{Table: Requests, Actions: []Action{BatchGetItem, PutItem, UpdateItem}},
-			{Table: LoaderRecords, Actions: []Action{Query}}, // ListByRequest
+			{Table: LoaderRecords, Actions: []Action{Query, BatchGetItem}}, // ListByRequest: part items, continuations of split parts
 			// CreateIdempotent; the existing record when its condition fails.
 			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
 			{Table: RateLimits, Actions: []Action{UpdateItem}}, // RateLimiter.Take
@@ -150,37 +151,39 @@ var (
 		Settings: []string{EnvRateLimitPerSecond, EnvRateLimitBurst, EnvRetentionDays},
 	}
 
-	// ConsumerFunction processes queued targets: batches of up to 10 messages
-	// with several DynamoDB calls per target, so more memory (CPU and network)
-	// than the others; 60 s leaves room for DynamoDB throttling retries.
+	// ConsumerFunction processes queued targets: batches of up to 10
+	// messages, each a few batch reads and writes, so more memory (CPU and
+	// network) than the others; 60 s leaves room for DynamoDB throttling
+	// retries.
 	ConsumerFunction = Function{
 		Name:     "consumer",
 		MemoryMB: 512,
 		Timeout:  60 * time.Second,
 		Tables: []TableAccess{
-			{Table: Journeys, Actions: []Action{BatchGetItem}},                // Reader.Read
-			{Table: Accounts, Actions: []Action{BatchGetItem}},                // Accounts.Lookup
-			{Table: AccountEmails, Actions: []Action{BatchGetItem}},           // Accounts.Lookup
-			{Table: Requests, Actions: []Action{BatchGetItem, UpdateItem}},    // Reader.Read; RecordPart and Abort
-			{Table: LoaderRecords, Actions: []Action{BatchWriteItem}},         // LoaderRecords.Put
-			{Table: JourneyTargets, Actions: []Action{BatchGetItem, PutItem}}, // AddNew: conditional puts
+			{Table: Journeys, Actions: []Action{BatchGetItem}},                       // Reader.Read
+			{Table: Accounts, Actions: []Action{BatchGetItem}},                       // Accounts.Lookup
+			{Table: AccountEmails, Actions: []Action{BatchGetItem}},                  // Accounts.Lookup
+			{Table: Requests, Actions: []Action{BatchGetItem, UpdateItem}},           // Reader.Read; RecordPart and Abort
+			{Table: LoaderRecords, Actions: []Action{PutItem, BatchWriteItem}},       // LoaderRecords.Put: the part item; a split part's continuations, and deleting those it replaced
+			{Table: JourneyTargets, Actions: []Action{BatchGetItem, BatchWriteItem}}, // AddNew: consistent read, then the absent ones
 		},
-		// A completed request with a callback URL is announced to the webhooks function.
-		Queues: []QueueAccess{{Queue: WebhooksQueue, Actions: []Action{SendMessage}}},
-		// RETENTION_DAYS: LoaderRecords.Put sets each record's expiry.
+		// DeadLetters.Reject: messages refused for good go to the DLQ at once;
+		// a completed request with a callback URL is announced to the webhooks function.
+		Queues: []QueueAccess{
+			{Queue: TargetsDLQ, Actions: []Action{SendMessage}},
+			{Queue: WebhooksQueue, Actions: []Action{SendMessage}},
+		},
+		// RETENTION_DAYS: LoaderRecords.Put sets each part item's expiry.
 		Settings: []string{EnvRetentionDays},
-		// Batches of 4: the consumer processes that many messages at once
-		// (consumerwire), so no message waits in an invocation for another's
-		// work, and the event source mapping scales out instead (up to 10
-		// invocations: 40 messages in flight, as with batches of 10 processed
-		// 4 at a time). It bounds an invocation to 2,000 new journey targets,
-		// each a conditional put: well inside the timeout in AWS, and inside
-		// it against moto, which takes ~8 ms a put (PERFORMANCE.md).
+		// The targets queue is FIFO, grouped by journey: a batch holds up to
+		// 10 messages, those of one journey in order; the consumer runs the
+		// journeys of a batch at once and each journey's messages one after
+		// another (shared/sqsbatch). FIFO event sources take no batching
+		// window. Up to 10 invocations, so 10 journeys, at a time.
 		EventSource: &SQSEventSource{
-			Queue:             TargetsQueue,
-			BatchSize:         4,
-			MaxBatchingWindow: 2 * time.Second,
-			MaxConcurrency:    10,
+			Queue:          TargetsQueue,
+			BatchSize:      10,
+			MaxConcurrency: 10,
 		},
 	}
 
@@ -198,8 +201,9 @@ var (
 			{Table: Tokens, Actions: []Action{PutItem, UpdateItem, GetItem}, QueriedIndexes: []string{IndexTokensByJourney, IndexTokensByID}},
 			{Table: Journeys, Actions: []Action{GetItem, Scan}}, // Journeys.Get; Journeys.List
 			{Table: JourneyTargets, Actions: []Action{Query}},   // JourneyTargets.List
-			// LoaderRecords.List: a request's records from the table, a journey's from its index.
-			{Table: LoaderRecords, Actions: []Action{Query}, QueriedIndexes: []string{IndexRecordsByJourney}},
+			// LoaderRecords.List: a request's part items from the table; a
+			// journey's parts from its index, then their items by key.
+			{Table: LoaderRecords, Actions: []Action{Query, BatchGetItem}, QueriedIndexes: []string{IndexRecordsByJourney}},
 			{Table: WebhookDeliveries, Actions: []Action{Query}}, // WebhookDeliveries.List
 		},
 		// A token's webhook secret is derived from the master key, shown once.

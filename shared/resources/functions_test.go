@@ -81,9 +81,12 @@ func TestQueueVisibilityTimeout(t *testing.T) {
 	fn := resources.ConsumerFunction
 	// WHEN computing the queue's visibility timeout
 	got := fn.QueueVisibilityTimeout()
-	// THEN it is six times the consumer's timeout plus the batching window (362 s)
-	if got != 362*time.Second {
-		t.Errorf("visibility timeout %v, want 362s", got)
+	// THEN it is six times the consumer's timeout (360 s): a FIFO event source has no batching window
+	if got != 360*time.Second {
+		t.Errorf("visibility timeout %v, want 360s", got)
+	}
+	if !fn.EventSource.Queue.FIFO || fn.EventSource.MaxBatchingWindow != 0 || fn.EventSource.BatchSize > 10 {
+		t.Errorf("event source %+v: the targets queue is FIFO, whose event sources take at most 10 messages and no batching window", fn.EventSource)
 	}
 	if fn.EventSource.Queue.ID != resources.TargetsQueue.ID {
 		t.Errorf("consumer fed by %s", fn.EventSource.Queue.ID)

@@ -22,11 +22,13 @@ type Key struct {
 	Type AttrType
 }
 
-// Index is a global secondary index projecting all attributes.
+// Index is a global secondary index. It projects every attribute, or,
+// when Include names some, only the keys and those (INCLUDE).
 type Index struct {
 	Name         string
 	PartitionKey Key
 	SortKey      *Key
+	Include      []string
 }
 
 // Table describes one DynamoDB table.
@@ -51,8 +53,10 @@ const (
 	AttrAccountID   = "account_id"
 	AttrEmail       = "email"
 	AttrRequestUUID = "request_uuid"
-	AttrTargetIndex = "target_index"
+	AttrPart        = "part"
 	AttrJourneySort = "journey_sort"
+	AttrRecordCount = "record_count"
+	AttrKinds       = "kinds"
 	AttrIdemKey     = "idempotency_key"
 	AttrRateKey     = "rate_key"
 	AttrDeleteAfter = "delete_after"
@@ -105,16 +109,24 @@ var (
 		PartitionKey: Key{AttrRequestUUID, String},
 		TTLAttribute: AttrDeleteAfter,
 	}
-	// LoaderRecords holds one target loader record per submitted target,
-	// kept for the retention period (RETENTION_DAYS): the submitted emails
-	// and names are personal data.
+	// LoaderRecords holds the target loader records by message part: one
+	// item per part of a request holds that part's records, compressed
+	// (shared/store/records.go), so a record costs bytes, not an item and an
+	// index entry. Only part items (not the continuation items of a part too
+	// large for one item) carry journey_sort, so the journey index has one
+	// small entry per part: its keys, the part's record count and the
+	// outcomes and statuses present, which let a filtered listing skip parts.
+	// Kept for the retention period (RETENTION_DAYS): the submitted emails
+	// and names are personal data. A table of its own name: it replaced
+	// "loader-records" (one item per record), whose keys DynamoDB cannot change.
 	LoaderRecords = Table{
-		ID:           "loader-records",
+		ID:           "loader-record-parts",
 		EnvVar:       "LOADER_RECORDS_TABLE",
 		PartitionKey: Key{AttrRequestUUID, String},
-		SortKey:      &Key{AttrTargetIndex, Number},
+		SortKey:      &Key{AttrPart, Number},
 		Indexes: []Index{
-			{Name: IndexRecordsByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrJourneySort, String}},
+			{Name: IndexRecordsByJourney, PartitionKey: Key{AttrJourneyID, String}, SortKey: &Key{AttrJourneySort, String},
+				Include: []string{AttrRecordCount, AttrKinds}},
 		},
 		TTLAttribute: AttrDeleteAfter,
 	}
@@ -174,6 +186,20 @@ type Queue struct {
 	// DLQ, when set, receives the messages received MaxReceiveCount times.
 	DLQ             *Queue
 	MaxReceiveCount int
+	// FIFO queues deliver the messages of one message group in order, one
+	// at a time: a group's next message waits until the one in flight is
+	// deleted or becomes visible again. Their names end in ".fifo", and
+	// their DLQ is FIFO too.
+	FIFO bool
+}
+
+// Name is the queue's physical name in a stage, e.g.
+// "targetloader-prod-targets.fifo".
+func (q Queue) Name(stage string) string {
+	if q.FIFO {
+		return PhysicalName(stage, q.ID) + ".fifo"
+	}
+	return PhysicalName(stage, q.ID)
 }
 
 // MaxReceiveCount is how often a targets message is delivered before it moves to the DLQ.
@@ -184,10 +210,16 @@ const MaxReceiveCount = 5
 const WebhookMaxReceiveCount = 10
 
 var (
-	// TargetsDLQ receives messages the consumer failed MaxReceiveCount times.
-	TargetsDLQ = Queue{ID: "targets-dlq", EnvVar: "DLQ_URL"}
-	// TargetsQueue carries accepted targets from ingest to the consumer.
-	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL", DLQ: &TargetsDLQ, MaxReceiveCount: MaxReceiveCount}
+	// TargetsDLQ receives messages the consumer failed MaxReceiveCount
+	// times, or refused for good; a FIFO queue's DLQ must be FIFO too.
+	TargetsDLQ = Queue{ID: "targets-dlq", EnvVar: "DLQ_URL", FIFO: true}
+	// TargetsQueue carries accepted targets from ingest to the consumer. It
+	// is FIFO with one message group per journey (queue.Sender), so at most
+	// one consumer works on a journey's target list at a time: the
+	// consumer's read of which accounts are already targets and its write of
+	// the others cannot interleave with another's, and the first add wins
+	// (PRODUCT.md §4.6, PERFORMANCE.md).
+	TargetsQueue = Queue{ID: "targets", EnvVar: "QUEUE_URL", DLQ: &TargetsDLQ, MaxReceiveCount: MaxReceiveCount, FIFO: true}
 	// WebhooksDLQ receives the webhooks given up after every attempt failed.
 	WebhooksDLQ = Queue{ID: "webhooks-dlq", EnvVar: "WEBHOOKS_DLQ_URL"}
 	// WebhooksQueue carries completed requests' webhooks from the consumer

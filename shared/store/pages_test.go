@@ -12,33 +12,31 @@ import (
 	"github.com/targetloader/targetloader/shared/testsupport/fakes"
 )
 
-func record(req string, i int) item {
+func delivery(i int) item {
 	return item{
-		"request_uuid":      &types.AttributeValueMemberS{Value: req},
-		"target_index":      &types.AttributeValueMemberN{Value: strconv.Itoa(i)},
-		"journey_id":        &types.AttributeValueMemberS{Value: "J1"},
-		"matching_outcome":  &types.AttributeValueMemberS{Value: "no_match__v"},
-		"processing_status": &types.AttributeValueMemberS{Value: "failed__v"},
+		"journey_id":   &types.AttributeValueMemberS{Value: "J1"},
+		"delivery_key": &types.AttributeValueMemberS{Value: "k" + strconv.Itoa(i)},
+		"status":       &types.AttributeValueMemberS{Value: "failed"},
 	}
 }
 
 func TestFilteredListingCutsAPageShortWithACursorOfItsLastItem(t *testing.T) {
-	// GIVEN DynamoDB pages of 3 matching records each
+	// GIVEN DynamoDB pages of 3 matching deliveries each
 	var calls []*dynamodb.QueryInput
 	db := fakes.DynamoDB{QueryFunc: func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 		calls = append(calls, in)
 		return &dynamodb.QueryOutput{
-			Items:            []item{record("r", 0), record("r", 1), record("r", 2)},
-			LastEvaluatedKey: item{"request_uuid": &types.AttributeValueMemberS{Value: "r"}, "target_index": &types.AttributeValueMemberN{Value: "2"}},
+			Items:            []item{delivery(0), delivery(1), delivery(2)},
+			LastEvaluatedKey: keyOf(delivery(2), []string{"journey_id", "delivery_key"}),
 		}, nil
 	}}
-	s := LoaderRecords{DB: db, Table: "records"}
+	s := WebhookDeliveries{DB: db, Table: "deliveries"}
 
-	// WHEN listing 4 failed records of a request
-	recs, next, err := s.List(context.Background(), domain.RecordQuery{RequestUUID: "r", JourneyID: "J1", ProcessingStatus: domain.StatusFailed}, "", 4)
+	// WHEN listing 4 failed deliveries of a journey
+	recs, next, err := s.List(context.Background(), "J1", domain.DeliveryFailed, "", 4)
 
 	// THEN two pages are read whole (a filter makes Limit count unfiltered
-	// items), the second cut after one record, and the cursor names that record
+	// items), the second cut after one delivery, and the cursor names that delivery
 	if err != nil || len(recs) != 4 || len(calls) != 2 {
 		t.Fatalf("records %d, calls %d, err %v", len(recs), len(calls), err)
 	}
@@ -46,8 +44,8 @@ func TestFilteredListingCutsAPageShortWithACursorOfItsLastItem(t *testing.T) {
 		t.Errorf("filtered query: Limit %v, filter %q", calls[0].Limit, aws.ToString(calls[0].FilterExpression))
 	}
 	start, err := decodeCursor(next)
-	if err != nil || start["target_index"].(*types.AttributeValueMemberN).Value != "0" || len(start) != 2 {
-		t.Errorf("cursor %v (%v), want the key of the 4th record", start, err)
+	if err != nil || start["delivery_key"].(*types.AttributeValueMemberS).Value != "k0" || len(start) != 2 {
+		t.Errorf("cursor %v (%v), want the key of the 4th delivery", start, err)
 	}
 }
 
@@ -55,9 +53,9 @@ func TestFilteredListingReadsAtMostMaxFilteredPages(t *testing.T) {
 	calls := 0
 	db := fakes.DynamoDB{QueryFunc: func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 		calls++
-		return &dynamodb.QueryOutput{LastEvaluatedKey: item{"journey_id": &types.AttributeValueMemberS{Value: "J1"}, "journey_sort": &types.AttributeValueMemberS{Value: strconv.Itoa(calls)}}}, nil
+		return &dynamodb.QueryOutput{LastEvaluatedKey: keyOf(delivery(calls), []string{"journey_id", "delivery_key"})}, nil
 	}}
-	recs, next, err := LoaderRecords{DB: db, Table: "records"}.List(context.Background(), domain.RecordQuery{JourneyID: "J1", MatchingOutcome: domain.OutcomeConflict}, "", 100)
+	recs, next, err := WebhookDeliveries{DB: db, Table: "deliveries"}.List(context.Background(), "J1", domain.DeliveryRetrying, "", 100)
 	if err != nil || len(recs) != 0 || next == "" || calls != maxFilteredPages {
 		t.Errorf("records %d, next %q, calls %d, err %v", len(recs), next, calls, err)
 	}
@@ -67,11 +65,12 @@ func TestUnfilteredListingAsksForWhatIsLeft(t *testing.T) {
 	var limits []int32
 	db := fakes.DynamoDB{QueryFunc: func(in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
 		limits = append(limits, aws.ToInt32(in.Limit))
-		return &dynamodb.QueryOutput{Items: []item{record("r", len(limits))}, LastEvaluatedKey: item{"request_uuid": &types.AttributeValueMemberS{Value: "r"}, "target_index": &types.AttributeValueMemberN{Value: "1"}}}, nil
+		key := item{"journey_id": &types.AttributeValueMemberS{Value: "J1"}, "account_id": &types.AttributeValueMemberS{Value: "A" + strconv.Itoa(len(limits))}}
+		return &dynamodb.QueryOutput{Items: []item{key}, LastEvaluatedKey: key}, nil
 	}}
-	recs, next, err := LoaderRecords{DB: db, Table: "records"}.ListByRequest(context.Background(), "r", "", 3)
-	if err != nil || len(recs) != 3 || next == "" || len(limits) != 3 || limits[0] != 3 || limits[2] != 1 {
-		t.Errorf("records %d, next %q, limits %v, err %v", len(recs), next, limits, err)
+	targets, next, err := JourneyTargets{DB: db, Table: "journey-targets"}.List(context.Background(), "J1", "", 3)
+	if err != nil || len(targets) != 3 || next == "" || len(limits) != 3 || limits[0] != 3 || limits[2] != 1 {
+		t.Errorf("targets %d, next %q, limits %v, err %v", len(targets), next, limits, err)
 	}
 }
 

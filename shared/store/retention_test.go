@@ -66,24 +66,22 @@ func TestRequestsExpireAfterTheRetentionPeriod(t *testing.T) {
 func TestLoaderRecordsExpireAfterTheRetentionPeriod(t *testing.T) {
 	// GIVEN the records adapter with a retention period of 400 days
 	var written []item
-	db := fakes.DynamoDB{BatchWriteItemFunc: func(in *dynamodb.BatchWriteItemInput) (*dynamodb.BatchWriteItemOutput, error) {
-		for _, w := range in.RequestItems["records"] {
-			written = append(written, w.PutRequest.Item)
-		}
-		return &dynamodb.BatchWriteItemOutput{}, nil
+	db := fakes.DynamoDB{PutItemFunc: func(in *dynamodb.PutItemInput) (*dynamodb.PutItemOutput, error) {
+		written = append(written, in.Item)
+		return &dynamodb.PutItemOutput{}, nil
 	}}
 	keep := 400 * 24 * time.Hour
 	s := LoaderRecords{DB: db, Table: "records", Retention: keep}
-	// WHEN it writes the records of a request
+	// WHEN it writes the records of a request's part
 	records := []domain.LoaderRecord{
 		{RequestUUID: "u-1", Index: 0, CreatedAt: received, ProcessedAt: received.Add(time.Hour)},
 		{RequestUUID: "u-1", Index: 1, CreatedAt: received, ProcessedAt: received.Add(time.Hour)},
 	}
-	if err := s.Put(context.Background(), records); err != nil {
+	if err := s.Put(context.Background(), 0, records); err != nil {
 		t.Fatal(err)
 	}
-	// THEN every record expires with its request: the period after the request was received
-	if len(written) != 2 {
+	// THEN the part's item expires with its request: the period after the request was received
+	if len(written) != 1 {
 		t.Fatalf("%d items written", len(written))
 	}
 	for i, it := range written {

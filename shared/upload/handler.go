@@ -55,12 +55,12 @@ type Handler struct {
 // before under the same Idempotency-Key: its first request is returned and
 // nothing was queued again.
 type Result struct {
-	JourneyID   string            `json:"journey_id"`
-	RequestUUID string            `json:"request_uuid,omitempty"`
-	Rows        int               `json:"rows"`
-	Accepted    int               `json:"accepted"`
-	BadRows     []domain.RowError `json:"bad_rows"`
-	Replayed    bool              `json:"replayed"`
+	JourneyID   string     `json:"journey_id"`
+	RequestUUID string     `json:"request_uuid,omitempty"`
+	Rows        int        `json:"rows"`
+	Accepted    int        `json:"accepted"`
+	BadRows     []RowError `json:"bad_rows"`
+	Replayed    bool       `json:"replayed"`
 	// RecordsURL lists the request's target loader records.
 	RecordsURL string `json:"records_url,omitempty"`
 }
@@ -134,7 +134,7 @@ func (h *Handler) upload(ctx context.Context, req events.APIGatewayProxyRequest,
 	if j.Ended(now) {
 		return problem.New(http.StatusConflict, "conflict", fmt.Sprintf("Journey %s ended on %s; it accepts no more targets.", j.ID, j.EndDate)).Response(nil)
 	}
-	rows, err := domain.DecodeTargetFile(format, body)
+	rows, err := DecodeFile(format, body)
 	var pe *domain.PayloadError
 	if errors.As(err, &pe) {
 		return problem.New(http.StatusBadRequest, "invalid-body", pe.Detail).Response(nil)
@@ -144,7 +144,7 @@ func (h *Handler) upload(ctx context.Context, req events.APIGatewayProxyRequest,
 	}
 	result := Result{JourneyID: j.ID, Rows: rows.Rows, BadRows: rows.Bad}
 	if result.BadRows == nil {
-		result.BadRows = []domain.RowError{}
+		result.BadRows = []RowError{}
 	}
 	if len(rows.Targets) == 0 {
 		return httpapi.JSON(http.StatusOK, result, nil)

@@ -139,7 +139,7 @@ func TestUploadQueuesTheValidRows(t *testing.T) {
 	r := u.created[0]
 	want := upload.Result{
 		JourneyID: open.ID, RequestUUID: r.UUID, Rows: 3, Accepted: 2,
-		BadRows:    []domain.RowError{{Line: 3, Message: "email must be a plain email address such as name@example.com"}},
+		BadRows:    []upload.RowError{{Line: 3, Message: "email must be a plain email address such as name@example.com"}},
 		RecordsURL: "https://api.example.test/v1/manage/requests/" + r.UUID + "/loader-records",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -13,28 +13,34 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/ingest"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/store"
 	"github.com/targetloader/targetloader/shared/testsupport/callcount"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
 )
 
-// The budget (issue 6): one POST of 500 targets costs at most
-// IngestBudgetPerRequest calls in ingest, and the consumer at most
-// ConsumerBudgetPer500 calls per 500 targets, poller's ReceiveMessage and
-// GetQueueAttributes excluded, its DeleteMessageBatch included.
+// The budget (issues 6 and 14): one POST of 500 targets costs at most
+// IngestBudgetPerRequest calls in ingest; the consumer at most
+// ConsumerBudgetPer500 calls per 500 targets, the poller's ReceiveMessage and
+// GetQueueAttributes excluded, its DeleteMessageBatch included; and the
+// whole way, ingest, the consumer and the receives that brought it its
+// messages, at most EndToEndBudgetPer500.
 //
-// The consumer's budget holds one conditional PutItem per new journey
-// target (issue 15: the first add wins; BatchWriteItem cannot be
-// conditional, and a transaction doubles the write units): 500 of its calls
-// when, as here, every target is a new journey target; a target already on
-// the journey costs none. The rest is 14 BatchGetItem, 20 BatchWriteItem of
-// records, 1 UpdateItem and 1 DeleteMessageBatch. See PERFORMANCE.md.
+// Every target here is a new journey target, the worst case: the targets
+// queue is FIFO, grouped by journey, so the consumer adds them with a
+// consistent BatchGetItem and BatchWriteItem, 25 a call (issue 14; issue 15's
+// conditional PutItem per new target cost 500 calls). The loader records of a
+// message part are one PutItem (issue 14 item 1), counted apart on a client
+// of their own: RecordWriteCallsPer500. See PERFORMANCE.md.
 const (
 	IngestBudgetPerRequest = 6
-	ConsumerBudgetPer500   = 540
+	RecordWriteCallsPer500 = 1
+	ConsumerBudgetPer500   = 38 + RecordWriteCallsPer500
+	EndToEndBudgetPer500   = 45
 	targetsPerRequest      = 500
 	maxRequests            = 10
 )
@@ -54,10 +60,11 @@ var (
 	}
 )
 
-// pipeline is one stage with every AWS client counting its requests.
+// pipeline is one stage with every AWS client counting its requests; the
+// consumer's loader-record writes count on a counter of their own.
 type pipeline struct {
-	counter *callcount.Counter
-	stack   *testenv.Stack
+	counter, records *callcount.Counter
+	stack            *testenv.Stack
 	testenv.Handlers
 	accounts []domain.Account
 }
@@ -73,9 +80,16 @@ func newPipeline(t *testing.T, accounts int) *pipeline {
 	stack.SQS = sqs.NewFromConfig(counted)
 	p := &pipeline{
 		counter:  counter,
+		records:  callcount.New(),
 		stack:    stack,
 		Handlers: stack.Wire(t, slog.New(slog.DiscardHandler), testenv.Clients{}),
 		accounts: workload.Accounts(accounts),
+	}
+	recordsAWS := stack.AWS.Copy()
+	recordsAWS.HTTPClient = p.records.Wrap(recordsAWS.HTTPClient)
+	p.Consumer.Records = store.LoaderRecords{
+		DB: dynamodb.NewFromConfig(recordsAWS), Table: stack.Env[resources.LoaderRecords.EnvVar],
+		Retention: testenv.Config[config.Consumer](t, stack).Retention(),
 	}
 	start := time.Now()
 	stack.ImportAccounts(t, p.accounts)
@@ -104,11 +118,9 @@ func (p *pipeline) post(t *testing.T, journeyID, token string, from int, headers
 }
 
 // drain runs the consumer through the poller until the queue is empty.
-// Each invocation may take longer than the deployed 60 s: moto answers a
-// hundred or so conditional puts a second, fewer on a machine shared with
-// other builds, and a batch of 4 messages of new targets is 2,000 of them.
-// The budget counts calls, not time, and a message that timed out would be
-// counted twice.
+// Each invocation may take longer than the deployed 60 s against moto on a
+// machine shared with other builds: the budget counts calls, not time, and
+// a message that timed out would be counted twice.
 func (p *pipeline) drain(t *testing.T) {
 	t.Helper()
 	poller := p.stack.Poller(p.Consumer.Handle)
@@ -175,17 +187,35 @@ func TestCallBudget(t *testing.T) {
 			// Consumer: every call from receiving to deleting, the poller's
 			// ReceiveMessage and GetQueueAttributes excepted.
 			p.counter.Reset()
+			p.records.Reset()
 			p.drain(t)
 			all := p.counter.Snapshot()
-			consumerCalls := all.Without(opReceive, opQueueAttrs)
+			records := p.records.Snapshot()
+			consumerCalls := all.Without(opReceive, opQueueAttrs).Add(records)
 			per500 := float64(requests*targetsPerRequest) / 500
-			t.Logf("consumer, %d targets (%d ReceiveMessage and %d GetQueueAttributes excluded):\n%s",
-				requests*targetsPerRequest, all[opReceive].Calls, all[opQueueAttrs].Calls, consumerCalls.Table(per500, "per 500"))
+			t.Logf("consumer, %d targets (%d ReceiveMessage and %d GetQueueAttributes excluded; %d call(s) wrote loader records):\n%s",
+				requests*targetsPerRequest, all[opReceive].Calls, all[opQueueAttrs].Calls, records.Calls(nil), consumerCalls.Table(per500, "per 500"))
 			if n := consumerCalls.Calls(nil); float64(n) > ConsumerBudgetPer500*per500 {
 				t.Errorf("the consumer cost %d calls for %d targets (%.1f per 500); the budget is %d per 500",
 					n, requests*targetsPerRequest, float64(n)/per500, ConsumerBudgetPer500)
 			}
+			if n := records.Calls(nil); float64(n) > RecordWriteCallsPer500*per500 {
+				t.Errorf("the loader records cost %d calls for %d targets; the budget is %d per 500", n, requests*targetsPerRequest, RecordWriteCallsPer500)
+			}
 			checkBatchLimits(t, all)
+			checkBatchLimits(t, records)
+
+			// End to end: ingest, the consumer, and the receives that found
+			// messages (the poller's last, empty one is the event source's
+			// idle long polling, not the targets' cost).
+			receives := all[opReceive].Calls - 1
+			endToEnd := ingestCalls.Calls(nil) + consumerCalls.Calls(nil) + receives
+			t.Logf("end to end: %d calls for %d targets, %.1f per 500 (ingest %.1f, %d receives, consumer %.1f of which loader records %.1f)",
+				endToEnd, requests*targetsPerRequest, float64(endToEnd)/per500, float64(ingestCalls.Calls(nil))/per500, receives,
+				float64(consumerCalls.Calls(nil))/per500, float64(records.Calls(nil))/per500)
+			if float64(endToEnd) > EndToEndBudgetPer500*per500 {
+				t.Errorf("end to end cost %d calls for %d targets (%.1f per 500); the budget is %d per 500", endToEnd, requests*targetsPerRequest, float64(endToEnd)/per500, EndToEndBudgetPer500)
+			}
 
 			// The work was done: every request completed, half matched by id, half by email.
 			reqs := p.stack.Requests()

@@ -2,16 +2,20 @@ package faults
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
@@ -34,7 +38,7 @@ func TestEveryMessageDeliveredTwiceAlsoConcurrently(t *testing.T) {
 			"email": fmt.Sprintf("%s%03d@example.com", strings.Repeat("e", 230), i), "first_name": strings.Repeat("F", 100), "last_name": strings.Repeat("L", 100)}
 	}
 	e.postOK(acc, big)
-	msgs := e.receiveAll(time.Minute)
+	msgs := e.receiveAll()
 	if len(msgs) < 5 {
 		t.Fatalf("queued %d messages, want at least 5", len(msgs))
 	}
@@ -54,7 +58,7 @@ func TestFirstDeliveryIsConcurrent(t *testing.T) {
 	for i := range 4 {
 		e.postOK(acc, e.targets(25, i))
 	}
-	msgs := e.receiveAll(time.Minute)
+	msgs := e.receiveAll()
 	concurrently(3, func(int) { testenv.Handle(e.t, e.consumer, msgs) })
 	e.assertExactlyOnce(acc)
 }
@@ -70,7 +74,7 @@ func TestConsumerCutOffMidBatchThenRedelivered(t *testing.T) {
 	for i := range 3 {
 		e.postOK(acc, e.targets(60, i*11))
 	}
-	msgs := e.receiveAll(time.Minute)
+	msgs := e.receiveAll()
 	cut := *e.consumer
 	cut.DeadlineMargin = 0
 	cuts := 0
@@ -104,12 +108,15 @@ func TestConsumerCutOffMidBatchThenRedelivered(t *testing.T) {
 	e.assertExactlyOnce(acc)
 }
 
-// Two requests submit the same new account and are processed at the same
-// time: each reads that the account is not yet a journey target, then
-// writes it. The hook makes request 2 finish entirely inside request 1's
-// window between that read and its write. The account must stay the target
-// request 2 added (PRODUCT.md §4.6: an existing target "stays as it was").
-// Every round uses a fresh account.
+// Two requests submit the same new account, and the consumer runs through
+// the FIFO targets queue as the event source mapping does. While the first
+// delivery holds its journey-target write, a second poller polls: the
+// queue, grouped by journey, hands it nothing of that journey, so no second
+// consumer can read the account as absent in the meantime. The account
+// stays the target request 1, queued first, added (PRODUCT.md §4.6: an
+// existing target "stays as it was"). Every round uses a fresh account;
+// pollers take one message at a time (each message its own invocation) or
+// ten (a journey's messages in one invocation, one after another).
 func TestConcurrentRequestsAddingTheSameAccount(t *testing.T) {
 	const rounds = 10
 	e := newEnv(t, faults{})
@@ -118,22 +125,20 @@ func TestConcurrentRequestsAddingTheSameAccount(t *testing.T) {
 	for round := range rounds {
 		account := e.shorts[round].ID
 		r1 := e.postOK(acc, []map[string]any{{"source_system_id": "from-r1", "account_id": account}})
-		r2 := e.postOK(acc, []map[string]any{{"source_system_id": "from-r2", "account_id": account}})
-		first, second := splitByRequest(e.receiveAll(time.Minute), r1)
-		e.raceJourneyTargetWrite(first, second)
-		if jt := e.journeyTarget(account); jt.RequestUUID != r2 || jt.SourceSystemID != "from-r2" {
-			t.Errorf("round %d: the journey target request 2 added first was overwritten by request 1: %+v", round, jt)
+		e.postOK(acc, []map[string]any{{"source_system_id": "from-r2", "account_id": account}})
+		e.raceThroughTheQueue(int32(1 + 9*(round%2)))
+		if jt := e.journeyTarget(account); jt.RequestUUID != r1 || jt.SourceSystemID != "from-r1" {
+			t.Errorf("round %d: the journey target request 1 added first was replaced: %+v", round, jt)
 		}
 	}
 	e.assertExactlyOnce(acc)
 }
 
-// The same race between two parts of one request: a 500-target request
-// split into several messages, every target the same new account. Part 0
-// reads, part 1 adds the account entirely in the meantime, then part 0
-// writes: the target keeps part 1's source system.
+// The same between the parts of one request: a 500-target request split
+// into several messages, every target the same new account. The target
+// keeps part 0's source system.
 func TestConcurrentPartsOfOneRequestAddingTheSameAccount(t *testing.T) {
-	const rounds = 3
+	const rounds = 4
 	e := newEnv(t, faults{})
 	e.seed(rounds)
 	acc := accepted{}
@@ -143,55 +148,37 @@ func TestConcurrentPartsOfOneRequestAddingTheSameAccount(t *testing.T) {
 			body[i]["account_id"] = e.shorts[round].ID
 		}
 		e.postOK(acc, body)
-		msgs := e.receiveAll(time.Minute)
-		if len(msgs) < 2 {
-			t.Fatalf("the request was queued as %d message(s); the test needs parts", len(msgs))
-		}
-		// The part whose write is delayed, and the ones that add the account in the meantime.
-		var first, second []events.SQSMessage
-		var secondSource string
-		for _, m := range msgs {
-			var b domain.Batch
-			if err := json.Unmarshal([]byte(m.Body), &b); err != nil {
-				t.Fatal(err)
-			}
-			switch b.Part {
-			case 0:
-				first = append(first, m)
-			case 1:
-				second = append(second, m)
-				secondSource = b.Targets[0].SourceSystemID
-			default:
-				second = append(second, m)
-			}
-		}
-		e.raceJourneyTargetWrite(first, second)
-		if jt := e.journeyTarget(e.shorts[round].ID); jt.SourceSystemID != secondSource {
-			t.Errorf("round %d: the journey target part 1 added first was overwritten by part 0: source system %.20q…, want %.20q…", round, jt.SourceSystemID, secondSource)
+		e.raceThroughTheQueue(int32(1 + 9*(round%2)))
+		if jt := e.journeyTarget(e.shorts[round].ID); jt.SourceSystemID != body[0]["source_system_id"] {
+			t.Errorf("round %d: the journey target part 0 added first was replaced: source system %.20q…, want %.20q…", round, jt.SourceSystemID, body[0]["source_system_id"])
 		}
 	}
 	e.assertExactlyOnce(acc)
 }
 
 // Without hooks: in each round several requests add the same new accounts,
-// their messages processed by concurrent invocations while a watcher reads
-// the target list. Whatever a target held when the watcher first saw it,
-// it still holds at the end: nobody rewrites a target once it exists.
+// their messages processed through the FIFO queue by four concurrent
+// pollers (the event source's concurrent invocations), one message each at
+// a time, while a watcher reads the target list. Whatever a target held
+// when the watcher first saw it, it still holds at the end, and it is the
+// first request's: nobody rewrites a target once it exists.
 func TestConcurrentAddsNeverRewriteATarget(t *testing.T) {
-	const rounds, requests, perRound = 8, 4, 5
+	const rounds, requests, perRound, pollers = 8, 4, 5, 4
 	e := newEnv(t, faults{})
 	e.seed(rounds * perRound)
 	acc := accepted{}
 	for round := range rounds {
 		accounts := e.shorts[round*perRound : (round+1)*perRound]
+		var first string
 		for r := range requests {
 			body := make([]map[string]any, len(accounts))
 			for i, a := range accounts {
 				body[i] = map[string]any{"source_system_id": fmt.Sprintf("round%d-request%d", round, r), "account_id": a.ID}
 			}
-			e.postOK(acc, body)
+			if u := e.postOK(acc, body); r == 0 {
+				first = u
+			}
 		}
-		msgs := e.receiveAll(time.Minute)
 
 		firstSeen := map[string]domain.JourneyTarget{}
 		stop := make(chan struct{})
@@ -211,7 +198,11 @@ func TestConcurrentAddsNeverRewriteATarget(t *testing.T) {
 				}
 			}
 		}()
-		concurrently(len(msgs), func(i int) { testenv.Handle(e.t, e.consumer, msgs[i:i+1]) })
+		concurrently(pollers, func(int) {
+			p := e.stack.Poller(e.consumer.Handle)
+			p.BatchSize = 1
+			e.pollUntilEmpty(p)
+		})
 		close(stop)
 		<-watched
 
@@ -225,42 +216,79 @@ func TestConcurrentAddsNeverRewriteATarget(t *testing.T) {
 				t.Errorf("round %d: account %s is not a journey target", round, a.ID)
 				continue
 			}
-			if got := final[a.ID]; got != seen {
-				t.Errorf("round %d: account %s was rewritten after it was added:\nfirst %+v\nlast  %+v", round, a.ID, seen, got)
+			if got := final[a.ID]; got != seen || got.RequestUUID != first {
+				t.Errorf("round %d: account %s was rewritten after it was added, or not by the first request %s:\nfirst %+v\nlast  %+v", round, a.ID, first, seen, got)
 			}
 		}
 	}
 	e.assertExactlyOnce(acc)
 }
 
-// raceJourneyTargetWrite handles first with a consumer whose first write
-// to the journey target list is held until second has been handled
-// completely by another consumer: second adds the account between first's
-// read and first's write.
-func (e *env) raceJourneyTargetWrite(first, second []events.SQSMessage) {
+// raceThroughTheQueue feeds the targets queue to the consumer with pollers
+// of batchSize until it is empty. The first time a consumer writes journey
+// targets, its write waits while another poller polls the queue: it must
+// receive nothing, since every queued message is of the journey being
+// written (the test fails otherwise). With batches of one, the journey's
+// next message is then visible on the queue but held behind the one in
+// flight, which is what the test checks.
+func (e *env) raceThroughTheQueue(batchSize int32) {
 	e.t.Helper()
+	inner := e.stack.Poller(e.consumer.Handle)
+	inner.BatchSize = batchSize
 	var once sync.Once
+	held := -1
 	race := faultinject.New(nil, 1, faultinject.Rule{
-		Match:        "DynamoDB_20120810.PutItem",
+		Match:        "DynamoDB_20120810.BatchWriteItem",
 		BodyContains: e.stack.Env["JOURNEY_TARGETS_TABLE"],
-		Before:       func(*http.Request) { once.Do(func() { testenv.Handle(e.t, e.consumer, second) }) },
+		Before: func(*http.Request) {
+			once.Do(func() {
+				held = e.visible()
+				n, err := inner.Once(ctx())
+				if err != nil || n != 0 {
+					e.t.Errorf("while a message of the journey was being processed, another poller received %d message(s) (%v): the queue does not hold the journey's group", n, err)
+				}
+			})
+		},
 	})
-	testenv.Handle(e.t, e.consumerWith(race), first)
-	if race.Attempts()["DynamoDB_20120810.PutItem"] == 0 {
-		e.t.Fatal("the delayed consumer never wrote a journey target: the race did not happen")
+	outer := e.stack.Poller(e.consumerWith(race).Handle)
+	outer.BatchSize = batchSize
+	e.pollUntilEmpty(outer)
+	if race.Attempts()["DynamoDB_20120810.BatchWriteItem"] == 0 {
+		e.t.Fatal("no consumer wrote a journey target: the race did not happen")
+	}
+	if batchSize == 1 && held < 1 {
+		e.t.Errorf("no later message of the journey was waiting during the write (%d visible): the test proves nothing", held)
 	}
 }
 
-// splitByRequest splits messages into those of request uuid and the others.
-func splitByRequest(msgs []events.SQSMessage, uuid string) (of, others []events.SQSMessage) {
-	for _, m := range msgs {
-		if strings.Contains(m.Body, uuid) {
-			of = append(of, m)
-		} else {
-			others = append(others, m)
+// pollUntilEmpty runs p until the queue holds nothing, visible or in flight.
+func (e *env) pollUntilEmpty(p *poller.Poller) {
+	e.t.Helper()
+	for round := 0; round < 500; round++ {
+		n, err := p.Once(ctx())
+		if err != nil {
+			e.t.Error(err)
+			return
+		}
+		if n == 0 && e.stack.QueueDepth(e.t, e.stack.Resources.QueueURL) == 0 {
+			return
 		}
 	}
-	return of, others
+	e.t.Error("the queue did not empty in 500 polls")
+}
+
+// visible is how many messages of the targets queue are visible (waiting,
+// though perhaps held behind their group's message in flight).
+func (e *env) visible() int {
+	out, err := e.stack.SQS.GetQueueAttributes(ctx(), &sqs.GetQueueAttributesInput{
+		QueueUrl:       aws.String(e.stack.Resources.QueueURL),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages},
+	})
+	if err != nil {
+		return -1
+	}
+	n, _ := strconv.Atoi(out.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessages)])
+	return n
 }
 
 func (e *env) journeyTarget(accountID string) domain.JourneyTarget {

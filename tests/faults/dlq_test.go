@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 
@@ -29,9 +30,15 @@ func (e *env) dlqMessages() []sqstypes.Message {
 	}
 }
 
+// sendRaw sends body to the targets queue in journey J1's message group, as
+// anyone allowed to send to the queue could.
 func (e *env) sendRaw(body string) {
 	e.t.Helper()
-	if _, err := e.stack.SQS.SendMessage(ctx(), &sqs.SendMessageInput{QueueUrl: aws.String(e.stack.Resources.QueueURL), MessageBody: aws.String(body)}); err != nil {
+	e.raw++
+	if _, err := e.stack.SQS.SendMessage(ctx(), &sqs.SendMessageInput{
+		QueueUrl: aws.String(e.stack.Resources.QueueURL), MessageBody: aws.String(body),
+		MessageGroupId: aws.String("J1"), MessageDeduplicationId: aws.String(fmt.Sprint("raw-", e.raw)),
+	}); err != nil {
 		e.t.Fatal(err)
 	}
 }

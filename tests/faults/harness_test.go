@@ -20,8 +20,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/targetloader/targetloader/shared/awsclient/lambdaenv"
 	"github.com/targetloader/targetloader/shared/consumer"
@@ -30,6 +30,7 @@ import (
 	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/resources"
 	"github.com/targetloader/targetloader/shared/testsupport/faultinject"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
@@ -54,6 +55,7 @@ type env struct {
 	token    string
 	shorts   []domain.Account
 	consumer *consumer.Handler
+	raw      int // messages sendRaw sent
 }
 
 // faults are the transports wrapped around the handlers' clients (nil: none).
@@ -171,20 +173,16 @@ func assertProblem(t *testing.T, resp events.APIGatewayProxyResponse, minStatus,
 	}
 }
 
-// receiveAll takes every visible message, hiding them for hide, without deleting them.
-func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
+// receiveAll takes every message off the targets queue (testenv.ReceiveAll).
+func (e *env) receiveAll() []events.SQSMessage {
 	e.t.Helper()
-	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL, hide)
+	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL)
 }
 
-// requeue makes received messages visible again at once.
+// requeue puts messages receiveAll took back on the queue.
 func (e *env) requeue(msgs []events.SQSMessage) {
 	e.t.Helper()
-	for _, m := range msgs {
-		if _, err := e.stack.SQS.ChangeMessageVisibility(ctx(), &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(e.stack.Resources.QueueURL), ReceiptHandle: aws.String(m.ReceiptHandle), VisibilityTimeout: 0}); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	testenv.Requeue(e.t, e.stack.SQS, e.stack.Resources.QueueURL, msgs)
 }
 
 // drain feeds the queue to h, redelivering failed messages at once, until
@@ -194,19 +192,29 @@ func (e *env) drain(h poller.Handler) int {
 	return e.stack.Drain(e.t, h)
 }
 
-// allRecords scans the loader records table.
+// allRecords lists the records of every request that has a part item in
+// the loader records table, as the status endpoint lists them: a part
+// written twice, or a stale chunk read, would show a record twice.
 func (e *env) allRecords() []domain.LoaderRecord {
 	e.t.Helper()
 	table := e.stack.Env["LOADER_RECORDS_TABLE"]
-	var out []domain.LoaderRecord
+	requests := map[string]bool{}
 	p := dynamodb.NewScanPaginator(e.stack.DynamoDB, &dynamodb.ScanInput{TableName: &table, ConsistentRead: aws.Bool(true)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx())
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		var recs []domain.LoaderRecord
-		if err := attributevalue.UnmarshalListOfMaps(page.Items, &recs); err != nil {
+		for _, it := range page.Items {
+			if _, isPart := it[resources.AttrJourneySort]; isPart {
+				requests[it[resources.AttrRequestUUID].(*dbtypes.AttributeValueMemberS).Value] = true
+			}
+		}
+	}
+	var out []domain.LoaderRecord
+	for u := range requests {
+		recs, _, err := e.stack.LoaderRecords().ListByRequest(ctx(), u, "", 0)
+		if err != nil {
 			e.t.Fatal(err)
 		}
 		out = append(out, recs...)

@@ -110,10 +110,10 @@ func (e *env) status(journeyID, token, requestUUID string, query map[string]stri
 	return resp, st
 }
 
-// receiveAll takes every message visible on the queue, hiding them for hide, without deleting them.
-func (e *env) receiveAll(hide time.Duration) []events.SQSMessage {
+// receiveAll takes every message off the targets queue (testenv.ReceiveAll).
+func (e *env) receiveAll() []events.SQSMessage {
 	e.t.Helper()
-	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL, hide)
+	return testenv.ReceiveAll(e.t, e.stack.SQS, e.stack.Resources.QueueURL)
 }
 
 // drain runs the consumer through the poller until the queue is empty.

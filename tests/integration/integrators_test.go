@@ -300,7 +300,7 @@ func TestCompletionWebhookIsSignedAndSentOncePerRequest(t *testing.T) {
 	plain := e.createToken("J1", "30d")
 	e.post("J1", plain.Token, `[{"source_system_id":"s3","account_id":"A002"}]`)
 	// WHEN the consumer processes them, one message twice (SQS delivers at least once)
-	msgs := e.receiveAll(time.Minute)
+	msgs := e.receiveAll()
 	handleAll(t, e, msgs)
 	handleAll(t, e, msgs[:1])
 	e.drainWebhooks()

@@ -76,7 +76,7 @@ func TestUploadGoodBadAndDuplicateRows(t *testing.T) {
 	r := m.upload(admin, "J1", "text/csv", string(parts[0].Body), key)
 	wantStatus(t, r, http.StatusAccepted)
 	res := decode[upload.Result](t, r.body)
-	wantBad := []domain.RowError{
+	wantBad := []upload.RowError{
 		{Line: 10, Message: "source_system_id is required and must not be blank"},
 		{Line: 11, Message: "email must be a plain email address such as name@example.com"},
 	}

@@ -110,7 +110,7 @@ func TestBootstrapsServeSampleEvents(t *testing.T) {
 	ingestFn.waitLog(t, "targets accepted", func(l logLine) bool {
 		return l.Message == "targets accepted" && l.RequestID == postID
 	})
-	msgs := testenv.ReceiveAll(t, stack.SQS, stack.Env["QUEUE_URL"], 30*time.Second)
+	msgs := testenv.ReceiveAll(t, stack.SQS, stack.Env["QUEUE_URL"])
 	if len(msgs) != 1 {
 		t.Fatalf("queued messages: %d, want 1", len(msgs))
 	}

@@ -38,9 +38,9 @@ func NewRetryer() aws.Retryer {
 }
 
 // MaxIdleConnsPerHost is how many connections to one AWS endpoint a client
-// keeps open between calls. The consumer has up to 4 messages x 16
-// conditional puts in flight (store.JourneyTargets.AddNew); with the SDK's
-// default of 10, every call beyond 10 would open a new connection.
+// keeps open between calls. The consumer has up to 10 journeys' messages x 4
+// batch calls in flight (shared/sqsbatch, store's batchConcurrency); with
+// the SDK's default of 10, every call beyond 10 would open a new connection.
 const MaxIdleConnsPerHost = 64
 
 // NewHTTPClient is the HTTP client of every SDK client of the service, in

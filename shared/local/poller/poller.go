@@ -2,6 +2,11 @@
 // Lambda event source mapping does: batches of up to 10, partial batch
 // failures honoured (failed messages stay for redelivery, successful ones
 // are deleted), the queue's redrive policy moving repeat failures to the DLQ.
+// On a FIFO queue the endpoint holds a message group while one of its
+// messages is in flight (SQS does; so do moto and LocalStack), so a group's
+// failed message comes back, after its visibility timeout, before the
+// group's later ones, as with Lambda's FIFO event source. Each message
+// carries its system attributes, MessageGroupId among them.
 package poller
 
 import (

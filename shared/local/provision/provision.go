@@ -100,11 +100,23 @@ func ensureQueue(ctx context.Context, q *sqs.Client, stage string, def resources
 		attrs[string(sqstypes.QueueAttributeNameRedrivePolicy)] = string(redrive)
 		attrs[string(sqstypes.QueueAttributeNameVisibilityTimeout)] = strconv.Itoa(int(resources.FedBy(def).QueueVisibilityTimeout().Seconds()))
 	}
-	out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(resources.PhysicalName(stage, def.ID)), Attributes: attrs})
+	out, err := q.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(def.Name(stage)), Attributes: fifo(def, attrs)})
 	if err != nil {
 		return "", err
 	}
 	return aws.ToString(out.QueueUrl), nil
+}
+
+// fifo adds the FIFO attributes of def, as the stack sets them, to attrs:
+// high-throughput mode (deduplication and limits per message group) and
+// deduplication by the ids senders give, not by content.
+func fifo(def resources.Queue, attrs map[string]string) map[string]string {
+	if def.FIFO {
+		attrs[string(sqstypes.QueueAttributeNameFifoQueue)] = "true"
+		attrs[string(sqstypes.QueueAttributeNameDeduplicationScope)] = "messageGroup"
+		attrs[string(sqstypes.QueueAttributeNameFifoThroughputLimit)] = "perMessageGroupId"
+	}
+	return attrs
 }
 
 // ensureSecret creates the secret name holding a random master key unless
@@ -159,10 +171,14 @@ func ensureTable(ctx context.Context, db *dynamodb.Client, name string, t resour
 	for _, ix := range t.Indexes {
 		addAttr(&ix.PartitionKey)
 		addAttr(ix.SortKey)
+		projection := &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll}
+		if len(ix.Include) > 0 {
+			projection = &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeInclude, NonKeyAttributes: ix.Include}
+		}
 		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, dbtypes.GlobalSecondaryIndex{
 			IndexName:  aws.String(ix.Name),
 			KeySchema:  keySchema(ix.PartitionKey, ix.SortKey),
-			Projection: &dbtypes.Projection{ProjectionType: dbtypes.ProjectionTypeAll},
+			Projection: projection,
 		})
 	}
 	for n, typ := range attrs {

@@ -40,14 +40,22 @@ const maxBatchBytes = 1 << 20
 // idempotent, so a message on both is processed once in effect. Messages
 // that could not be sent stay hidden on the DLQ for a few minutes and are
 // reported in the error.
+//
+// Both queues are FIFO: a message goes back to its message group (its
+// journey), after the messages of that group still queued, with a
+// deduplication id of its own. Its original one could make SQS drop it
+// silently, as a duplicate of its first send, if that was less than 5
+// minutes ago; a second run moving the same DLQ message within 5 minutes
+// (its delete failed) is dropped as a duplicate, as it should be.
 func Redrive(ctx context.Context, client SQS, dlqURL, queueURL string) (moved int, err error) {
 	var failures []error
 	for {
 		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:              &dlqURL,
-			MaxNumberOfMessages:   10,
-			VisibilityTimeout:     int32(hideFor / time.Second),
-			MessageAttributeNames: []string{"All"},
+			QueueUrl:                    &dlqURL,
+			MaxNumberOfMessages:         10,
+			VisibilityTimeout:           int32(hideFor / time.Second),
+			MessageAttributeNames:       []string{"All"},
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameMessageGroupId},
 		})
 		if err != nil {
 			return moved, errors.Join(append(failures, fmt.Errorf("receive from DLQ: %w", err))...)
@@ -76,9 +84,11 @@ func moveBatch(ctx context.Context, client SQS, dlqURL, queueURL string, msgs []
 		entries := make([]types.SendMessageBatchRequestEntry, len(group))
 		for i, m := range group {
 			entries[i] = types.SendMessageBatchRequestEntry{
-				Id:                aws.String(strconv.Itoa(i)),
-				MessageBody:       m.Body,
-				MessageAttributes: m.MessageAttributes,
+				Id:                     aws.String(strconv.Itoa(i)),
+				MessageBody:            m.Body,
+				MessageAttributes:      m.MessageAttributes,
+				MessageGroupId:         aws.String(groupOf(m)),
+				MessageDeduplicationId: aws.String("redrive-" + aws.ToString(m.MessageId)),
 			}
 		}
 		out, err := client.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: &queueURL, Entries: entries})
@@ -112,6 +122,15 @@ func moveBatch(ctx context.Context, client SQS, dlqURL, queueURL string, msgs []
 		}
 	}
 	return len(sent), errors.Join(errs...)
+}
+
+// groupOf is the FIFO message group m was in, or, for a message that had
+// none, a group of its own.
+func groupOf(m types.Message) string {
+	if g := m.Attributes[string(types.MessageSystemAttributeNameMessageGroupId)]; g != "" {
+		return g
+	}
+	return aws.ToString(m.MessageId)
 }
 
 // bySize groups msgs so that each group's bodies fit one SendMessageBatch.

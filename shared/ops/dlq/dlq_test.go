@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -112,5 +113,47 @@ func TestRedriveOfAnEmptyDLQ(t *testing.T) {
 	moved, err := dlq.Redrive(context.Background(), newFake(0).client(), "dlq", "main")
 	if moved != 0 || err != nil {
 		t.Errorf("moved %d, err %v", moved, err)
+	}
+}
+
+func TestRedriveKeepsEachMessagesGroupWithADeduplicationIdOfItsOwn(t *testing.T) {
+	// GIVEN a FIFO DLQ holding messages of journeys J0 and J1, and one without a group
+	q := newFake(5)
+	for i := range 4 {
+		q.queues["dlq"][i].Attributes = map[string]string{"MessageGroupId": fmt.Sprint("J", i%2)}
+	}
+	var entries []types.SendMessageBatchRequestEntry
+	client := q.client()
+	send := client.SendMessageBatchFunc
+	client.SendMessageBatchFunc = func(in *sqs.SendMessageBatchInput) (*sqs.SendMessageBatchOutput, error) {
+		entries = append(entries, in.Entries...)
+		return send(in)
+	}
+	client.ReceiveMessageFunc = func(receive func(*sqs.ReceiveMessageInput) (*sqs.ReceiveMessageOutput, error)) func(*sqs.ReceiveMessageInput) (*sqs.ReceiveMessageOutput, error) {
+		return func(in *sqs.ReceiveMessageInput) (*sqs.ReceiveMessageOutput, error) {
+			if !slices.Contains(in.MessageSystemAttributeNames, types.MessageSystemAttributeNameMessageGroupId) {
+				t.Error("the receive does not ask for the messages' groups")
+			}
+			return receive(in)
+		}
+	}(client.ReceiveMessageFunc)
+
+	// WHEN redriven
+	if moved, err := dlq.Redrive(context.Background(), client, "dlq", "main"); err != nil || moved != 5 {
+		t.Fatalf("moved %d, %v", moved, err)
+	}
+	// THEN each goes back to its group (the one without, to a group of its
+	// own), with a deduplication id that is not its first send's
+	for i, e := range entries {
+		wantGroup := fmt.Sprint("J", i%2)
+		if i == 4 {
+			wantGroup = "m4"
+		}
+		if g := aws.ToString(e.MessageGroupId); g != wantGroup {
+			t.Errorf("message %d: group %q, want %q", i, g, wantGroup)
+		}
+		if d := aws.ToString(e.MessageDeduplicationId); d != fmt.Sprint("redrive-m", i) {
+			t.Errorf("message %d: deduplication id %q", i, d)
+		}
 	}
 }

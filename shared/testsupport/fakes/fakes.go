@@ -12,6 +12,7 @@ package fakes
 
 import (
 	"context"
+	"github.com/aws/aws-lambda-go/events"
 	"time"
 
 	"github.com/targetloader/targetloader/shared/domain"
@@ -87,18 +88,30 @@ func (f Queue) Send(ctx context.Context, batches []domain.Batch) error {
 	return f.SendFunc(ctx, batches)
 }
 
+// DeadLetters fakes the consumer's DLQ port.
+type DeadLetters struct {
+	RejectFunc func(ctx context.Context, msg events.SQSMessage) error
+}
+
+func (f DeadLetters) Reject(ctx context.Context, msg events.SQSMessage) error {
+	if f.RejectFunc == nil {
+		unexpected("DeadLetters.Reject")
+	}
+	return f.RejectFunc(ctx, msg)
+}
+
 // Records fakes the loader-record ports of ingest, the consumer and manage.
 type Records struct {
-	PutFunc           func(ctx context.Context, records []domain.LoaderRecord) error
+	PutFunc           func(ctx context.Context, part int, records []domain.LoaderRecord) error
 	ListByRequestFunc func(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 	ListFunc          func(ctx context.Context, q domain.RecordQuery, cursor string, limit int) ([]domain.LoaderRecord, string, error)
 }
 
-func (f Records) Put(ctx context.Context, records []domain.LoaderRecord) error {
+func (f Records) Put(ctx context.Context, part int, records []domain.LoaderRecord) error {
 	if f.PutFunc == nil {
 		unexpected("Records.Put")
 	}
-	return f.PutFunc(ctx, records)
+	return f.PutFunc(ctx, part, records)
 }
 
 func (f Records) ListByRequest(ctx context.Context, requestUUID, cursor string, limit int) ([]domain.LoaderRecord, string, error) {

@@ -15,10 +15,10 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,9 +26,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	sharedconfig "github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/provision"
+	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
 
 var endpoint string
@@ -136,16 +138,19 @@ func Config[C any](t testing.TB, s *Stack) C {
 	return cfg
 }
 
-// ReceiveAll takes every message visible on queueURL, hiding them for hide,
-// without deleting them, as SQS event records.
-func ReceiveAll(t testing.TB, client *sqs.Client, queueURL string, hide time.Duration) []events.SQSMessage {
+// ReceiveAll takes every message visible on queueURL off it, as SQS event
+// records with their attributes (a FIFO message's group among them), for a
+// test to deliver as it likes. It deletes what it receives: on a FIFO queue
+// a group's later messages are delivered only once the earlier ones are
+// gone. Requeue puts messages back.
+func ReceiveAll(t testing.TB, client *sqs.Client, queueURL string) []events.SQSMessage {
 	t.Helper()
 	var msgs []events.SQSMessage
 	for {
 		out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl:            aws.String(queueURL),
-			MaxNumberOfMessages: 10,
-			VisibilityTimeout:   int32(hide / time.Second),
+			QueueUrl:                    aws.String(queueURL),
+			MaxNumberOfMessages:         10,
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -153,8 +158,28 @@ func ReceiveAll(t testing.TB, client *sqs.Client, queueURL string, hide time.Dur
 		if len(out.Messages) == 0 {
 			return msgs
 		}
-		for _, m := range out.Messages {
-			msgs = append(msgs, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body)})
+		var done []sqstypes.DeleteMessageBatchRequestEntry
+		for i, m := range out.Messages {
+			msgs = append(msgs, events.SQSMessage{MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body), Attributes: m.Attributes})
+			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		if del, err := client.DeleteMessageBatch(context.Background(), &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: done}); err != nil || len(del.Failed) > 0 {
+			t.Fatalf("delete received messages: %v %+v", err, del)
+		}
+	}
+}
+
+// Requeue sends messages ReceiveAll took back to queueURL, each in its
+// FIFO group, behind what the queue holds.
+func Requeue(t testing.TB, client *sqs.Client, queueURL string, msgs []events.SQSMessage) {
+	t.Helper()
+	for _, m := range msgs {
+		in := &sqs.SendMessageInput{QueueUrl: aws.String(queueURL), MessageBody: aws.String(m.Body)}
+		if g := m.Attributes[sqsbatch.GroupAttribute]; g != "" {
+			in.MessageGroupId, in.MessageDeduplicationId = aws.String(g), aws.String("requeued-"+m.MessageId)
+		}
+		if _, err := client.SendMessage(context.Background(), in); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

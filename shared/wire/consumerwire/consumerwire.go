@@ -21,9 +21,11 @@ func New(cfg config.Consumer, db store.DynamoDB, sqs queue.SQS, log *slog.Logger
 		Accounts: store.Accounts{DB: db, Table: cfg.AccountsTable, EmailsTable: cfg.AccountEmailsTable},
 		Targets:  store.JourneyTargets{DB: db, Table: cfg.JourneyTargetsTable},
 		Records:  store.LoaderRecords{DB: db, Table: cfg.LoaderRecordsTable, Retention: cfg.Retention()},
-		Webhooks: queue.WebhookSender{SQS: sqs, QueueURL: cfg.WebhooksQueueURL},
-		Logger:   log,
-		Now:      time.Now,
+		// Messages refused for good leave the FIFO queue at once.
+		DeadLetters: queue.DeadLetters{SQS: sqs, QueueURL: cfg.DLQURL},
+		Webhooks:    queue.WebhookSender{SQS: sqs, QueueURL: cfg.WebhooksQueueURL},
+		Logger:      log,
+		Now:         time.Now,
 		// A whole batch at once (resources.ConsumerFunction's event source).
 		MessageConcurrency: resources.ConsumerFunction.EventSource.BatchSize,
 		EnqueuePoll:        250 * time.Millisecond,

@@ -1,6 +1,7 @@
-package domain_test
+package upload_test
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/linefile"
+	"github.com/targetloader/targetloader/shared/upload"
 )
 
 // A CSV file: each row checked on its own with the API's rules; bad rows
@@ -25,18 +27,18 @@ func TestDecodeTargetFileCSV(t *testing.T) {
 		"e@example.com,crm-6\r\n" +
 		"f@example.com,\"crm-7,V4T7,,,\r\n" +
 		"g@example.com," + strings.Repeat("s", 129) + ",V4T8,,,\n"
-	got, err := domain.DecodeTargetFile(linefile.CSV, []byte(file))
+	got, err := upload.DecodeFile(linefile.CSV, []byte(file))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := domain.TargetRows{
+	want := upload.Rows{
 		Rows: 8,
 		Targets: []domain.Target{
 			{Index: 0, SourceSystemID: "crm-1", AccountID: "V4T1", Email: "a@example.com", FirstName: "Ada", LastName: "Lovelace"},
 			{Index: 1, SourceSystemID: "crm-5", AccountID: "V4T5", Email: "d@example.com", FirstName: "Smith, Jr.", LastName: "Jo"},
 		},
 		Lines: []int{2, 7},
-		Bad: []domain.RowError{
+		Bad: []upload.RowError{
 			{Line: 4, Message: "one of account_id or email is required"},
 			{Line: 5, Message: "email must be a plain email address such as name@example.com"},
 			{Line: 6, Message: "source_system_id is required and must not be blank"},
@@ -63,7 +65,7 @@ func TestDecodeTargetFileJSONLines(t *testing.T) {
 		`{"source_system_id":" s8 ","email":"E8@example.com","first_name":null}`,
 		`{"email":"x@example.com","account_id":"A9","source_system_id":""}`,
 	}, "\n")
-	got, err := domain.DecodeTargetFile(linefile.JSONLines, []byte(file))
+	got, err := upload.DecodeFile(linefile.JSONLines, []byte(file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +112,13 @@ func TestDecodeTargetFileRefused(t *testing.T) {
 		"not UTF-8":        {linefile.CSV, "source_system_id,email\ns,\xff@b.com\n", "not valid UTF-8"},
 		"501 rows":         {linefile.CSV, rows(501), "The file holds 501 rows; at most 500 are accepted per upload."},
 	} {
-		_, err := domain.DecodeTargetFile(tc.format, []byte(tc.body))
-		if pe := payloadError(t, err); !strings.Contains(pe.Detail, tc.want) || len(pe.Fields) != 0 {
-			t.Errorf("%s: %q, want %q", name, pe.Detail, tc.want)
+		_, err := upload.DecodeFile(tc.format, []byte(tc.body))
+		var pe *domain.PayloadError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Detail, tc.want) || len(pe.Fields) != 0 {
+			t.Errorf("%s: %v, want %q", name, err, tc.want)
 		}
 	}
-	if got, err := domain.DecodeTargetFile(linefile.CSV, []byte(rows(500))); err != nil || len(got.Targets) != 500 || got.Targets[499].Index != 499 {
+	if got, err := upload.DecodeFile(linefile.CSV, []byte(rows(500))); err != nil || len(got.Targets) != 500 || got.Targets[499].Index != 499 {
 		t.Errorf("500 rows: %v", err)
 	}
 }
@@ -131,7 +134,7 @@ func TestDecodeTargetFileUsesTheAPIRules(t *testing.T) {
 		`{"source_system_id":"s","email":"\"quoted\"@example.com"}`,
 	} {
 		_, apiErr := domain.DecodeTargets([]byte("[" + target + "]"))
-		rows, err := domain.DecodeTargetFile(linefile.JSONLines, []byte(target))
+		rows, err := upload.DecodeFile(linefile.JSONLines, []byte(target))
 		if err != nil {
 			t.Fatal(err)
 		}
