@@ -7,7 +7,7 @@ GO    ?= go
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION = 20
 
 # ---- the functions -----------------------------------------------------------
-FUNCTIONS := ingest consumer manage webhooks
+FUNCTIONS := ingest consumer manage webhooks upload
 # The one Lambda build: a static linux/arm64 binary named bootstrap for
 # provided.al2023, without the RPC shim and without net/http's HTTP/2 client
 # (0.36 MB of each binary, PERFORMANCE.md "Lambda binaries": the functions
@@ -38,6 +38,7 @@ FUZZMINIMIZETIME ?= 2s
 # Name:package of every fuzz target; their seeds also run in `make test`.
 FUZZ_TARGETS ?= \
 	FuzzDecodeTargets:./shared/domain \
+	FuzzDecodeFile:./shared/upload \
 	FuzzValidTokenFormat:./shared/domain \
 	FuzzPlainAddress:./shared/domain \
 	FuzzIngestHandler:./shared/ingest \
@@ -157,7 +158,7 @@ $(FUNCTIONS:%=build-%): build-%:
 	$(call lambda-build,$*,dist/$*)
 
 # sam build (Metadata: BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
-build-IngestFunction build-ConsumerFunction build-ManageFunction build-WebhooksFunction: build-%Function:
+build-IngestFunction build-ConsumerFunction build-ManageFunction build-WebhooksFunction build-UploadFunction: build-%Function:
 	$(call lambda-build,$(shell echo $* | tr A-Z a-z),$(ARTIFACTS_DIR))
 
 ## cdk-install: install the pinned CDK CLI under .cdk/ (kept out of the Go module tree)

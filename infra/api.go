@@ -15,9 +15,9 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/signedin"
 )
 
 // Stage name of the API Gateway deployment; part of the API URL.
@@ -140,7 +140,7 @@ func NewAPI(scope constructs.Construct, props *APIProps) *API {
 // UnauthorizedTemplate is the body of the authorizer's 401: the functions'
 // problem document, with the request's id as API Gateway knows it.
 func UnauthorizedTemplate() string {
-	body, _ := json.Marshal(manage.SignInRequired()) // strings and an int: cannot fail
+	body, _ := json.Marshal(signedin.SignInRequired()) // strings and an int: cannot fail
 	return withRequestID(string(body))
 }
 
@@ -176,7 +176,7 @@ func (a *API) Serve(fns map[string]awslambda.IFunction, users awscognito.IUserPo
 		StatusCode: jsii.String("401"),
 		ResponseHeaders: &map[string]*string{
 			"Content-Type":     jsii.String("'" + problem.ContentType + "'"),
-			"WWW-Authenticate": jsii.String("'" + manage.WWWAuthenticate + "'"),
+			"WWW-Authenticate": jsii.String("'" + signedin.WWWAuthenticate + "'"),
 			"X-Request-Id":     jsii.String(GatewayRequestID),
 		},
 		Templates: &map[string]*string{"application/json": jsii.String(UnauthorizedTemplate())},

@@ -71,6 +71,11 @@ func TestEveryMethodHasItsThrottleAndLogsErrors(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("throttles\n  %v\nwant\n  %v", got, want)
 	}
+	// AND admins' uploads have the management routes' throttle: 20 parts of
+	// 500 rows a second, far above what tl (4 at once) or the console send
+	if up := got["POST /manage/journeys/{journey_id}/loader-records"]; up != "20/40" {
+		t.Errorf("the upload's throttle is %q, want 20/40", up)
+	}
 }
 
 const (

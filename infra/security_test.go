@@ -168,6 +168,14 @@ func TestFunctionPermissionsAreExactlyThese(t *testing.T) {
 			"secret:webhook-master-key":                  "secretsmanager:GetSecretValue",
 			logs("manage"):                               logWriteActions,
 		},
+		// Admins' uploads, queued as ingest queues the API's (shared/submit).
+		"upload": {
+			"table:journeys":    "dynamodb:GetItem",
+			"table:requests":    "dynamodb:BatchGetItem,dynamodb:PutItem,dynamodb:UpdateItem",
+			"table:idempotency": "dynamodb:GetItem,dynamodb:PutItem",
+			"queue:targets":     "sqs:SendMessage",
+			logs("upload"):      logWriteActions,
+		},
 		"webhooks": {
 			"table:webhook-deliveries":  "dynamodb:GetItem,dynamodb:UpdateItem",
 			"queue:webhooks":            pollerActions,
@@ -233,6 +241,7 @@ func TestCustomerManagedKey(t *testing.T) {
 		// the first: polling the queue (the event source's grant); the last: sending to the DLQ and webhooks
 		"consumer": {"kms:Decrypt", rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"manage":   {rw},
+		"upload":   {rw, "kms:Decrypt,kms:GenerateDataKey via sqs"},
 		"webhooks": {"kms:Decrypt", rw},
 	}
 	for _, tc := range []struct {

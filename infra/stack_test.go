@@ -18,8 +18,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/targetloader/targetloader/shared/domain"
-	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/signedin"
 )
 
 // The stack is synthesized once per stage and shared by all tests: a synth
@@ -657,10 +657,11 @@ func TestFunctionPoliciesAreExactlyTheAccessTable(t *testing.T) {
 		want["logs:/aws/lambda/"+resources.PhysicalName("dev", def.Name)] = logWriteActions
 		compareAccess(t, "CDK "+def.Name, got, want)
 	}
-	// AND only ingest may send to the targets queue
+	// AND only the two ways in may send to the targets queue: ingest (the
+	// API) and upload (admins' files)
 	for _, def := range resources.Functions {
 		sends := strings.Contains(access(t, policies[def.Name], logical)["queue:"+resources.TargetsQueue.ID], string(resources.SendMessage))
-		if sends != (def.Name == resources.IngestFunction.Name) {
+		if sends != (def.Name == resources.IngestFunction.Name || def.Name == resources.UploadFunction.Name) {
 			t.Errorf("%s may send to the queue: %v", def.Name, sends)
 		}
 	}
@@ -791,6 +792,10 @@ func TestAPIRoutes(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("routes\n  %v\nwant\n  %v", got, want)
 	}
+	// AND admins' uploads (PRODUCT.md §10) are behind it too
+	if up := "POST /manage/journeys/{journey_id}/loader-records COGNITO_USER_POOLS upload"; !slices.Contains(got, up) {
+		t.Errorf("routes %v lack %q", got, up)
+	}
 	for _, g := range got {
 		if strings.Contains(g, " /manage/") != strings.Contains(g, " COGNITO_USER_POOLS ") {
 			t.Errorf("route %s: a /manage route must have the Cognito authorizer, and no other", g)
@@ -825,7 +830,7 @@ func TestAPIRoutes(t *testing.T) {
 		})
 	})
 	// AND the authorizer's refusals are the functions' problem document, with the request id
-	body, _ := json.Marshal(manage.SignInRequired())
+	body, _ := json.Marshal(signedin.SignInRequired())
 	if tmpl := UnauthorizedTemplate(); !strings.HasPrefix(tmpl, strings.TrimSuffix(string(body), "}")+",") || !strings.HasSuffix(tmpl, `"request_id":"$context.requestId"}`) {
 		t.Errorf("401 template %s", tmpl)
 	}
@@ -835,7 +840,7 @@ func TestAPIRoutes(t *testing.T) {
 			"StatusCode":   "401",
 			"ResponseParameters": map[string]any{
 				"gatewayresponse.header.Content-Type":     "'application/problem+json'",
-				"gatewayresponse.header.WWW-Authenticate": "'" + manage.WWWAuthenticate + "'",
+				"gatewayresponse.header.WWW-Authenticate": "'" + signedin.WWWAuthenticate + "'",
 				"gatewayresponse.header.X-Request-Id":     "context.requestId",
 			},
 			"ResponseTemplates": map[string]any{"application/json": UnauthorizedTemplate()},

@@ -178,7 +178,9 @@ func (a *app) storeAccounts(ctx context.Context, accounts []domain.Account, chun
 		return err
 	}
 	s := store.Accounts{DB: db, Table: a.table(resources.Accounts), EmailsTable: a.table(resources.AccountEmails)}
-	progress := a.newProgress(len(accounts))
+	progress := a.newProgress(len(accounts), "checking and writing accounts", "accounts", func(done, total int) string {
+		return fmt.Sprintf("%d/%d accounts: %d new, %d changed, %d unchanged", done, total, sum.New, sum.Changed, sum.Unchanged)
+	})
 	for start := 0; start < len(accounts); start += chunk {
 		part := accounts[start:min(start+chunk, len(accounts))]
 		stats, err := s.Import(ctx, part)
@@ -190,7 +192,7 @@ func (a *app) storeAccounts(ctx context.Context, accounts []domain.Account, chun
 		sum.New += stats.Created
 		sum.Changed += stats.Updated
 		sum.Unchanged += stats.Unchanged
-		progress.add(len(part), *sum)
+		progress.add(len(part))
 	}
 	progress.finish()
 	return nil
@@ -204,25 +206,27 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// progress shows import progress: a bar on a terminal, plain lines otherwise.
+// progress shows an import's progress: a bar on a terminal; elsewhere the
+// line describe gives, every 2 seconds and at the end (nothing when nil).
 type progress struct {
-	a       *app
-	total   int
-	done    int
-	bar     *progressbar.ProgressBar
-	last    time.Time
-	started time.Time
+	a        *app
+	total    int
+	done     int
+	describe func(done, total int) string
+	bar      *progressbar.ProgressBar
+	last     time.Time
+	started  time.Time
 }
 
-func (a *app) newProgress(total int) *progress {
-	p := &progress{a: a, total: total, started: time.Now(), last: time.Now()}
+func (a *app) newProgress(total int, what, unit string, describe func(done, total int) string) *progress {
+	p := &progress{a: a, total: total, describe: describe, started: time.Now(), last: time.Now()}
 	if a.stderrIsTerminal() {
 		p.bar = progressbar.NewOptions(total,
 			progressbar.OptionSetWriter(a.env.Stderr),
-			progressbar.OptionSetDescription("checking and writing accounts"),
+			progressbar.OptionSetDescription(what),
 			progressbar.OptionShowCount(),
 			progressbar.OptionShowIts(),
-			progressbar.OptionSetItsString("accounts"),
+			progressbar.OptionSetItsString(unit),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionClearOnFinish(),
@@ -232,17 +236,16 @@ func (a *app) newProgress(total int) *progress {
 	return p
 }
 
-// add counts n more accounts done; sum says what became of them so far.
-func (p *progress) add(n int, sum importSummary) {
+// add counts n more done.
+func (p *progress) add(n int) {
 	p.done += n
 	if p.bar != nil {
 		_ = p.bar.Add(n)
 		return
 	}
-	if p.done == p.total || time.Since(p.last) >= 2*time.Second {
+	if p.describe != nil && (p.done == p.total || time.Since(p.last) >= 2*time.Second) {
 		p.last = time.Now()
-		p.a.warnf("%d/%d accounts: %d new, %d changed, %d unchanged (%.1fs)\n",
-			p.done, p.total, sum.New, sum.Changed, sum.Unchanged, time.Since(p.started).Seconds())
+		p.a.warnf("%s (%.1fs)\n", p.describe(p.done, p.total), time.Since(p.started).Seconds())
 	}
 }
 

@@ -3,21 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/targetloader/targetloader/shared/domain"
+	"github.com/targetloader/targetloader/shared/linefile"
 )
 
 // Account file formats.
 const (
-	formatCSV   = "csv"
-	formatJSONL = "jsonl"
+	formatCSV   = linefile.CSV
+	formatJSONL = linefile.JSONLines
 )
 
 // csvColumns is the CSV header the import expects (any order).
@@ -36,34 +35,13 @@ type parsedFile struct {
 	Rows   []accountRow
 }
 
-// detectFormat picks the format from the file extension, else from the first
-// non-space byte of the content ('{' means JSON lines).
-func detectFormat(name string, head []byte) string {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".csv":
-		return formatCSV
-	case ".jsonl", ".ndjson":
-		return formatJSONL
-	}
-	head = bytes.TrimPrefix(head, utf8BOM)
-	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		return formatJSONL
-	}
-	return formatCSV
-}
-
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
 // parseAccounts reads every row of an account file. A row that cannot be
 // parsed or does not validate is kept with its error; only a problem with the
 // file as a whole (unreadable, no usable CSV header) is an error.
 func parseAccounts(name string, r io.Reader) (parsedFile, error) {
 	br := bufio.NewReaderSize(r, 64*1024)
 	head, _ := br.Peek(512)
-	format := detectFormat(name, head)
-	if bytes.HasPrefix(head, utf8BOM) {
-		_, _ = br.Discard(len(utf8BOM))
-	}
+	format := linefile.DetectFormat(name, head)
 	var rows []accountRow
 	var err error
 	if format == formatJSONL {
@@ -74,112 +52,48 @@ func parseAccounts(name string, r io.Reader) (parsedFile, error) {
 	return parsedFile{Format: format, Rows: rows}, err
 }
 
-// parseCSV reads a CSV account file one line at a time: every row is one
-// line (account fields hold no line breaks), so a broken row, such as one
-// with an unclosed quote, is reported on its own and the next line is read
-// as the next row.
+// parseCSV reads a CSV account file one line at a time (linefile).
 func parseCSV(r *bufio.Reader) ([]accountRow, error) {
-	lines := lineReader{r: r}
-	line, text, err := lines.next()
+	lines := linefile.NewLines(r)
+	line, text, err := lines.Next()
 	if err == io.EOF {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	header, err := csvRecord(text)
+	header, err := linefile.ParseHeader(text)
 	if err != nil {
 		return nil, fmt.Errorf("line %d: the CSV header is %w", line, err)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
 	for _, required := range []string{"account_id", "status"} {
-		if _, ok := col[required]; !ok {
+		if !header.Has(required) {
 			return nil, fmt.Errorf("the CSV header must name the columns %s (email, first_name and last_name may be left out); got %q",
-				strings.Join(csvColumns, ","), strings.Join(header, ","))
+				strings.Join(csvColumns, ","), strings.Join(header.Names, ","))
 		}
-	}
-	get := func(rec []string, name string) string {
-		i, ok := col[name]
-		if !ok || i >= len(rec) {
-			return ""
-		}
-		return strings.TrimSpace(rec[i])
 	}
 	var rows []accountRow
 	for {
-		line, text, err := lines.next()
+		line, text, err := lines.Next()
 		if err == io.EOF {
 			return rows, nil
 		}
 		if err != nil {
 			return rows, err
 		}
-		rec, err := csvRecord(text)
+		cells, err := header.Row(text)
 		if err != nil {
 			rows = append(rows, accountRow{Line: line, Err: err})
 			continue
 		}
-		if len(rec) != len(header) {
-			rows = append(rows, accountRow{Line: line, Err: fmt.Errorf("has %d fields, the header has %d", len(rec), len(header))})
-			continue
-		}
 		a := domain.Account{
-			ID:        get(rec, "account_id"),
-			Emails:    splitEmails(get(rec, "email")),
-			FirstName: get(rec, "first_name"),
-			LastName:  get(rec, "last_name"),
-			Status:    domain.AccountStatus(strings.ToLower(get(rec, "status"))),
+			ID:        cells["account_id"],
+			Emails:    splitEmails(cells["email"]),
+			FirstName: cells["first_name"],
+			LastName:  cells["last_name"],
+			Status:    domain.AccountStatus(strings.ToLower(cells["status"])),
 		}
 		rows = append(rows, accountRow{Line: line, Account: a, Err: a.Validate()})
-	}
-}
-
-// csvRecord parses one line of CSV.
-func csvRecord(line string) ([]string, error) {
-	if !strings.Contains(line, `"`) {
-		// What encoding/csv makes of a line without quotes, without its
-		// buffer per line (fields are trimmed by the caller).
-		return strings.Split(line, ","), nil
-	}
-	cr := csv.NewReader(strings.NewReader(line))
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	rec, err := cr.Read()
-	var pe *csv.ParseError
-	switch {
-	case err == nil:
-		return rec, nil
-	case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrQuote):
-		return nil, errors.New(`not valid CSV: a quoted cell is not closed on this line, or a " inside it is not doubled`)
-	case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrBareQuote):
-		return nil, errors.New(`not valid CSV: a " in a cell that does not start with one (quote the cell and double the ")`)
-	case errors.As(err, &pe):
-		return nil, fmt.Errorf("not valid CSV: %w", pe.Err)
-	default:
-		return nil, fmt.Errorf("not valid CSV: %w", err)
-	}
-}
-
-// lineReader yields the lines of a file that are not blank, with their
-// numbers, without the line break (LF or CRLF).
-type lineReader struct {
-	r    *bufio.Reader
-	line int
-}
-
-func (l *lineReader) next() (int, string, error) {
-	for {
-		text, err := l.r.ReadString('\n')
-		if err != nil && (err != io.EOF || text == "") {
-			return l.line, "", err
-		}
-		l.line++
-		if text = strings.TrimSuffix(strings.TrimSuffix(text, "\n"), "\r"); strings.TrimSpace(text) != "" {
-			return l.line, text, nil
-		}
 	}
 }
 
@@ -227,10 +141,10 @@ func (e *emailsField) UnmarshalJSON(b []byte) error {
 }
 
 func parseJSONL(r *bufio.Reader) ([]accountRow, error) {
-	lines := lineReader{r: r}
+	lines := linefile.NewLines(r)
 	var rows []accountRow
 	for {
-		line, text, err := lines.next()
+		line, text, err := lines.Next()
 		if err == io.EOF {
 			return rows, nil
 		}

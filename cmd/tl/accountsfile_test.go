@@ -38,21 +38,6 @@ func TestParseAccountsCSVQuirks(t *testing.T) {
 	}
 }
 
-func TestDetectFormat(t *testing.T) {
-	for _, c := range []struct{ name, head, want string }{
-		{"a.csv", `{"account_id":"x"}`, formatCSV},
-		{"a.jsonl", "account_id,email", formatJSONL},
-		{"a.NDJSON", "", formatJSONL},
-		{"-", "  \n {\"account_id\":\"x\"}", formatJSONL},
-		{"accounts", "account_id,email", formatCSV},
-		{"accounts.txt", "\ufeff{", formatJSONL},
-	} {
-		if got := detectFormat(c.name, []byte(c.head)); got != c.want {
-			t.Errorf("detectFormat(%q, %q) = %s, want %s", c.name, c.head, got, c.want)
-		}
-	}
-}
-
 func TestParseAccountsCSVUnclosedQuoteSwallowsNothing(t *testing.T) {
 	content := "account_id,email,first_name,last_name,status\n" +
 		"A1,\"a1@x.com,Ann,One,active\n" +

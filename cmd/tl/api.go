@@ -39,9 +39,16 @@ func (e *apiError) Error() string {
 
 // call sends a request to the management API as the signed-in user and
 // decodes the JSON answer into out. When the API refuses the sign-in (401)
-// the session is renewed once and the request sent again.
+// the session is renewed once and the request sent again. Calls may run at
+// once: the session is read and renewed under a lock.
 func (a *app) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	a.sessionMu.Lock()
 	s, err := a.session(ctx)
+	sent := ""
+	if err == nil {
+		sent = s.IDToken
+	}
+	a.sessionMu.Unlock()
 	if err != nil {
 		return err
 	}
@@ -49,31 +56,56 @@ func (a *app) call(ctx context.Context, method, path string, query url.Values, b
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
-	err = a.request(ctx, method, target, s.IDToken, body, out)
+	err = a.request(ctx, method, target, sent, body, out)
 	var ae *apiError
 	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
 		return err
 	}
-	if err := a.renew(ctx, s); err != nil {
+	a.sessionMu.Lock()
+	err = nil
+	if s.IDToken == sent { // not renewed by another call meanwhile
+		err = a.renew(ctx, s)
+	}
+	renewed := s.IDToken
+	a.sessionMu.Unlock()
+	if err != nil {
 		return err
 	}
-	err = a.request(ctx, method, target, s.IDToken, body, out)
+	err = a.request(ctx, method, target, renewed, body, out)
 	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
 		return fmt.Errorf("%w\nsign in again: tl %slogin", err, map[bool]string{true: "--aws "}[a.useAWS])
 	}
 	return err
 }
 
+// rawBody is a request body sent as it is (a file), with its media type
+// and extra headers; any other body is sent as JSON.
+type rawBody struct {
+	contentType string
+	data        []byte
+	headers     map[string]string
+}
+
 // request sends one HTTP request (with the ID token when idToken is set)
 // and decodes a 2xx JSON answer into out; anything else is an error.
 func (a *app) request(ctx context.Context, method, target, idToken string, body, out any) error {
 	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	headers := map[string]string{}
+	switch b := body.(type) {
+	case nil:
+	case rawBody:
+		rd = bytes.NewReader(b.data)
+		headers["Content-Type"] = b.contentType
+		for k, v := range b.headers {
+			headers[k] = v
+		}
+	default:
+		data, err := json.Marshal(body)
 		if err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(data)
+		headers["Content-Type"] = "application/json"
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
@@ -81,8 +113,8 @@ func (a *app) request(ctx context.Context, method, target, idToken string, body,
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "tl")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	if idToken != "" {
 		req.Header.Set("Authorization", "Bearer "+idToken)

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 	"unicode"
@@ -85,8 +86,10 @@ type app struct {
 	cfg      *aws.Config
 	db       *dynamodb.Client
 	sessions *sessionStore
-	// signedIn is the session of this run, once the first API call needed it.
-	signedIn *session
+	// signedIn is the session of this run, once the first API call needed
+	// it; sessionMu guards it when calls run at once (tl loader import).
+	signedIn  *session
+	sessionMu sync.Mutex
 }
 
 func newRootCmd(env Env) *cobra.Command {

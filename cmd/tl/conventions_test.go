@@ -224,6 +224,22 @@ var runtimeArgs = map[string][]string{
 	"tl loader list":     {"--journey", "J1"},
 	"tl login":           {"--email", "marketer@example.com", "--password-stdin"},
 	"tl accounts import": {filepath.Join("..", "..", "examples", "accounts.csv")},
+	"tl loader import":   {filepath.Join("..", "..", "examples", "targets.csv")},
+}
+
+// positional are the arguments of args that are not flags or their values,
+// such as the file to import.
+func positional(c *cobra.Command, args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		name, isFlag := strings.CutPrefix(args[i], "--")
+		if !isFlag {
+			out = append(out, args[i])
+		} else if f := c.Flags().Lookup(name); f != nil && f.Value.Type() != "bool" {
+			i++ // its value
+		}
+	}
+	return out
 }
 
 // succeedsWithoutStack are the commands that need no local stack.
@@ -275,6 +291,7 @@ func TestUnknownJourneyIsTheSameEverywhere(t *testing.T) {
 			if c.Flags().Lookup("expires") != nil {
 				args = append(args, "--expires", "30d")
 			}
+			args = append(args, positional(c, runtimeArgs[c.CommandPath()])...)
 		case c.Parent().Name() == "journeys" && c.Flags().Lookup("id") != nil:
 			args = append(path(c), "--id", "NOPE")
 			if c.Flags().Lookup("end") != nil {

@@ -11,9 +11,10 @@ import (
 )
 
 func (a *app) loaderCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "loader", Short: "Show target loader records",
-		Example: `  tl loader list --journey J-DEMO`}
-	cmd.AddCommand(a.loaderListCmd())
+	cmd := &cobra.Command{Use: "loader", Short: "Import targets as target loader records, and show the records",
+		Example: `  tl loader list --journey J-DEMO
+  tl loader import --journey J-DEMO examples/targets.csv`}
+	cmd.AddCommand(a.loaderListCmd(), a.loaderImportCmd())
 	return cmd
 }
 

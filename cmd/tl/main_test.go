@@ -14,6 +14,7 @@ import (
 	"github.com/targetloader/targetloader/shared/config"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/uploadwire"
 )
 
 func TestMain(m *testing.M) {
@@ -34,11 +35,19 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, stack: testenv.NewStack(t), configDir: t.TempDir()}
+	return newHarnessOn(t, testenv.NewStack(t))
+}
+
+// newHarnessOn is a harness on stack, whose clients the manage handler uses
+// (counting ones, say).
+func newHarnessOn(t *testing.T, stack *testenv.Stack) *harness {
+	t.Helper()
+	h := &harness{t: t, stack: stack, configDir: t.TempDir()}
 	h.pool = h.stack.UserPool(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	handler := managewire.New(testenv.Config[config.Manage](t, h.stack), h.stack.DynamoDB, h.stack.Secrets, log)
-	h.api = httptest.NewServer(testenv.ManageAPI(h.stack.Resources.Stage, handler, h.pool.Authorizer, log))
+	uploads := uploadwire.New(testenv.Config[config.Upload](t, h.stack), h.stack.DynamoDB, h.stack.SQS, log)
+	h.api = httptest.NewServer(testenv.ManageAPI(h.stack.Resources.Stage, handler, uploads, h.pool.Authorizer, log, nil))
 	t.Cleanup(h.api.Close)
 	return h
 }

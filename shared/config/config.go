@@ -73,6 +73,17 @@ type Manage struct {
 	CognitoEndpoint  string `env:"COGNITO_ENDPOINT,required,notEmpty"`
 }
 
+// Upload configures the upload function: admins' files of targets, queued
+// as ingest queues the API's.
+type Upload struct {
+	JourneysTable    string `env:"JOURNEYS_TABLE,required,notEmpty"`
+	RequestsTable    string `env:"REQUESTS_TABLE,required,notEmpty"`
+	IdempotencyTable string `env:"IDEMPOTENCY_TABLE,required,notEmpty"`
+	QueueURL         string `env:"QUEUE_URL,required,notEmpty"`
+	// RetentionDays is how long requests are kept (resources.DefaultRetentionDays).
+	RetentionDays int `env:"RETENTION_DAYS" envDefault:"400"`
+}
+
 // Webhooks configures the webhooks function.
 type Webhooks struct {
 	WebhookDeliveriesTable string `env:"WEBHOOK_DELIVERIES_TABLE,required,notEmpty"`
@@ -126,6 +137,11 @@ func (c Ingest) Retention() time.Duration { return days(c.RetentionDays) }
 
 // Retention is how long the loader records the consumer writes are kept.
 func (c Consumer) Retention() time.Duration { return days(c.RetentionDays) }
+
+// Retention is how long the requests of admins' uploads are kept.
+func (c Upload) Retention() time.Duration { return days(c.RetentionDays) }
+
+func (c *Upload) validate() error { return validRetention(c.RetentionDays) }
 
 func validRetention(d int) error {
 	if d < resources.MinRetentionDays {

@@ -255,6 +255,34 @@ func TestLoadManage(t *testing.T) {
 	}
 }
 
+var uploadEnv = map[string]string{
+	"JOURNEYS_TABLE": "tl-journeys", "REQUESTS_TABLE": "tl-requests", "IDEMPOTENCY_TABLE": "tl-idem", "QUEUE_URL": "https://sqs/q",
+}
+
+func TestLoadUpload(t *testing.T) {
+	tests := []struct {
+		name     string
+		override map[string]string
+		want     config.Upload
+		wantErr  []string
+	}{
+		{name: "defaults", want: config.Upload{JourneysTable: "tl-journeys", RequestsTable: "tl-requests", IdempotencyTable: "tl-idem", QueueURL: "https://sqs/q", RetentionDays: 400}},
+		{name: "QUEUE_URL missing", override: map[string]string{"QUEUE_URL": unset}, wantErr: []string{"QUEUE_URL"}},
+		{name: "REQUESTS_TABLE empty", override: map[string]string{"REQUESTS_TABLE": ""}, wantErr: []string{"REQUESTS_TABLE"}},
+		{name: "RETENTION_DAYS too short", override: map[string]string{"RETENTION_DAYS": "7"}, wantErr: []string{"RETENTION_DAYS"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env(t, uploadEnv, tt.override)
+			got, err := config.Load[config.Upload]()
+			checkLoad(t, tt.want, got, err, tt.wantErr)
+		})
+	}
+	if got := (config.Upload{RetentionDays: 30}).Retention(); got != 30*24*time.Hour {
+		t.Errorf("upload retention %v", got)
+	}
+}
+
 func TestUserPoolRegion(t *testing.T) {
 	for id, want := range map[string]string{"eu-west-1_AbC123": "eu-west-1", "us-gov-west-1_x1": "us-gov-west-1", "AbC123": "", "eu-west-1_": "", "_AbC": "", "local_AbC": ""} {
 		if got, ok := config.UserPoolRegion(id); got != want || ok != (want != "") {

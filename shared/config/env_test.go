@@ -16,6 +16,7 @@ var configOf = map[string]any{
 	resources.ConsumerFunction.Name: config.Consumer{},
 	resources.ManageFunction.Name:   config.Manage{},
 	resources.WebhooksFunction.Name: config.Webhooks{},
+	resources.UploadFunction.Name:   config.Upload{},
 }
 
 func TestEnvTagsMatchFunctionDefinitions(t *testing.T) {

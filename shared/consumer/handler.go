@@ -174,7 +174,7 @@ func (h *Handler) Process(ctx context.Context, b domain.Batch) error {
 				additions = append(additions, domain.JourneyTarget{
 					JourneyID:      journey.ID,
 					AccountID:      matches[i].AccountID,
-					AddedVia:       domain.AddedViaAPI,
+					AddedVia:       snap.Request.Via(),
 					SourceSystemID: t.SourceSystemID,
 					AddedAt:        now,
 					RequestUUID:    b.RequestUUID,

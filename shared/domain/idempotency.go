@@ -24,6 +24,13 @@ var ErrIdempotencyBusy = errors.New("a request with this idempotency key is in f
 // IdempotencyItemKey scopes a client's key to its token.
 func IdempotencyItemKey(tokenID, key string) string { return tokenID + "#" + key }
 
+// UploadIdempotencyItemKey scopes an admin's upload key to the journey, so
+// that the same part of a file uploaded twice, by anyone, is recognised.
+// Token ids are uuids: the two kinds of item key never meet.
+func UploadIdempotencyItemKey(journeyID, key string) string {
+	return IdempotencyItemKey("upload:"+journeyID, key)
+}
+
 // ValidIdempotencyKey reports whether a trimmed Idempotency-Key is 1 to
 // MaxIdempotencyKeyChars printable ASCII characters (space to tilde): what
 // an HTTP header carries safely, and nothing that rewrites a log or a terminal.

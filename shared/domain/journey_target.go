@@ -2,8 +2,13 @@ package domain
 
 import "time"
 
-// AddedViaAPI is the journey target's added_via for targets added through the API.
-const AddedViaAPI = "API"
+// A journey target's added_via: how its account came to the journey.
+const (
+	// AddedViaAPI: an external system submitted it with the journey's API token (PRODUCT.md §4).
+	AddedViaAPI = "API"
+	// AddedViaTargetLoader: a business admin uploaded it in a file (PRODUCT.md §10).
+	AddedViaTargetLoader = "Target Loader"
+)
 
 // JourneyTarget is one entry of a journey's target list.
 type JourneyTarget struct {

@@ -10,10 +10,15 @@ import (
 // of the body and of queue messages are in bytes. Even at 4 bytes a
 // character, every id stays well within DynamoDB's key size limits.
 const (
-	// MaxTargets is the most targets one ingest request may hold (PRODUCT.md §3).
+	// MaxTargets is the most targets one ingest request may hold (PRODUCT.md §3),
+	// and the most rows one upload may hold (§10).
 	MaxTargets = 500
-	// MaxBodyBytes is the largest ingest body (PRODUCT.md §3: 413 over 1 MiB).
-	// Bytes, because it bounds what is read and parsed before any decoding.
+	// MaxImportRows is the most rows one file of targets an admin imports
+	// may hold (PRODUCT.md §10); it travels in uploads of MaxTargets rows.
+	MaxImportRows = 100_000
+	// MaxBodyBytes is the largest ingest body (PRODUCT.md §3: 413 over 1 MiB),
+	// and the largest upload. Bytes, because it bounds what is read and
+	// parsed before any decoding.
 	MaxBodyBytes = 1 << 20
 
 	// MaxSourceSystemIDChars limits a target's source_system_id (PRODUCT.md §3).

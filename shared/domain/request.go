@@ -56,6 +56,20 @@ type Request struct {
 	// callback URL, say where and what to announce when it completes.
 	CallbackURL string `json:"-" dynamodbav:"callback_url,omitempty"`
 	StatusURL   string `json:"-" dynamodbav:"status_url,omitempty"`
+	// AddedVia is how the targets came in, and what the journey targets the
+	// request adds record: AddedViaTargetLoader for an admin's upload, empty
+	// for the API (Via). UploadedBy is the admin who uploaded them.
+	AddedVia   string `json:"-" dynamodbav:"added_via,omitempty"`
+	UploadedBy string `json:"-" dynamodbav:"uploaded_by,omitempty"`
+}
+
+// Via is how the request's targets came in: its AddedVia, AddedViaAPI when
+// empty (every request of the ingest API).
+func (r Request) Via() string {
+	if r.AddedVia == "" {
+		return AddedViaAPI
+	}
+	return r.AddedVia
 }
 
 // PartResult counts the outcomes of one processed message.

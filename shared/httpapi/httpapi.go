@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/problem"
 )
 
@@ -66,6 +67,33 @@ func Body(req events.APIGatewayProxyRequest) ([]byte, error) {
 		return base64.StdEncoding.DecodeString(req.Body)
 	}
 	return []byte(req.Body), nil
+}
+
+// LimitedBody is the request body of at most limit bytes, decoded when API
+// Gateway base64-encoded it; bad is the problem of one that does not decode
+// (400 invalid-body) or is longer (413 body-too-large).
+func LimitedBody(req events.APIGatewayProxyRequest, limit int) (body []byte, bad *problem.Details) {
+	body, err := Body(req)
+	if err != nil {
+		d := problem.New(http.StatusBadRequest, "invalid-body", "The body is flagged base64 but does not decode.")
+		return nil, &d
+	}
+	if len(body) > limit {
+		d := problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted.", len(body), limit))
+		return nil, &d
+	}
+	return body, nil
+}
+
+// IdempotencyKey reads the optional Idempotency-Key header, trimmed; bad is
+// the problem of one sent but not valid (400 invalid-idempotency-key).
+func IdempotencyKey(req events.APIGatewayProxyRequest) (key string, sent bool, bad *problem.Details) {
+	key, sent = LookupHeader(req, "Idempotency-Key")
+	if key = strings.TrimSpace(key); sent && !domain.ValidIdempotencyKey(key) {
+		d := problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d printable ASCII characters.", domain.MaxIdempotencyKeyChars))
+		return "", true, &d
+	}
+	return key, sent, nil
 }
 
 // MethodNotAllowed answers a method the resource does not serve.

@@ -4,8 +4,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +17,7 @@ import (
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/submit"
 )
 
 // Routes, as API Gateway names them in the event's Resource.
@@ -32,18 +31,11 @@ type Reader interface {
 	Read(ctx context.Context, tokenHash, journeyID, requestUUID string) (domain.Snapshot, error)
 }
 
-// Requests records accepted requests and their hand-over to the queue.
-type Requests interface {
-	Create(ctx context.Context, r domain.Request) error
-	CreateIdempotent(ctx context.Context, r domain.Request, rec domain.IdempotencyRecord, now time.Time, replaces string) (*domain.IdempotencyRecord, error)
-	MarkQueued(ctx context.Context, uuid string) error
-	Abort(ctx context.Context, uuid string) (bool, error)
-}
-
-// Queue sends batches of targets to the consumer.
-type Queue interface {
-	Send(ctx context.Context, batches []domain.Batch) error
-}
+// Requests and Queue are what accepting a request takes (shared/submit).
+type (
+	Requests = submit.Requests
+	Queue    = submit.Queue
+)
 
 // Records lists a request's target loader records.
 type Records interface {
@@ -205,18 +197,13 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 	if !httpapi.IsJSON(httpapi.Header(c.req, "Content-Type")) {
 		return problem.New(http.StatusUnsupportedMediaType, "unsupported-media-type", "Send the targets as 'Content-Type: application/json'.").Response(nil)
 	}
-	body, err := httpapi.Body(c.req)
-	if err != nil {
-		return problem.New(http.StatusBadRequest, "invalid-body", "The body is flagged base64 but does not decode.").Response(nil)
+	body, bad := httpapi.LimitedBody(c.req, domain.MaxBodyBytes)
+	if bad != nil {
+		return bad.Response(nil)
 	}
-	if len(body) > domain.MaxBodyBytes {
-		return problem.New(http.StatusRequestEntityTooLarge, "body-too-large", fmt.Sprintf("The body is %d bytes; at most %d are accepted.", len(body), domain.MaxBodyBytes)).Response(nil)
-	}
-	idemKey, hasIdemKey := httpapi.LookupHeader(c.req, "Idempotency-Key")
-	if hasIdemKey {
-		if idemKey = strings.TrimSpace(idemKey); !domain.ValidIdempotencyKey(idemKey) {
-			return problem.New(http.StatusBadRequest, "invalid-idempotency-key", fmt.Sprintf("Idempotency-Key must be 1 to %d printable ASCII characters.", domain.MaxIdempotencyKeyChars)).Response(nil)
-		}
+	idemKey, hasIdemKey, bad := httpapi.IdempotencyKey(c.req)
+	if bad != nil {
+		return bad.Response(nil)
 	}
 	targets, err := domain.DecodeTargets(body)
 	if err != nil {
@@ -243,43 +230,38 @@ func (h *Handler) submit(ctx context.Context, c call) events.APIGatewayProxyResp
 		JourneyID:  c.journey.ID,
 		TokenID:    c.token.ID,
 		Accepted:   len(targets),
-		State:      domain.RequestEnqueuing,
 		ReceivedAt: now,
-		BodyHash:   bodyHash(body),
+		BodyHash:   submit.BodyHash(body),
 	}
 	if c.token.CallbackURL != "" {
 		r.CallbackURL, r.StatusURL = c.token.CallbackURL, statusURL(c.req, r.JourneyID, r.UUID)
 	}
-	batches, err := domain.SplitBatches(domain.Batch{RequestUUID: r.UUID, JourneyID: r.JourneyID, ReceivedAt: now}, targets)
-	if err != nil {
-		return h.internal(ctx, "split targets", err)
-	}
-	r.Parts = len(batches)
-	r.PartDigests = domain.PartDigests(batches)
-	log := c.log.With("request_uuid", r.UUID)
+	itemKey := ""
 	if hasIdemKey {
-		if replay, done := h.createIdempotent(ctx, c, r, idemKey); done {
-			return replay
-		}
-	} else if err := h.Requests.Create(ctx, r); err != nil {
-		return h.unavailable(ctx, "create request", err)
+		itemKey = domain.IdempotencyItemKey(c.token.ID, idemKey)
 	}
-	if err := h.Queue.Send(ctx, batches); err != nil {
-		// Some messages may have been sent: abort so the consumer drops them.
-		// If the abort fails too, the consumer aborts the request once it has
-		// stayed enqueuing past domain.EnqueueTimeout.
-		cleanup, cancel := h.cleanupContext(ctx)
-		defer cancel()
-		if _, abortErr := h.Requests.Abort(cleanup, r.UUID); abortErr != nil {
-			log.ErrorContext(ctx, "abort request", "error", abortErr)
-		}
-		return h.unavailable(ctx, "queue targets", err)
+	r, replayed, err := h.submitter().Submit(ctx, r, targets, itemKey)
+	if refused, ok := submit.Refusal(err); ok {
+		return refused
 	}
-	if err := h.Requests.MarkQueued(ctx, r.UUID); err != nil {
-		return h.unavailable(ctx, "mark request queued", err)
+	var failed *submit.Failed
+	if errors.As(err, &failed) {
+		return h.unavailable(ctx, failed.Step, failed.Err)
 	}
-	log.InfoContext(ctx, "targets accepted", "accepted", len(targets), "parts", len(batches))
+	if err != nil {
+		return h.internal(ctx, "submit targets", err)
+	}
+	if replayed {
+		return accepted(c.req, r, map[string]string{"Idempotent-Replayed": "true"})
+	}
+	c.log.InfoContext(ctx, "targets accepted", "request_uuid", r.UUID, "accepted", len(targets), "parts", r.Parts)
 	return accepted(c.req, r, nil)
+}
+
+// submitter queues targets through the handler's ports, within its
+// deadline margin.
+func (h *Handler) submitter() submit.Submitter {
+	return submit.Submitter{Reader: h.Reader, Requests: h.Requests, Queue: h.Queue, DeadlineMargin: h.DeadlineMargin}
 }
 
 // accepted is the 202 of request r, with Location: its status URL.
@@ -292,83 +274,14 @@ func accepted(req events.APIGatewayProxyRequest, r domain.Request, headers map[s
 	return httpapi.JSON(http.StatusAccepted, Accepted{RequestUUID: r.UUID, Accepted: r.Accepted, StatusURL: status}, h)
 }
 
-// createIdempotent writes request r under the caller's Idempotency-Key. When
-// the key was used before it answers for the first use: the same 202 again,
-// 409 while that request is still being queued, 422 for a different body.
-// done is false when r was written and the caller should go on queuing it.
-func (h *Handler) createIdempotent(ctx context.Context, c call, r domain.Request, key string) (resp events.APIGatewayProxyResponse, done bool) {
-	rec := domain.IdempotencyRecord{
-		Key:         domain.IdempotencyItemKey(c.token.ID, key),
-		RequestUUID: r.UUID,
-		BodyHash:    r.BodyHash,
-		CreatedAt:   r.ReceivedAt,
-		DeleteAfter: r.ReceivedAt.Add(domain.IdempotencyWindow).Unix(),
-	}
-	inFlight := problem.New(http.StatusConflict, "idempotency-in-flight", "A request with this Idempotency-Key is still being processed; retry shortly.").Response(map[string]string{"Retry-After": "1"})
-	replaces := ""
-	for range 3 {
-		existing, err := h.Requests.CreateIdempotent(ctx, r, rec, r.ReceivedAt, replaces)
-		if errors.Is(err, domain.ErrIdempotencyBusy) {
-			return inFlight, true
-		}
-		if err != nil {
-			return h.unavailable(ctx, "create request", err), true
-		}
-		if existing == nil {
-			return events.APIGatewayProxyResponse{}, false
-		}
-		if existing.BodyHash != r.BodyHash {
-			return problem.New(http.StatusUnprocessableEntity, "idempotency-key-reused", "This Idempotency-Key was used with a different body; use a new key for a new request.").Response(nil), true
-		}
-		snap, err := h.Reader.Read(ctx, "", "", existing.RequestUUID)
-		if err != nil {
-			return h.unavailable(ctx, "read request", err), true
-		}
-		switch {
-		case snap.Request == nil || snap.Request.State == domain.RequestAborted:
-			// The first attempt failed and accepted nothing: this retry takes its place.
-			replaces = existing.RequestUUID
-			continue
-		case snap.Request.State == domain.RequestEnqueuing && r.ReceivedAt.Sub(snap.Request.ReceivedAt) > domain.EnqueueTimeout:
-			// The first attempt died before queuing its request: abort it so
-			// that this retry can take its place.
-			if _, err := h.Requests.Abort(ctx, existing.RequestUUID); err != nil {
-				return h.unavailable(ctx, "abort stale request", err), true
-			}
-			continue
-		case snap.Request.State == domain.RequestEnqueuing:
-			return inFlight, true
-		default:
-			return accepted(c.req, *snap.Request, map[string]string{"Idempotent-Replayed": "true"}), true
-		}
-	}
-	return inFlight, true
-}
-
-// cleanupContext is for the work that follows a failure once ctx may have
-// ended: it outlives ctx's deadline by half the deadline margin, so the
-// response still goes out before the function's deadline. It is anchored
-// to that deadline, not to when the failure came back: a call cancelled at
-// the deadline may return late on a loaded machine, and the cleanup must
-// not start a fresh half margin then.
-func (h *Handler) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	cleanup := context.WithoutCancel(ctx)
-	if h.DeadlineMargin <= 0 {
-		return cleanup, func() {}
-	}
-	if deadline, ok := ctx.Deadline(); ok {
-		return context.WithDeadline(cleanup, deadline.Add(h.DeadlineMargin/2))
-	}
-	return context.WithTimeout(cleanup, h.DeadlineMargin/2)
-}
-
 func statusURL(req events.APIGatewayProxyRequest, journeyID, requestUUID string) string {
 	return httpapi.BaseURL(req) + "/journeys/" + journeyID + "/requests/" + requestUUID
 }
 
 func (h *Handler) status(ctx context.Context, c call) events.APIGatewayProxyResponse {
 	r := c.request
-	if r == nil || r.JourneyID != c.journey.ID || r.State == domain.RequestAborted || r.State == domain.RequestEnqueuing {
+	// An admin's upload is no API request: its records are for admins (manage).
+	if r == nil || r.JourneyID != c.journey.ID || r.Via() != domain.AddedViaAPI || r.State == domain.RequestAborted || r.State == domain.RequestEnqueuing {
 		return problem.New(http.StatusNotFound, "not-found", "No request of this journey has that uuid.").Response(nil)
 	}
 	limit, bad := httpapi.PageLimit(c.req)
@@ -423,9 +336,4 @@ func bearerToken(req events.APIGatewayProxyRequest) (string, bool) {
 	}
 	token = strings.TrimSpace(token)
 	return token, token != ""
-}
-
-func bodyHash(body []byte) string {
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:])
 }

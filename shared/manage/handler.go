@@ -3,7 +3,8 @@
 // options, a journey's API tokens (generate, list, expire), its target list
 // and, for admins, its target loader records. It also serves the web
 // console (GET /console/, shared/console) and where it signs in (GET
-// /console/config.json).
+// /console/config.json). Admins' uploads of files of targets (POST
+// .../loader-records) are another function's: shared/upload.
 package manage
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/signedin"
 )
 
 // Routes, as API Gateway names them in the event's Resource
@@ -157,7 +159,7 @@ type (
 // call is one signed-in request.
 type call struct {
 	req   events.APIGatewayProxyRequest
-	who   Identity
+	who   signedin.Identity
 	now   time.Time
 	log   *slog.Logger
 	limit int
@@ -223,38 +225,23 @@ func (h *Handler) signedIn(ctx context.Context, req events.APIGatewayProxyReques
 		}
 		return httpapi.MethodNotAllowed(allowed...)
 	}
-	who, ok := identityOf(req)
+	who, ok := signedin.FromRequest(req)
 	if !ok {
 		// API Gateway's authorizer refuses a missing or invalid token before
 		// the function runs; this is an access token, or a route deployed
 		// without the authorizer.
-		return Unauthorized()
+		return signedin.Unauthorized()
 	}
 	log := h.Logger.With("user", who.Email, "resource", req.Resource)
-	if !who.may(group) {
+	if !who.May(group) {
 		log.WarnContext(ctx, "refused: not in the group the route needs", "group", group, "groups", who.Groups)
-		return problem.New(http.StatusForbidden, "forbidden", fmt.Sprintf("Only members of the %s group may do this.", group)).Response(nil)
+		return signedin.Forbidden(group)
 	}
 	limit, bad := httpapi.PageLimit(req)
 	if bad != nil {
 		return bad.Response(nil)
 	}
 	return next(ctx, call{req: req, who: who, now: h.Now().UTC(), log: log, limit: limit})
-}
-
-// SignInRequired is the problem of a request without a valid Cognito ID
-// token. API Gateway answers it (a gateway response of the stack) when its
-// authorizer refuses the token, and the local stack's emulation does too.
-func SignInRequired() problem.Details {
-	return problem.New(http.StatusUnauthorized, "sign-in-required", "Sign in and send your Cognito ID token as 'Authorization: Bearer <token>'.")
-}
-
-// WWWAuthenticate is the challenge of every 401 of the management API.
-const WWWAuthenticate = `Bearer realm="target-loader"`
-
-// Unauthorized is the 401 response: SignInRequired with the challenge.
-func Unauthorized() events.APIGatewayProxyResponse {
-	return SignInRequired().Response(map[string]string{"WWW-Authenticate": WWWAuthenticate})
 }
 
 func (h *Handler) listJourneys(ctx context.Context, c call) events.APIGatewayProxyResponse {

@@ -211,6 +211,28 @@ var (
 		Settings: []string{EnvUserPoolID, EnvUserPoolClientID, EnvCognitoEndpoint},
 	}
 
+	// UploadFunction takes admins' files of targets (PRODUCT.md §10) on the
+	// management API and queues their rows as ingest queues the API's: a
+	// function of its own, so that the one management route that writes
+	// requests and sends to the targets queue does not give manage (the
+	// console, tokens) that access. Sized as ingest: an upload is at most
+	// 1 MiB and 500 rows.
+	UploadFunction = Function{
+		Name:     "upload",
+		MemoryMB: 256,
+		Timeout:  10 * time.Second,
+		Tables: []TableAccess{
+			{Table: Journeys, Actions: []Action{GetItem}}, // Journeys.Get
+			// shared/submit: Create and CreateIdempotent, MarkQueued and
+			// Abort; Reader.Read of the request a retried key names.
+			{Table: Requests, Actions: []Action{BatchGetItem, PutItem, UpdateItem}},
+			{Table: Idempotency, Actions: []Action{PutItem, GetItem}},
+		},
+		Queues: []QueueAccess{{Queue: TargetsQueue, Actions: []Action{SendMessage}}},
+		// RETENTION_DAYS: an upload's request expires as an API request does.
+		Settings: []string{EnvRetentionDays},
+	}
+
 	// WebhooksFunction delivers completion webhooks: each message is one
 	// signed POST of at most WebhookPostTimeout, the messages of a batch at
 	// once, so 30 s is ample; it needs little memory.
@@ -249,7 +271,7 @@ func FedBy(q Queue) Function {
 }
 
 // Functions lists every function of the service, in build order.
-var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction}
+var Functions = []Function{IngestFunction, ConsumerFunction, ManageFunction, WebhooksFunction, UploadFunction}
 
 // Cognito user pool groups (PRODUCT.md §8): marketers manage tokens and read
 // target lists; admins may do all that and read target loader records.
@@ -301,6 +323,8 @@ var Routes = []Route{
 	{Method: "POST", Path: "/manage/tokens/{token_id}/expire", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/targets", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/loader-records", Function: ManageFunction.Name, SignedIn: true},
+	// Admins upload files of targets: target loader records created by admins (PRODUCT.md §10).
+	{Method: "POST", Path: "/manage/journeys/{journey_id}/loader-records", Function: UploadFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/requests/{request_uuid}/loader-records", Function: ManageFunction.Name, SignedIn: true},
 	{Method: "GET", Path: "/manage/journeys/{journey_id}/webhook-deliveries", Function: ManageFunction.Name, SignedIn: true},
 	// The web console: its page, its sign-in configuration and its static

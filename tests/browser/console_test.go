@@ -147,6 +147,9 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		if n := m.count(tabNamed("Target Loader")); n != 0 {
 			t.Errorf("a marketer sees %d Target Loader tabs", n)
 		}
+		if n := m.count(control("File")) + m.count(button("Upload")); n != 0 {
+			t.Errorf("a marketer sees the upload of files of targets")
+		}
 		idToken := eval[string](m, `JSON.parse(sessionStorage.getItem('targetloader.session')).idToken`)
 		req, _ := http.NewRequest(http.MethodGet, stack.APIURL+"/manage/journeys/"+journey+"/loader-records", nil)
 		req.Header.Set("Authorization", "Bearer "+idToken)
@@ -157,6 +160,18 @@ func TestAddTargetsWithAnAPIToken(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("loader records as the marketer: %d, want 403", resp.StatusCode)
+		}
+		// Nor may a marketer upload a file of targets.
+		req, _ = http.NewRequest(http.MethodPost, stack.APIURL+"/manage/journeys/"+journey+"/loader-records",
+			strings.NewReader("source_system_id,account_id\nfair,V4TBRW0000000001\n"))
+		req.Header.Set("Authorization", "Bearer "+idToken)
+		req.Header.Set("Content-Type", "text/csv")
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("an upload as the marketer: %d, want 403", resp.StatusCode)
 		}
 	})
 

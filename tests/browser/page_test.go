@@ -128,9 +128,9 @@ func (p *page) fatal(err error) {
 }
 
 // eval evaluates js in the page and decodes its value.
-func eval[T any](p *page, js string) T {
+func eval[T any](p *page, js string, opts ...chromedp.EvaluateOption) T {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js))
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[T](js, opts...))
 	if err != nil {
 		p.fatal(fmt.Errorf("evaluate %s: %w", js, err))
 	}

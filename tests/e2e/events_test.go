@@ -140,6 +140,18 @@ func TestSampleEvents(t *testing.T) {
 		t.Errorf("sample outcomes %v: %s", outcomes, get.Body)
 	}
 
+	// The upload function: an admin's file, its bad row answered with its line.
+	var uploaded struct {
+		RequestUUID string `json:"request_uuid"`
+		Accepted    int    `json:"accepted"`
+		BadRows     []struct {
+			Line int `json:"line"`
+		} `json:"bad_rows"`
+	}
+	if status := invokeAPI(t, "upload", event(t, "upload-targets.json"), &uploaded); status != http.StatusAccepted || uploaded.Accepted != 2 || len(uploaded.BadRows) != 1 || uploaded.BadRows[0].Line != 4 {
+		t.Fatalf("upload-targets: status %d, %+v", status, uploaded)
+	}
+
 	var records struct {
 		Records []loaderRecord `json:"records"`
 	}

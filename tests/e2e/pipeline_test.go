@@ -146,11 +146,13 @@ type loaderRecord struct {
 	Journey        string `json:"journey__v"`
 	SourceSystem   string `json:"source_system_id__v"`
 	SubmittedEmail string `json:"submitted_email__v"`
-	Account        string `json:"account__v"`
-	Outcome        string `json:"matching_outcome__v"`
-	Status         string `json:"processing_status__v"`
-	FailureReason  string `json:"failure_reason__v"`
-	RequestUUID    string `json:"request_uuid__v"`
+	// SubmittedAccountID is the account id the target was submitted with.
+	SubmittedAccountID string `json:"submitted_account_id__v"`
+	Account            string `json:"account__v"`
+	Outcome            string `json:"matching_outcome__v"`
+	Status             string `json:"processing_status__v"`
+	FailureReason      string `json:"failure_reason__v"`
+	RequestUUID        string `json:"request_uuid__v"`
 }
 
 type httpResult struct {

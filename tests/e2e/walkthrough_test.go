@@ -142,6 +142,8 @@ func TestREADMEWalkthrough(t *testing.T) {
 		"email: marketer@example.com",
 		"tl: Only members of the admins group may do this. (HTTP 403)",
 		"signed out of " + apiURL + " (marketer@example.com)",
+		"8 rows: 7 queued in 1 new request, 0 already imported, 1 bad",
+		"8 rows: 0 queued in 0 new requests, 7 already imported, 1 bad",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the walkthrough's output lacks %q", want)
@@ -182,24 +184,70 @@ func TestREADMEWalkthrough(t *testing.T) {
 		t.Errorf("target list rows %q, want %q", targetRows, want)
 	}
 
-	// The same, as JSON, after the walkthrough (tl is the local admin again).
-	tlAfter := exec.Command(tlBin, "loader", "list", "--journey", "J-DEMO", "--json")
-	tlAfter.Env = env
-	b, err := tlAfter.Output()
-	if err != nil {
-		t.Fatalf("tl loader list --json after the walkthrough: %v", err)
+	// The same, as JSON, after the walkthrough (tl is the local admin
+	// again), with the records of step 6's file once they are processed,
+	// a moment after the import: the outcomes API targets get.
+	wantImported := map[string][2]string{
+		"V4T000000000105":                        {"matched_account_id__v", "success__v"},
+		"h.tanaka@keio-example.jp":               {"matched_email__v", "success__v"},
+		"Sofia.Rossi@Gemelli-Example.it":         {"matched_email__v", "success__v"},
+		"V4T000000000113":                        {"matched_account_id__v", "success__v"},
+		"V4T000000000101":                        {"matched_account_id__v", "success__v"},
+		"reception@riverside-clinic-example.com": {"multiple_matches__v", "failed__v"},
+		"V4T000000000999":                        {"no_match__v", "failed__v"},
+	}
+	tlJSON := func(out any, args ...string) {
+		t.Helper()
+		cmd := exec.Command(tlBin, append(args, "--json")...)
+		cmd.Env = env
+		b, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("tl %s --json after the walkthrough: %v", strings.Join(args, " "), err)
+		}
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var records []loaderRecord
-	if err := json.Unmarshal(b, &records); err != nil {
-		t.Fatal(err)
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		tlJSON(&records, "loader", "list", "--journey", "J-DEMO")
+		if len(records) >= len(wantRecords)+len(wantImported) || time.Now().After(deadline) {
+			break
+		}
 	}
-	if len(records) != len(wantRecords) {
-		t.Errorf("%d loader records, want %d: %s", len(records), len(wantRecords), b)
+	if len(records) != len(wantRecords)+len(wantImported) {
+		t.Errorf("%d loader records, want %d: %+v", len(records), len(wantRecords)+len(wantImported), records)
 	}
 	for _, r := range records {
-		if want := wantRecords[r.SourceSystem]; r.Outcome != want[0] || r.Status != want[1] {
-			t.Errorf("record of %s: %s %s, want %v", r.SourceSystem, r.Outcome, r.Status, want)
+		want := wantRecords[r.SourceSystem]
+		if r.SourceSystem == "congress-2026" {
+			want = wantImported[r.SubmittedAccountID]
+			if r.SubmittedAccountID == "" {
+				want = wantImported[r.SubmittedEmail]
+			}
 		}
+		if r.Outcome != want[0] || r.Status != want[1] {
+			t.Errorf("record of %s (%s%s): %s %s, want %v", r.SourceSystem, r.SubmittedAccountID, r.SubmittedEmail, r.Outcome, r.Status, want)
+		}
+	}
+	// The journey has each matched account once: the file's new ones added
+	// via Target Loader, the one the API added in step 3 as it was.
+	var targets []struct {
+		AccountID      string `json:"account_id"`
+		AddedVia       string `json:"added_via"`
+		SourceSystemID string `json:"source_system_id"`
+	}
+	tlJSON(&targets, "targets", "list", "--journey", "J-DEMO")
+	var got []string
+	for _, tg := range targets {
+		got = append(got, tg.AccountID+" "+tg.AddedVia+" "+tg.SourceSystemID)
+	}
+	slices.Sort(got)
+	if want := []string{
+		"V4T000000000101 API cdp-1", "V4T000000000105 Target Loader congress-2026", "V4T000000000108 Target Loader congress-2026",
+		"V4T000000000109 Target Loader congress-2026", "V4T000000000110 API cdp-2", "V4T000000000113 Target Loader congress-2026",
+	}; !slices.Equal(got, want) {
+		t.Errorf("target list after the import\n  %q\nwant\n  %q", got, want)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/problem"
+	"github.com/targetloader/targetloader/shared/signedin"
 	"github.com/targetloader/targetloader/shared/testsupport/testenv"
 )
 
@@ -32,7 +33,7 @@ import (
 type manageEnv struct {
 	*env
 	pool *testenv.UserPool
-	api  *devstack.APIGateway
+	api  devstack.Router
 }
 
 func newManageEnv(t *testing.T) *manageEnv {
@@ -49,8 +50,7 @@ func newManageEnv(t *testing.T) *manageEnv {
 			t.Errorf("a JWT appears in the logs")
 		}
 	})
-	api := testenv.ManageAPI(stack.Resources.Stage, e.Manage, pool.Authorizer, log)
-	api.Observe = e.API.Observe
+	api := testenv.ManageAPI(stack.Resources.Stage, e.Manage, e.Upload, pool.Authorizer, log, e.API.Observe)
 	return &manageEnv{env: e, pool: pool, api: api}
 }
 
@@ -249,7 +249,7 @@ func TestBadSignInsAre401(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			r := m.do(http.MethodGet, "/manage/journeys/J1", authorization, "")
 			wantProblem(t, r, http.StatusUnauthorized, "sign-in-required")
-			if r.header.Get("WWW-Authenticate") != manage.WWWAuthenticate {
+			if r.header.Get("WWW-Authenticate") != signedin.WWWAuthenticate {
 				t.Errorf("WWW-Authenticate %q", r.header.Get("WWW-Authenticate"))
 			}
 		})
@@ -262,8 +262,7 @@ func TestBadSignInsAre401(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := testenv.ManageAPI(m.stack.Resources.Stage, m.Manage, later, slog.New(slog.DiscardHandler))
-	api.Observe = m.API.Observe
+	api := testenv.ManageAPI(m.stack.Resources.Stage, m.Manage, m.Upload, later, slog.New(slog.DiscardHandler), m.API.Observe)
 	wantProblem(t, serve(t, api, http.MethodGet, "/manage/journeys/J1", "Bearer "+good, ""), http.StatusUnauthorized, "sign-in-required")
 	wantStatus(t, serve(t, api, http.MethodGet, "/console/config.json", "", ""), http.StatusOK)
 

@@ -44,7 +44,7 @@ var (
 	logPrep    sync.Once
 )
 
-var functions = []string{"ingest", "consumer", "manage", "webhooks"}
+var functions = []string{"ingest", "consumer", "manage", "webhooks", "upload"}
 
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 

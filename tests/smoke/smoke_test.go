@@ -40,7 +40,7 @@ func seedSample(t *testing.T, stack *testenv.Stack) {
 	}
 }
 
-// TestBootstrapsServeSampleEvents runs the three real bootstraps under the
+// TestBootstrapsServeSampleEvents runs the real bootstraps under the
 // emulator, configured only through the environment the stack sets, and
 // takes the sample events through them: token operations, a post that is
 // queued, the queued message consumed, the request read back, the token
@@ -53,6 +53,7 @@ func TestBootstrapsServeSampleEvents(t *testing.T) {
 	manageFn := startFunction(t, "manage", env)
 	ingestFn := startFunction(t, "ingest", env)
 	consumerFn := startFunction(t, "consumer", env)
+	uploadFn := startFunction(t, "upload", env)
 
 	// Management API: the journey's options, a token generated and listed.
 	var journey struct {
@@ -168,6 +169,19 @@ func TestBootstrapsServeSampleEvents(t *testing.T) {
 	manageFn.invokeAPI(t, "manage-loader-records", event(t, "manage-loader-records.json", "REPLACE_WITH_REQUEST_UUID", accepted.RequestUUID), http.StatusOK, &page)
 	if len(page.Records) != 3 {
 		t.Fatalf("manage-loader-records: %d records, want 3", len(page.Records))
+	}
+
+	// An admin's file of targets: queued through the upload bootstrap, its
+	// bad row answered with its line.
+	var uploaded struct {
+		Accepted int `json:"accepted"`
+		BadRows  []struct {
+			Line int `json:"line"`
+		} `json:"bad_rows"`
+	}
+	uploadFn.invokeAPI(t, "upload-targets", event(t, "upload-targets.json"), http.StatusAccepted, &uploaded)
+	if uploaded.Accepted != 2 || len(uploaded.BadRows) != 1 || uploaded.BadRows[0].Line != 4 {
+		t.Fatalf("upload-targets: %+v, want 2 accepted and line 4 bad", uploaded)
 	}
 
 	// Tokens: expire; the API then refuses the token.

@@ -43,17 +43,25 @@ async function problemMessage(resp) {
   return { text: `The API answered HTTP ${resp.status} ${resp.statusText || ''}`.trim() + '. Try again.', body };
 }
 
-// api calls the management API and resolves to the response's JSON.
-export async function api(path, { method = 'GET', body, query } = {}) {
+// api calls the management API and resolves to the response's JSON. body
+// is sent as JSON; file is sent as it is: {contentType, data, headers}.
+export async function api(path, { method = 'GET', body, query, file } = {}) {
   const token = await idToken();
   const headers = { Authorization: `Bearer ${token}`, Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let payload;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  } else if (file) {
+    Object.assign(headers, file.headers, { 'Content-Type': file.contentType });
+    payload = file.data;
+  }
   let resp;
   try {
     resp = await fetch(url(path, query), {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: payload,
       cache: 'no-store',
       credentials: 'omit',
       referrerPolicy: 'no-referrer',

@@ -1,10 +1,11 @@
-// The Target Loader tab (admins): every target loader record of the
+// The Target Loader tab (admins): the upload of a file of targets
+// (upload.js, PRODUCT.md §10), and every target loader record of the
 // journey, how its target was matched and processed, and why one failed
-// (PRODUCT.md §4, §5). Filters: request uuid, matching outcome, processing
-// status.
+// (§4, §5). Filters: request uuid, matching outcome, processing status.
 
 import { filteredPage, paths } from './api.js';
 import { h, field, fmtTime, pagedTable } from './ui.js';
+import { uploadForm } from './upload.js';
 
 const PAGE_SIZE = 50;
 
@@ -79,7 +80,13 @@ export function targetLoaderTab(panel, journey) {
     table.reload();
   });
   const refresh = h('button', { type: 'button', class: 'secondary', onclick: () => table.reload() }, 'Refresh');
+  const upload = uploadForm(journey, {
+    showRequest: (id) => { uuid.value = id; form.requestSubmit(); },
+    done: () => table.reload(),
+  });
   panel.append(
+    upload,
+    h('h3', { class: 'records-title' }, 'Target loader records'),
     h('div', { class: 'toolbar' }, h('p', { class: 'lead' }, 'One record per submitted target: how it was matched and processed, and why it failed.'), refresh),
     form, table.el);
   table.reload();

@@ -48,6 +48,10 @@ type APIGateway struct {
 	Handler ProxyHandler
 	// Routes are resource templates such as /journeys/{journey_id}/targets.
 	Routes []string
+	// Methods, when set, are the methods of each route this function
+	// serves: another function may serve other methods of the same
+	// resource (Router).
+	Methods map[string][]string
 	// Stage is the API stage named in the request context.
 	Stage string
 	// FunctionName and Timeout describe the integrated function (Timeout
@@ -254,17 +258,30 @@ func (g *APIGateway) Event(r *http.Request, body []byte) events.APIGatewayProxyR
 }
 
 // Router serves one REST API whose routes several functions serve: a
-// request goes to the first gateway with a route for its path, and to the
-// first gateway when none has one (as a catch-all resource would).
+// request goes to the first gateway serving its path and method, else to
+// the first with a route for its path (whose function answers 405), and to
+// the first gateway when none has one (as a catch-all resource would).
 type Router []*APIGateway
 
 // ServeHTTP implements http.Handler.
 func (rt Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var samePath *APIGateway
 	for _, g := range rt {
-		if resource, _ := MatchRoute(g.Routes, r.URL.Path); resource != CatchAllResource {
+		resource, _ := MatchRoute(g.Routes, r.URL.Path)
+		if resource == CatchAllResource {
+			continue
+		}
+		if g.Methods == nil || slices.Contains(g.Methods[resource], r.Method) {
 			g.ServeHTTP(w, r)
 			return
 		}
+		if samePath == nil {
+			samePath = g
+		}
+	}
+	if samePath != nil {
+		samePath.ServeHTTP(w, r)
+		return
 	}
 	rt[0].ServeHTTP(w, r)
 }

@@ -37,12 +37,13 @@ import (
 	"github.com/targetloader/targetloader/shared/local/localaws"
 	"github.com/targetloader/targetloader/shared/local/poller"
 	"github.com/targetloader/targetloader/shared/local/provision"
-	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/signedin"
 	"github.com/targetloader/targetloader/shared/webhooks"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/uploadwire"
 	"github.com/targetloader/targetloader/shared/wire/webhookswire"
 )
 
@@ -184,11 +185,15 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err != nil {
 		return nil, err
 	}
+	uploadCfg, err := config.LoadFrom[config.Upload](s.Env)
+	if err != nil {
+		return nil, err
+	}
 	webhooksCfg, err := config.LoadFrom[config.Webhooks](s.Env)
 	if err != nil {
 		return nil, err
 	}
-	s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, manageCfg, webhooksCfg, auth)
+	s.serve(opts, apiLn, lambdaLn, ingestCfg, consumerCfg, manageCfg, uploadCfg, webhooksCfg, auth)
 	return s, nil
 }
 
@@ -246,7 +251,7 @@ func (s *Stack) cognitoClient(ctx context.Context, endpoint string) (*cip.Client
 	return cip.NewFromConfig(cfg), nil
 }
 
-func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, manageCfg config.Manage, webhooksCfg config.Webhooks, auth *authorizer.Cognito) {
+func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg config.Ingest, consumerCfg config.Consumer, manageCfg config.Manage, uploadCfg config.Upload, webhooksCfg config.Webhooks, auth *authorizer.Cognito) {
 	apiLog := opts.Logger.With("component", "api")
 	lambdaLog := opts.Logger.With("component", "lambda")
 	consumerLog := opts.Logger.With("component", "consumer")
@@ -257,6 +262,8 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	ingestH := ingestwire.New(ingestCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
 	consumerH := consumerwire.New(consumerCfg, s.DynamoDB, s.SQS, consumerLog)
 	manageH := managewire.New(manageCfg, s.DynamoDB, s.secrets, apiLog)
+	// Uploads queue as ingest does, with the same retry budget.
+	uploadH := uploadwire.New(uploadCfg, dynamodb.NewFromConfig(apiAWS), sqs.NewFromConfig(apiAWS), apiLog)
 	s.Webhooks = webhookswire.New(webhooksCfg, s.DynamoDB, s.SQS, s.secrets, webhooksLog)
 	if opts.WebhookRootCAs != nil {
 		s.Webhooks.Client = webhooks.NewClient(webhooksCfg.AllowPrivateNetworks, opts.WebhookRootCAs)
@@ -265,6 +272,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 	api := Router{
 		Gateway(s.Stage, resources.IngestFunction, ingestH.Handle, nil, apiLog),
 		Gateway(s.Stage, resources.ManageFunction, manageH.Handle, auth, apiLog),
+		Gateway(s.Stage, resources.UploadFunction, uploadH.Handle, auth, apiLog),
 	}
 	for _, g := range api {
 		g.Observe = opts.Observe
@@ -274,6 +282,7 @@ func (s *Stack) serve(opts Options, apiLn, lambdaLn net.Listener, ingestCfg conf
 		{Name: resources.PhysicalName(s.Stage, "ingest"), Aliases: []string{"ingest", "IngestFunction"}, Handler: ingestH.Handle, Timeout: resources.IngestFunction.Timeout},
 		{Name: resources.PhysicalName(s.Stage, "consumer"), Aliases: []string{"consumer", "ConsumerFunction"}, Handler: consumerH.Handle, Timeout: resources.ConsumerFunction.Timeout},
 		{Name: resources.PhysicalName(s.Stage, "webhooks"), Aliases: []string{"webhooks", "WebhooksFunction"}, Handler: s.Webhooks.Handle, Timeout: resources.WebhooksFunction.Timeout},
+		{Name: resources.PhysicalName(s.Stage, "upload"), Aliases: []string{"upload", "UploadFunction"}, Handler: uploadH.Handle, Timeout: resources.UploadFunction.Timeout},
 	}}
 	for _, srv := range []struct {
 		ln  net.Listener
@@ -351,11 +360,16 @@ func Gateway(stage string, fn resources.Function, h ProxyHandler, auth Authorize
 		FunctionName: resources.PhysicalName(stage, fn.Name),
 		Timeout:      fn.Timeout,
 		Authorizer:   auth,
-		Unauthorized: manage.Unauthorized(),
+		Unauthorized: signedin.Unauthorized(),
 		Logger:       log,
+		Methods:      map[string][]string{},
 	}
 	for _, r := range resources.Routes {
-		if r.Function != fn.Name || slices.Contains(g.Routes, r.Path) {
+		if r.Function != fn.Name {
+			continue
+		}
+		g.Methods[r.Path] = append(g.Methods[r.Path], r.Method)
+		if slices.Contains(g.Routes, r.Path) {
 			continue
 		}
 		g.Routes = append(g.Routes, r.Path)

@@ -32,6 +32,15 @@ import (
 // /{proxy+} would name it): a 404 problem, not a documented route.
 const catchAll = "/{proxy+}"
 
+// Uploads are files of rows the service checks one by one: to the document
+// they are text. (kin-openapi's CSV decoder would refuse a file with a
+// broken row, which the service answers as a bad row.)
+func init() {
+	for _, mediaType := range []string{"text/csv", "application/x-ndjson", "application/jsonl"} {
+		openapi3filter.RegisterBodyDecoder(mediaType, openapi3filter.PlainBodyDecoder)
+	}
+}
+
 // Document loads and validates the OpenAPI document once per process.
 var Document = sync.OnceValues(func() (*openapi3.T, error) {
 	loader := openapi3.NewLoader()

@@ -32,7 +32,7 @@ func (f Reader) Read(ctx context.Context, tokenHash, journeyID, requestUUID stri
 	return f.ReadFunc(ctx, tokenHash, journeyID, requestUUID)
 }
 
-// Requests fakes the Requests ports of ingest and the consumer.
+// Requests fakes the Requests ports of submit (ingest, manage) and the consumer.
 type Requests struct {
 	CreateFunc           func(ctx context.Context, r domain.Request) error
 	CreateIdempotentFunc func(ctx context.Context, r domain.Request, rec domain.IdempotencyRecord, now time.Time, replaces string) (*domain.IdempotencyRecord, error)
@@ -76,7 +76,7 @@ func (f Requests) RecordPart(ctx context.Context, uuid string, part int, result 
 	return f.RecordPartFunc(ctx, uuid, part, result)
 }
 
-// Queue fakes ingest's Queue port.
+// Queue fakes the Queue port of submit (ingest, manage).
 type Queue struct {
 	SendFunc func(ctx context.Context, batches []domain.Batch) error
 }

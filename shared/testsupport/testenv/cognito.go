@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	cip "github.com/aws/aws-sdk-go-v2/service/cognitoidentityprovider"
@@ -17,6 +18,7 @@ import (
 	"github.com/targetloader/targetloader/shared/local/provision"
 	"github.com/targetloader/targetloader/shared/manage"
 	"github.com/targetloader/targetloader/shared/resources"
+	"github.com/targetloader/targetloader/shared/upload"
 )
 
 // UserPool is a stage's Cognito user pool at the test endpoint, provisioned
@@ -85,8 +87,16 @@ func (p *UserPool) SignIn(t testing.TB, email string) string {
 	return aws.ToString(out.AuthenticationResult.IdToken)
 }
 
-// ManageAPI serves h the way the local API does: its routes of
-// resources.Routes, the signed-in ones behind auth.
-func ManageAPI(stage string, h *manage.Handler, auth devstack.Authorizer, log *slog.Logger) *devstack.APIGateway {
-	return devstack.Gateway(stage, resources.ManageFunction, h.Handle, auth, log)
+// ManageAPI serves the management API the way the local API does: the
+// routes of resources.Routes of manage (h) and upload (u), the signed-in
+// ones behind auth; observe, when not nil, sees every exchange.
+func ManageAPI(stage string, h *manage.Handler, u *upload.Handler, auth devstack.Authorizer, log *slog.Logger, observe func(events.APIGatewayProxyRequest, events.APIGatewayProxyResponse)) devstack.Router {
+	api := devstack.Router{
+		devstack.Gateway(stage, resources.ManageFunction, h.Handle, auth, log),
+		devstack.Gateway(stage, resources.UploadFunction, u.Handle, auth, log),
+	}
+	for _, g := range api {
+		g.Observe = observe
+	}
+	return api
 }

@@ -25,10 +25,12 @@ import (
 	"github.com/targetloader/targetloader/shared/testsupport/apicheck"
 	"github.com/targetloader/targetloader/shared/testsupport/iamcheck"
 	"github.com/targetloader/targetloader/shared/testsupport/workload"
+	"github.com/targetloader/targetloader/shared/upload"
 	"github.com/targetloader/targetloader/shared/webhooks"
 	"github.com/targetloader/targetloader/shared/wire/consumerwire"
 	"github.com/targetloader/targetloader/shared/wire/ingestwire"
 	"github.com/targetloader/targetloader/shared/wire/managewire"
+	"github.com/targetloader/targetloader/shared/wire/uploadwire"
 	"github.com/targetloader/targetloader/shared/wire/webhookswire"
 )
 
@@ -46,6 +48,7 @@ type Handlers struct {
 	Ingest   *ingest.Handler
 	Consumer *consumer.Handler
 	Manage   *manage.Handler
+	Upload   *upload.Handler
 	Webhooks *webhooks.Handler
 	API      *apicheck.Checker
 }
@@ -79,11 +82,13 @@ func (s *Stack) Wire(t testing.TB, log *slog.Logger, c Clients) Handlers {
 	ingestIAM := iamcheck.New(t, resources.IngestFunction, s.Env)
 	consumerIAM := iamcheck.New(t, resources.ConsumerFunction, s.Env)
 	manageIAM := iamcheck.New(t, resources.ManageFunction, s.Env)
+	uploadIAM := iamcheck.New(t, resources.UploadFunction, s.Env)
 	webhooksIAM := iamcheck.New(t, resources.WebhooksFunction, s.Env)
 	h := Handlers{
 		Ingest:   ingestwire.New(Config[config.Ingest](t, s), ingestIAM.DynamoDB(db), ingestIAM.SQS(q), log),
 		Consumer: consumerwire.New(Config[config.Consumer](t, s), consumerIAM.DynamoDB(db), consumerIAM.SQS(q), log),
 		Manage:   managewire.New(Config[config.Manage](t, s), manageIAM.DynamoDB(db), manageIAM.Secrets(s.Secrets), log),
+		Upload:   uploadwire.New(Config[config.Upload](t, s), uploadIAM.DynamoDB(db), uploadIAM.SQS(q), log),
 		Webhooks: webhookswire.New(Config[config.Webhooks](t, s), webhooksIAM.DynamoDB(db), webhooksIAM.Visibility(s.SQS), webhooksIAM.Secrets(s.Secrets), log),
 		API:      apicheck.New(t),
 	}
