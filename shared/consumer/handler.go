@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/targetloader/targetloader/shared/deadline"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/sqsbatch"
 )
@@ -86,11 +87,8 @@ var ErrUnknownRequest = errors.New("no such request")
 // grouped by journey, and a journey's messages are processed one after
 // another, stopping at the first that fails (sqsbatch.Process).
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
-	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
-		defer cancel()
-	}
+	ctx, cancel := deadline.WithMargin(ctx, h.DeadlineMargin)
+	defer cancel()
 	return sqsbatch.Process(ctx, ev, h.MessageConcurrency, h.handleMessage), nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
+	"github.com/targetloader/targetloader/shared/deadline"
 	"github.com/targetloader/targetloader/shared/domain"
 	"github.com/targetloader/targetloader/shared/httpapi"
 	"github.com/targetloader/targetloader/shared/problem"
@@ -89,11 +90,8 @@ type Status struct {
 // Handle serves one API Gateway proxy request. It never returns an error:
 // every failure is a problem document.
 func (h *Handler) Handle(ctx context.Context, req events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
-	if deadline, ok := ctx.Deadline(); ok && h.DeadlineMargin > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.DeadlineMargin))
-		defer cancel()
-	}
+	ctx, cancel := deadline.WithMargin(ctx, h.DeadlineMargin)
+	defer cancel()
 	id := httpapi.RequestID(ctx, req)
 	resp := h.route(httpapi.WithRequestID(ctx, id), req)
 	if resp.Headers == nil {
